@@ -1,0 +1,6 @@
+"""``python -m designer`` is the ``outbound-designer`` command."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,52 @@
+"""Scenario options: the documented switches for choices the Azure docs leave ambiguous.
+
+Section 8 of the rules names the conflicts; each option here picks one reading, with the
+default documented.  Unknown options in a file are an error (the loader uses this table).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    name: str
+    default: Any
+    choices: tuple[Any, ...]
+    semantics: str  # "classic", "modern" or "both"
+    help: str
+
+
+OPTION_SPECS: dict[str, OptionSpec] = {o.name: o for o in (
+    OptionSpec("port_reuse_key", "ip", ("ip", "ip_port"), "classic",
+               "M-A6: destination key of a classic SNAT port; 'ip' = (protocol, destination IP), "
+               "the 09/2017 text (default); 'ip_port' = (protocol, destination IP, port), 2018+"),
+    OptionSpec("udp_reuse_key", "ip", ("ip", "flow"), "modern",
+               "M-B7: UDP destination key; 'ip' = destination IP (2022+ docs, default); "
+               "'flow' = one port per flow (2019 text)"),
+    OptionSpec("release_on_close", "timers", ("timers", "immediate"), "both",
+               "C9/M-A8: 'timers' = FIN +240 s, RST +15 s (default); 'immediate' = a literal "
+               "2017 reading that frees the port as soon as the flow closes"),
+    OptionSpec("nat_timers", "2023", ("2021", "2022", "2023"), "modern",
+               "M-B9: which documented set of NAT gateway cool-down timers (default 2023: "
+               "FIN 65 s, RST 16 s, half-open 30 s, UDP 65 s)"),
+    OptionSpec("nsg_priority_compat", False, (False, True), "classic",
+               "M-A11: accept custom NSG priorities up to 65499 as the 2016 text did"),
+    OptionSpec("outbound_scale_out", "block", ("block", "zero_ports"), "modern",
+               "M-B5: when the pool outgrows an outbound rule's allocation: 'block' reports a "
+               "validation error (default); 'zero_ports' gives the new instances no ports"),
+    OptionSpec("all_down_standard_tcp", "survive", ("survive", "survive_if_pool_gt_1"), "modern",
+               "M-B12 / conflict 12: established TCP flows when every backend is down"),
+)}
+
+
+def default_options() -> dict[str, Any]:
+    return {name: o.default for name, o in OPTION_SPECS.items()}
+
+
+def effective_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Defaults overlaid with the scenario's explicit options."""
+    out = default_options()
+    out.update(options)
+    return out
