@@ -109,7 +109,7 @@ class NatPool:
     after close (M-B9); at most 50,000 flows per IP towards one destination."""
 
     __slots__ = ("nat_id", "protocol", "pips", "per_ip", "size", "free", "pos", "keys",
-                 "per_dest", "used_peak", "ip_used")
+                 "per_dest", "used_peak", "ip_used", "ip_peak")
 
     def __init__(self, nat_id: str, protocol: str, pips: tuple[str, ...]):
         self.nat_id = nat_id
@@ -123,6 +123,7 @@ class NatPool:
         self.per_dest: dict[tuple[int, int], int] = {}  # (ip index, key) -> mappings
         self.used_peak = 0
         self.ip_used = [0] * len(pips)
+        self.ip_peak = [0] * len(pips)
 
     @property
     def used(self) -> int:
@@ -169,7 +170,11 @@ class NatPool:
             free[i] = last
             pos[last] = i
         pos[port] = -1
-        self.ip_used[port // self.per_ip] += 1
+        ip = port // self.per_ip
+        n = self.ip_used[ip] + 1
+        self.ip_used[ip] = n
+        if n > self.ip_peak[ip]:
+            self.ip_peak[ip] = n
         used = self.size - len(free)
         if used > self.used_peak:
             self.used_peak = used
