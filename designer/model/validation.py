@@ -215,7 +215,7 @@ class _Checker:
                                  for l in sorted(users, key=lambda l: (l.kind, l.source)))
                 self.add("error", "public-ip-attached-twice",
                          f"public IP {pip.id} is attached {len(users)} times ({uses}); a public "
-                         f"IP belongs to one IP configuration only", pip.id, rule="§1.3")
+                         f"IP belongs to one IP configuration only", pip.id)
             if self.classic and pip.sku == "standard":
                 self.add("error", "classic-standard-sku",
                          f"public IP {pip.id} is Standard SKU; classic semantics has only Basic "
@@ -331,8 +331,8 @@ class _Checker:
                      f"balancer) has no {feature} (M-A1)", lb.id, rule="M-A1")
         else:
             self.add("error", f"{what}-needs-standard",
-                     f"load balancer {lb.id}: {detail}; {feature} need a Standard load "
-                     f"balancer, not Basic", lb.id, rule="§1.5")
+                     f"load balancer {lb.id}: {detail}, but a Basic load balancer has no "
+                     f"{feature}; make it Standard", lb.id, rule="§1.5")
 
     def _duplicate_names(self, node_id: str, names: list[str], what: str) -> None:
         seen: set[str] = set()
@@ -560,9 +560,9 @@ class _Checker:
                          rule="M-A1")
             if subnet.default_route != "internet":
                 self.add("warning", "udr-not-modelled",
-                         f"subnet {subnet.id} routes 0.0.0.0/0 to {subnet.default_route}; that "
-                         f"next hop is not modelled, the simulation treats its outbound flows "
-                         f"as leaving through it with no SNAT accounting", subnet.id,
+                         f"subnet {subnet.id} routes 0.0.0.0/0 to {subnet.default_route}; "
+                         f"that next hop is not modelled, so the simulated outbound path of "
+                         f"its VMs is not the one Azure would take (M-B2 step 1)", subnet.id,
                          rule="M-B2")
             if net is None:
                 continue

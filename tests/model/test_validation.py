@@ -513,11 +513,31 @@ def test_validate_accepts_a_snapshot():
 
 # -------------------------------------------------------------------- documentation
 
-def documented_codes() -> set[str]:
+def documented_codes() -> dict[str, str]:
+    """code -> documented severity, from the ``### `code``` headings of docs/validation.md."""
     text = DOCS.read_text(encoding="utf-8")
-    return set(re.findall(r"^### `([A-Za-z-]+)`", text, flags=re.M))
+    return dict(re.findall(r"^### `([A-Za-z-]+)`\n\*\*(error|warning|info)\*\*", text,
+                           flags=re.M))
 
 
 def test_every_code_is_documented_and_every_documented_code_is_tested():
-    tested = set(CASE_IDS)
-    assert documented_codes() == tested
+    documented = documented_codes()
+    assert set(documented) == set(CASE_IDS)
+    assert len(re.findall(r"^### ", DOCS.read_text(encoding="utf-8"), flags=re.M)) == \
+        len(documented), "every heading names a code and its severity"
+
+
+@pytest.mark.parametrize("code,bad,good", CASES, ids=CASE_IDS)
+def test_documented_severity(code, bad, good):
+    severities = {f.severity for f in validate(bad().build()) if f.code == code}
+    assert severities == {documented_codes()[code]}
+
+
+def test_every_literal_code_in_the_module_is_documented():
+    source = Path(v.__file__).read_text(encoding="utf-8")
+    literal = set(re.findall(r'self\.add\([^,]+,\s*"([a-z][a-z-]+)"', source))
+    constants = {getattr(v, name) for name in dir(v)
+                 if name.isupper() and isinstance(getattr(v, name), str)
+                 and getattr(v, name).startswith(("Specified", "LoadBalancingRule", "MoreThan"))}
+    assert literal and len(constants) == 5
+    assert (literal | constants) <= set(documented_codes())
