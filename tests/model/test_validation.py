@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from designer.model import LbRule, Link, NsgRule, OutboundRule, Probe
 from designer.model import validation as v
@@ -541,3 +543,19 @@ def test_every_literal_code_in_the_module_is_documented():
                  and getattr(v, name).startswith(("Specified", "LoadBalancingRule", "MoreThan"))}
     assert literal and len(constants) == 5
     assert (literal | constants) <= set(documented_codes())
+
+
+@given(prefixlen=st.integers(27, 30), n_auto=st.integers(0, 40),
+       explicit=st.lists(st.integers(0, 40), max_size=6))
+def test_subnet_full_agrees_with_automatic_addresses(prefixlen, n_auto, explicit):
+    """subnet-full flags exactly the VMs that Topology.private_ips() leaves without address."""
+    spec = classic().set("sub", prefix=f"10.0.1.0/{prefixlen}")
+    for i in range(n_auto):
+        spec.add(f"auto-{i:02d}", "vm").link(f"auto-{i:02d}", "sub", "in_subnet")
+    for i, host in enumerate(explicit):
+        spec.add(f"fixed-{i}", "vm", private_ip=f"10.0.1.{host}").link(f"fixed-{i}", "sub",
+                                                                      "in_subnet")
+    scenario = spec.build()
+    unaddressed = {vm for vm, ip in scenario.topology.private_ips().items() if not ip}
+    flagged = {f.node_id for f in validate(scenario) if f.code == "subnet-full"}
+    assert flagged == unaddressed
