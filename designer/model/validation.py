@@ -50,6 +50,8 @@ EXCEEDS_ALLOWED_PER_RULE = \
     "SpecifiedAllocatedOutboundPortsForOutboundRuleExceedsTotalNumberOfAllowedPortsPerRule"
 LB_RULE_MUST_DISABLE_SNAT = \
     "LoadBalancingRuleMustDisableSNATSinceSameFrontendIPConfigurationIsReferencedByOutboundRule"
+LB_IP_SKU_MISMATCH = "PublicIPAndLBSkuDoNotMatch"
+SKU_MIX = "DifferentSkuLoadBalancersAndPublicIPAddressNotAllowed"
 OUTBOUND_RULES_SHARE_FRONTEND = \
     "MoreThanOneOutboundRuleUsingSameFrontendIPConfigurationAndProtocolIsNotSupported"
 
@@ -275,7 +277,7 @@ class _Checker:
         for pip_id in frontends:
             pip = self.comp[pip_id]
             if pip.sku != lb.sku:
-                self.add("error", "lb-frontend-sku-mismatch",
+                self.add("error", LB_IP_SKU_MISMATCH,
                          f"{pip.sku.capitalize()} public IP {pip_id} is a frontend of "
                          f"{lb.sku.capitalize()} load balancer {lb.id}; the SKUs must match",
                          lb.id, Link(lb.id, pip_id, "frontend"), rule="§1.5")
@@ -434,24 +436,34 @@ class _Checker:
 
     # ------------------------------------------------------------------ SKU mixing per VM
     def check_pool_members(self) -> None:
+        # Azure: "Different basic sku and standard sku load balancer or public Ip resources in
+        # availability set is not allowed" -- one VM, or every VM of an availability set, uses
+        # load balancers and instance public IPs of one SKU only
+        groups: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(
+            lambda: {"basic": set(), "standard": set()})
+        members: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for vm in self.nodes("vm"):
+            key = ("set", vm.availability_set) if vm.availability_set else ("vm", vm.id)
+            members[key].append(vm.id)
+            for lb_id in self.into(vm.id, "backend"):
+                groups[key][self.comp[lb_id].sku].add(f"load balancer {lb_id}")
+            ip_id = self.first_out(vm.id, "instance_ip")
+            if ip_id:
+                groups[key][self.comp[ip_id].sku].add(f"public IP {ip_id}")
+        for key, skus in groups.items():
+            if skus["basic"] and skus["standard"]:
+                vms = members[key]
+                who = f"VM {vms[0]}" if key[0] == "vm" else \
+                    f"availability set {key[1]} (VMs {_names(vms)})"
+                self.add("error", SKU_MIX,
+                         f"{who} uses Basic ({_names(skus['basic'])}) and Standard "
+                         f"({_names(skus['standard'])}) resources; Basic and Standard load "
+                         f"balancers and public IPs cannot be mixed on one VM or availability set",
+                         vms[0], rule="§1.5")
         for vm in self.nodes("vm"):
             lbs = [self.comp[i] for i in self.into(vm.id, "backend")]
-            skus = {lb.sku for lb in lbs}
-            if len(skus) > 1:
-                self.add("error", "vm-mixed-lb-sku",
-                         f"VM {vm.id} is in the backend pools of Basic and Standard load "
-                         f"balancers ({_names(lb.id for lb in lbs)}); Basic and Standard SKUs "
-                         f"cannot be mixed", vm.id, rule="§1.5")
             ip_id = self.first_out(vm.id, "instance_ip")
             ip: PublicIp | None = self.comp[ip_id] if ip_id else None
-            if ip is not None:
-                for lb in lbs:
-                    if lb.sku != ip.sku:
-                        self.add("error", "pool-member-ip-sku-mismatch",
-                                 f"VM {vm.id} has {ip.sku.capitalize()} instance IP {ip.id} and "
-                                 f"is in the pool of {lb.sku.capitalize()} load balancer "
-                                 f"{lb.id}; Basic and Standard SKUs cannot be mixed in one pool",
-                                 vm.id, rule="§1.5")
             subnet = self.first_out(vm.id, "in_subnet")
             nats = self.into(subnet, "nat") if subnet else []
             if nats:

@@ -112,18 +112,13 @@ CASES: list[tuple[str, Callable[[], Spec], Callable[[], Spec]]] = [
      lambda: big_pool(classic(), 1001),
      lambda: big_pool(classic(), 1000)),
     # ---- SKUs (§1.5)
-    ("lb-frontend-sku-mismatch",
+    (v.LB_IP_SKU_MISMATCH,
      lambda: modern().set("lb-ip", sku="basic"),
      modern),
-    ("vm-mixed-lb-sku",
+    (v.SKU_MIX,  # a VM in a Basic and a Standard pool
      lambda: modern().add("lb-b", "load_balancer", sku="basic").link("lb-b", "web-1", "backend"),
      lambda: modern().add("lb-b", "load_balancer", sku="standard").link("lb-b", "web-1",
                                                                         "backend")),
-    ("pool-member-ip-sku-mismatch",
-     lambda: modern().add("ilpip", "public_ip", sku="basic").link("web-1", "ilpip",
-                                                                  "instance_ip"),
-     lambda: modern().add("ilpip", "public_ip", sku="standard").link("web-1", "ilpip",
-                                                                     "instance_ip")),
     ("nat-gateway-basic-sku",  # a Basic IP on the NAT gateway
      lambda: nat(modern(), sku="basic"),
      lambda: nat(modern())),
@@ -404,6 +399,31 @@ def test_public_ip_on_nat_and_as_instance_ip():
     assert found and "nat" in found[0].message and "web-1" in found[0].message
 
 
+def test_sku_mix_basic_instance_ip_in_standard_pool():
+    """Basic and Standard mixed in one pool: a Basic instance IP on a Standard pool member."""
+    bad = modern().add("ilpip", "public_ip", sku="basic").link("web-1", "ilpip", "instance_ip")
+    found = [f for f in validate(bad.build()) if f.code == v.SKU_MIX]
+    assert len(found) == 1 and found[0].node_id == "web-1"
+    assert "public IP ilpip" in found[0].message and "load balancer lb" in found[0].message
+    good = modern().add("ilpip", "public_ip", sku="standard").link("web-1", "ilpip",
+                                                                   "instance_ip")
+    assert v.SKU_MIX not in codes(good)
+
+
+def test_sku_mix_across_an_availability_set():
+    """Azure checks the whole availability set: web-2 in a Standard pool and web-3 with a
+    Basic instance IP in the same set are refused; in different sets they are fine."""
+    def spec(other_set):
+        s = modern().set("web-1", availability_set="web").set("web-2", availability_set="web")
+        s.add("web-3", "vm", availability_set=other_set).link("web-3", "sub", "in_subnet")
+        s.add("ilpip", "public_ip", sku="basic").link("web-3", "ilpip", "instance_ip")
+        return s
+    found = [f for f in validate(spec("web").build()) if f.code == v.SKU_MIX]
+    assert len(found) == 1 and "availability set web (VMs web-1, web-2, web-3)" in \
+        found[0].message
+    assert v.SKU_MIX not in codes(spec("batch"))
+
+
 def test_nat_gateway_subnet_with_basic_lb_or_basic_instance_ip():
     """§1.5: Basic LB / Basic public IP cannot coexist with a NAT gateway on a subnet."""
     basic_lb = nat(modern()).set("lb", sku="basic").set("lb-ip", sku="basic")
@@ -540,8 +560,9 @@ def test_every_literal_code_in_the_module_is_documented():
     literal = set(re.findall(r'self\.add\([^,]+,\s*"([a-z][a-z-]+)"', source))
     constants = {getattr(v, name) for name in dir(v)
                  if name.isupper() and isinstance(getattr(v, name), str)
-                 and getattr(v, name).startswith(("Specified", "LoadBalancingRule", "MoreThan"))}
-    assert literal and len(constants) == 5
+                 and getattr(v, name).startswith(("Specified", "LoadBalancingRule", "MoreThan", "PublicIP",
+                                            "DifferentSku"))}
+    assert literal and len(constants) == 7
     assert (literal | constants) <= set(documented_codes())
 
 
