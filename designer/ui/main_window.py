@@ -24,16 +24,15 @@ from ..model import Scenario, ScenarioFormatError
 from ..model.validation import Finding
 from . import theme as themes
 from .actions import painted_icon
-from .canvas import DiagramScene, DiagramView, Overview
+from .canvas import CLIPBOARD_MIME, KIND_MIME, DiagramScene, DiagramView, Overview
 from .document import (AUTOSAVE_INTERVAL_MS, FILE_FILTER, Autosaver, Document,
                        default_save_name, find_orphan_autosaves, recover, with_suffix)
 from .findings import FindingsPanel
 from .inspector import Inspector
-from .palette import KIND_MIME, Palette
+from .palette import Palette
 from .settings import Settings
 
 APP_TITLE = "Outbound Designer"
-NODES_MIME = "application/x-outbound-designer-nodes"
 STATUS_TIMEOUT_MS = 6000
 
 
@@ -202,8 +201,8 @@ class MainWindow(QMainWindow):
         a("view-grid", "Show &Grid", self.set_grid_visible, "Ctrl+G", checkable=True)
         a("view-snap", "S&nap to Grid", self.set_snap, "Ctrl+Shift+G",
           "Snap moved items to the grid (hold Alt while dragging to bypass)", checkable=True)
-        self.action("view-grid").setChecked(self.settings.grid_visible())
-        self.action("view-snap").setChecked(self.settings.snap_to_grid())
+        self.action("action-view-grid").setChecked(self.settings.grid_visible())
+        self.action("action-view-snap").setChecked(self.settings.snap_to_grid())
         self.theme_group = QActionGroup(self)
         self.theme_group.setExclusive(True)
         for name in themes.THEMES:
@@ -343,6 +342,7 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
         if not files:
             empty = menu.addAction("(no recent files)")
+            empty.setObjectName("action-file-recent-none")
             empty.setEnabled(False)
         menu.addSeparator()
         menu.addAction(self.action("action-file-clear-recent"))
@@ -364,6 +364,7 @@ class MainWindow(QMainWindow):
             self.actions_by_name[action.objectName()] = action
         if not paths:
             empty = self.examples_menu.addAction("(no bundled examples)")
+            empty.setObjectName("action-example-none")
             empty.setEnabled(False)
 
     # ================================================================== documents
@@ -584,7 +585,7 @@ class MainWindow(QMainWindow):
             return False
         mime = QMimeData()
         text = json.dumps(data)
-        mime.setData(NODES_MIME, text.encode("utf-8"))
+        mime.setData(CLIPBOARD_MIME, text.encode("utf-8"))
         mime.setText(text)
         QApplication.clipboard().setMimeData(mime)
         return True
@@ -595,11 +596,11 @@ class MainWindow(QMainWindow):
 
     def paste(self) -> None:
         mime = QApplication.clipboard().mimeData()
-        if mime is None or not mime.hasFormat(NODES_MIME):
+        if mime is None or not mime.hasFormat(CLIPBOARD_MIME):
             self.show_status("The clipboard holds no diagram items")
             return
         try:
-            data = json.loads(bytes(mime.data(NODES_MIME)).decode("utf-8"))
+            data = json.loads(bytes(mime.data(CLIPBOARD_MIME)).decode("utf-8"))
         except ValueError:
             self.show_status("The clipboard's diagram items are unreadable")
             return
@@ -748,6 +749,7 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self.autosaver.stop()
+        self.statusBar().clearMessage()  # stops the status bar's message timer
         self.findings.detach()
         self.inspector.detach()
         if self.scene is not None:

@@ -9,8 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QLineEdit, QListWidget, QListW
                                QVBoxLayout, QWidget)
 
 from ..model import COMPONENT_CLASSES, NODE_KINDS
-
-KIND_MIME = "application/x-outbound-designer-kind"
+from .canvas import KIND_MIME
 KIND_ROLE = Qt.UserRole + 1
 
 #: search words beyond the label (what people type when they look for a kind)
@@ -123,8 +122,9 @@ class Palette(QWidget):
         for row in range(self.list.count()):
             item = self.list.item(row)
             kind = item.data(KIND_ROLE)
-            haystack = f"{item.text()} {kind} {KEYWORDS.get(kind, '')}".lower()
-            item.setHidden(not all(w in haystack for w in words))
+            haystack = f"{item.text()} {kind.replace('_', ' ')} {KEYWORDS.get(kind, '')}"
+            vocabulary = haystack.lower().split()
+            item.setHidden(not all(any(v.startswith(w) for v in vocabulary) for w in words))
 
     def _activated(self, item: QListWidgetItem) -> None:
         self.placeRequested.emit(item.data(KIND_ROLE))
