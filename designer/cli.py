@@ -54,8 +54,8 @@ def build_command_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="print the findings of scenario files",
-                       description="Print validation findings. Exit 0 when none is an error, "
-                                   "1 otherwise, 2 for unreadable input.")
+                       description="Print validation findings (notes only with -v). Exit 0 when "
+                                   "none is an error, 1 otherwise, 2 for unreadable input.")
     _common(p)
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
@@ -136,7 +136,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         results[name] = [f.to_dict() for f in findings]
         if not args.json:
             for finding in findings:
-                print(f"{name}: {finding.format()}")
+                if finding.severity != "info" or args.verbose:
+                    print(f"{name}: {finding.format()}")
             errors = sum(f.severity == "error" for f in findings)
             warnings = sum(f.severity == "warning" for f in findings)
             print(f"{name}: {errors} error(s), {warnings} warning(s), "
