@@ -12,11 +12,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox,
                                QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox,
+                               QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..model import (LINK_RULES, OPTION_SPECS, Link, Scenario, field_specs,
@@ -318,8 +318,11 @@ class RecordListEditor(Editor):
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.setMinimumHeight(90)
-        self.table.setMaximumHeight(180)
+        self.table.setMinimumHeight(80)
+        self.table.setMaximumHeight(150)
+        # the table scrolls inside itself: it must not widen the inspector
+        self.table.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollPerPixel)
         layout.addWidget(self.table)
         buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
@@ -479,7 +482,7 @@ class Inspector(QWidget):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.title.setFont(font)
-        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.error = QLabel()
         self.error.setObjectName("inspector-error")
         self.error.setWordWrap(True)
@@ -488,6 +491,7 @@ class Inspector(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.title)
@@ -542,7 +546,11 @@ class Inspector(QWidget):
             old.deleteLater()
         self.content = QWidget()
         self.content.setObjectName("inspector-content")
-        form = QFormLayout(self.content)
+        outer = QVBoxLayout(self.content)
+        outer.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout()
+        outer.addLayout(form)
+        outer.addStretch(1)
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         form.setRowWrapPolicy(QFormLayout.WrapLongRows)
         self.scroll.setWidget(self.content)
@@ -553,7 +561,8 @@ class Inspector(QWidget):
         component = self.scenario.topology.node(node_id)
         self.mode = "node"
         self.node_id = node_id
-        self.title.setText(f"{component.LABEL} · {node_id}")
+        self.title.setText(f"{component.LABEL} · {component.display_name}"
+                           + (f" (id {node_id})" if component.display_name != node_id else ""))
         for spec in field_specs(type(component)):
             if spec.name in CANVAS_FIELDS:
                 continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QMimeData, QSize, Qt
 from PySide6.QtGui import (QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence,
                            QPalette, QUndoGroup)
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget,
@@ -69,8 +69,12 @@ class MainWindow(QMainWindow):
         geometry, state = self.settings.geometry(), self.settings.state()
         if geometry is not None:
             self.restoreGeometry(geometry)
+        #: first show without a saved layout: give the canvas the room (see showEvent)
+        self._size_docks = state is None
         if state is not None:
             self.restoreState(state)
+        self._fit_pending = True
+        self._fitting = False
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         self.set_document(Document(Scenario()))
         self.apply_theme()
@@ -84,6 +88,10 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
+        self.canvas_holder = QWidget()
+        self.canvas_holder.setObjectName("canvas-holder")
+        QVBoxLayout(self.canvas_holder).setContentsMargins(0, 0, 0, 0)
+        self.setCentralWidget(self.canvas_holder)
         self.palette = Palette()
         self.palette.placeRequested.connect(self.place_at_centre)
         self.inspector = Inspector()
@@ -109,8 +117,6 @@ class MainWindow(QMainWindow):
         self.dock_inspector.raise_()
         self.dock_findings = self._dock("findings", "Findings", self.findings,
                                         Qt.BottomDockWidgetArea)
-        self.resizeDocks([self.dock_palette, self.dock_inspector], [220, 340], Qt.Horizontal)
-        self.resizeDocks([self.dock_findings], [150], Qt.Vertical)
 
     def _action(self, name: str, text: str, slot=None, shortcut=None, tip: str = "",
                 icon: QIcon | None = None, checkable: bool = False) -> QAction:
@@ -391,8 +397,15 @@ class MainWindow(QMainWindow):
         view.setObjectName("diagram-view")
         view.zoomChanged.connect(self._zoom_changed)
         view.fileDropped.connect(self.open_path)
+        old_view = self.view
         self.scene, self.view = scene, view
-        self.setCentralWidget(view)  # the old view is deleted by the main window
+        # swap the view inside a permanent central holder: replacing the main window's
+        # central widget would make it re-divide the space between the docks
+        self.canvas_holder.layout().addWidget(view)
+        if old_view is not None:
+            self.canvas_holder.layout().removeWidget(old_view)
+            old_view.viewport().removeEventFilter(self)
+            old_view.deleteLater()
         self._set_overview(Overview(view))
         self.undo_group.addStack(document.undo_stack)
         self.undo_group.setActiveStack(document.undo_stack)
@@ -402,7 +415,10 @@ class MainWindow(QMainWindow):
         document.changed.connect(self.update_title)
         self.update_title()
         self._zoom_changed(view.zoom_factor())
-        view.fit_all()
+        # fit once the view has its real size (the first resize after it is laid out)
+        self._fit_pending = True
+        view.viewport().installEventFilter(self)
+        self._fit_if_ready()
         if old is not None:
             if old_scene is not None:
                 old_scene.detach()
@@ -635,6 +651,8 @@ class MainWindow(QMainWindow):
 
     # ================================================================== view and look
     def _zoom_changed(self, factor: float) -> None:
+        if not self._fitting:
+            self._fit_pending = False  # the user zoomed: keep their zoom from now on
         self.zoom_label.setText(f"{factor * 100:.0f}%")
 
     def show_status(self, message: str) -> None:
@@ -715,6 +733,32 @@ class MainWindow(QMainWindow):
             f"<p>Qt {QtVersion()} · MIT licence</p>")
 
     # ================================================================== window events
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._size_docks:
+            self._size_docks = False
+            self.layout().activate()
+            self.resizeDocks([self.dock_palette, self.dock_inspector], [230, 400], Qt.Horizontal)
+            self.resizeDocks([self.dock_findings], [150], Qt.Vertical)
+
+    def eventFilter(self, watched, event) -> bool:
+        if self.view is not None and watched is self.view.viewport() and \
+                event.type() == QEvent.Resize:
+            self._fit_if_ready()
+        return super().eventFilter(watched, event)
+
+    def _fit_if_ready(self) -> None:
+        """Fit a newly shown document to the view, again on each resize of the view until
+        the user zooms (so the first layout passes of the window do not leave it small)."""
+        viewport = self.view.viewport()
+        if self._fit_pending and self.isVisible() and viewport.width() > 100 and \
+                viewport.height() > 100:
+            self._fitting = True
+            try:
+                self.view.fit_all()
+            finally:
+                self._fitting = False
+
     def dragEnterEvent(self, event) -> None:
         if self._dropped_file(event.mimeData()):
             event.acceptProposedAction()
