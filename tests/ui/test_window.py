@@ -354,3 +354,56 @@ def test_run_editor_opens_a_file_and_returns_the_exit_code(tmp_path, qapp, answe
     QTimer.singleShot(200, close_windows)
     assert run_editor(str(path)) == 0
     assert seen == [path.resolve()]
+
+
+def test_typing_in_the_palette_search_is_not_taken_by_shortcuts(window, qtbot):
+    window.palette.search.setFocus()
+    qtbot.keyClicks(window.palette.search, "traffic")  # 'f' is also Fit to View
+    assert window.palette.search.text() == "traffic"
+    assert window.palette.visible_kinds() == ["traffic_generator"]
+
+
+def test_revert_drops_unsaved_changes(loaded, answer):
+    window, path = loaded
+    window.place_at_centre("vm")
+    assert window.action("action-file-revert").isEnabled()
+    answer.question = QMessageBox.Yes
+    window.action("action-file-revert").trigger()
+    assert dumps(window.document.scenario) == path.read_text()
+    assert not window.isWindowModified()
+
+
+def test_cut_then_paste_restores_the_nodes_with_fresh_ids(loaded):
+    window, _path = loaded
+    topo = window.document.scenario.topology
+    window.scene.select_nodes(["gen-1"])
+    window.action("action-edit-cut").trigger()
+    assert "gen-1" not in topo
+    window.action("action-edit-paste").trigger()
+    assert len(topo.nodes("traffic_generator")) == 1
+
+
+def test_an_example_opens_as_an_untitled_copy(window):
+    actions = [a for a in window.examples_menu.actions() if a.isEnabled()]
+    if not actions:
+        pytest.skip("no bundled examples in this checkout")
+    actions[0].trigger()
+    assert window.document.path is None
+    assert len(window.document.scenario.topology) > 0
+    assert not window.isWindowModified()
+    assert "(unsaved)" in window.windowTitle()
+
+
+def test_save_as_adds_the_scenario_suffix(loaded, tmp_path, monkeypatch):
+    window, _path = loaded
+    seen = {}
+
+    def fake(parent, caption, start, filters):
+        seen["start"], seen["filters"] = start, filters
+        return str(tmp_path / "copy"), filters
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake)
+    window.action("action-file-save-as").trigger()
+    assert (tmp_path / "copy.outbound.json").is_file()
+    assert seen["start"].endswith("small.outbound.json")
+    assert "*.outbound.json" in seen["filters"]
+    assert window.document.path == (tmp_path / "copy.outbound.json").resolve()
