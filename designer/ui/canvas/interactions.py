@@ -104,6 +104,7 @@ class MoveInteraction(Interaction):
             item.setPos(self.start[node_id])
 
     def release(self, event) -> None:
+        self.move(event)  # the release decides the final place (and its Alt state)
         if self.drop_target is not None:
             self.drop_target.set_highlight(None)
         if not self.started:
@@ -146,6 +147,7 @@ class ResizeInteraction(Interaction):
         self.scene.item_geometry_changed(self.box)
 
     def release(self, event) -> None:
+        self.move(event)
         if self.box.size == self.start_size:
             return
         scene = self.scene

@@ -211,13 +211,16 @@ class NodeItem(CanvasItem):
         tile_rect = QRectF(-half, -half, TILE_SIZE, TILE_SIZE)
         hit = QPainterPath()
         hit.addRoundedRect(tile_rect, TILE_RADIUS, TILE_RADIUS)
-        self.setPath(hit)
+        tile_path = QPainterPath(hit)
+        # the handle sits on the right edge: hovering it must keep the node hovered
+        hit.addEllipse(QPointF(half + 1, 0), Handle.RADIUS + 2, Handle.RADIUS + 2)
+        self.setPath(hit.simplified())
         self.setZValue(zorder.NODES)
         self.setFlag(F.ItemIsSelectable, True)
         self.setFlag(F.ItemSendsGeometryChanges, True)
         self.setAcceptHoverEvents(True)
 
-        self.tile = _Decoration.passive(QGraphicsPathItem(hit, self))
+        self.tile = _Decoration.passive(QGraphicsPathItem(tile_path, self))
         renderer = glyphs.shared_renderer(self.kind)
         if renderer is not None:
             glyph = QGraphicsSvgItem(self)
@@ -406,7 +409,8 @@ class ContainerItem(CanvasItem):
         rect = QRectF(0, 0, w, h)
         hit = QPainterPath()
         hit.addRect(rect)
-        self.setPath(hit)
+        hit.addEllipse(QPointF(w, h / 2), Handle.RADIUS + 2, Handle.RADIUS + 2)
+        self.setPath(hit.simplified())
         box = QPainterPath()
         radius = 12.0 if self.kind == "vnet" else 8.0
         box.addRoundedRect(rect, radius, radius)

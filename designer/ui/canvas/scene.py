@@ -68,6 +68,30 @@ def _nearest_on_border(rect: QRectF, p: QPointF) -> QPointF:
     return QPointF(x, y)
 
 
+class GestureCommand(QUndoCommand):
+    """One gesture made of several commands (move + leave a subnet + join another) as one
+    undo step.  The parts are kept and run from Python rather than made Qt children: a
+    QUndoCommand(parent=...) child created from Python is owned by its Python wrapper, so
+    Qt's parent would either see it vanish or delete it twice."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.parts: list[QUndoCommand] = []
+
+    def add(self, command_class, *args, **kwargs) -> QUndoCommand:
+        command = command_class(*args, **kwargs)
+        self.parts.append(command)
+        return command
+
+    def redo(self) -> None:
+        for part in self.parts:
+            part.redo()
+
+    def undo(self) -> None:
+        for part in reversed(self.parts):
+            part.undo()
+
+
 class DiagramScene(QGraphicsScene):
     statusMessage = Signal(str)
     nodeActivated = Signal(str)
@@ -537,15 +561,15 @@ class DiagramScene(QGraphicsScene):
                 text = f"Move {who} out of {topology.node(old).display_name}"
         else:
             text = f"Move {len(positions)} items"
-        parent = QUndoCommand(text)
-        MoveNodesCommand(self.scenario, positions, parent=parent)
+        gesture = GestureCommand(text)
+        gesture.add(MoveNodesCommand, self.scenario, positions)
         for node_id, old, new in changes:
             kind = "in_subnet" if topology.node(node_id).KIND == "vm" else "in_vnet"
             if old is not None:
-                DisconnectCommand(self.scenario, Link(node_id, old, kind), parent=parent)
+                gesture.add(DisconnectCommand, self.scenario, Link(node_id, old, kind))
             if new is not None:
-                ConnectCommand(self.scenario, Link(node_id, new, kind), parent=parent)
-        self.undo_stack.push(parent)
+                gesture.add(ConnectCommand, self.scenario, Link(node_id, new, kind))
+        self.undo_stack.push(gesture)
 
     def _positions_after(self, deltas: dict[str, QPointF]) -> dict[str, tuple[float, float]]:
         """Apply per-item deltas, carrying every box's contents along."""
