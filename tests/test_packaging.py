@@ -224,3 +224,16 @@ def test_make_icons_command_line(tmp_path):
         [sys.executable, str(PACKAGING / "make_icons.py"), "--svg", str(ROOT / "pyproject.toml"),
          "--out", str(tmp_path / "bad")], capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "not an SVG file Qt can render" in bad.stderr
+
+
+def test_install_desktop_registers_every_file_under_a_prefix(tmp_path):
+    import os
+    env = dict(os.environ, PYTHON=sys.executable, HOME=str(tmp_path))
+    result = subprocess.run(["bash", str(PACKAGING / "install-desktop.sh"), str(tmp_path)],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    share = tmp_path / "share"
+    for path in (f"applications/{APP_ID}.desktop", f"metainfo/{APP_ID}.metainfo.xml",
+                 f"mime/packages/{APP_ID}.xml", f"icons/hicolor/scalable/apps/{APP_ID}.svg",
+                 *(f"icons/hicolor/{n}x{n}/apps/{APP_ID}.png" for n in (16, 48, 256, 512))):
+        assert (share / path).is_file(), path
