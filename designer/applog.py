@@ -6,9 +6,10 @@ Call :func:`setup_logging` once at start-up (before or after the ``QApplication`
 
 Where the files go:
 
-- with Qt: ``QStandardPaths.AppLocalDataLocation`` + ``/logs`` (Linux
-  ``~/.local/share/outbound-designer/logs``, Windows ``%LOCALAPPDATA%/outbound-designer/logs``,
-  macOS ``~/Library/Application Support/outbound-designer/logs``);
+- with Qt: ``QStandardPaths.AppLocalDataLocation`` + ``/logs``, i.e. the organisation and
+  application names the editor sets, under ``~/.local/share`` (Linux), ``%LOCALAPPDATA%``
+  (Windows) or ``~/Library/Application Support`` (macOS); call it after naming the application
+  (``designer.ui.app.configure_application``), otherwise it names it ``outbound-designer``;
 - without Qt: ``$XDG_STATE_HOME/outbound-designer/logs`` (default ``~/.local/state/...``).
 
 ``outbound-designer.log`` (1 MB, 5 rotated copies) holds the Python and Qt messages;
