@@ -149,6 +149,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return worst
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .sim.cli import run_simulate
+    if not args.html:
+        return run_simulate(args)
+
+    def write_html(scenario, report) -> None:
+        # the HTML report embeds the diagram, which needs the (Qt) exporter
+        from .export.cli import ensure_headless_app, scene_for
+        from .export.diagram import ExportOptions, svg_document
+        from .export.reports import write_html as write
+        ensure_headless_app()
+        diagram = svg_document(scene_for(scenario), ExportOptions(title=scenario.name))
+        write(report, args.html, diagram)
+    return run_simulate(args, on_report=write_html)
+
+
 def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         import importlib
@@ -159,7 +175,7 @@ def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": cmd_validate,
     "examples": cmd_examples,
-    "simulate": _lazy(".sim.cli", "run_simulate"),
+    "simulate": cmd_simulate,
     "export": _lazy(".export.cli", "run_export"),
 }
 
