@@ -260,6 +260,12 @@ CASES: list[tuple[str, Callable[[], Spec], Callable[[], Spec]]] = [
     ("classic-https-probe",
      lambda: classic().set("lb", probe=Probe(protocol="https", port=443)),
      lambda: classic().set("lb", probe=Probe(protocol="http", port=80))),
+    ("classic-probe-count",  # M-A10: numberOfProbes >= 2
+     lambda: classic().set("lb", probe=Probe(port=80, interval_s=15, count=1)),
+     lambda: classic().set("lb", probe=Probe(port=80, interval_s=15, count=2))),
+    ("classic-probe-window",  # M-A10: interval x count <= 120 s
+     lambda: classic().set("lb", probe=Probe(port=80, interval_s=15, count=9)),
+     lambda: classic().set("lb", probe=Probe(port=80, interval_s=15, count=8))),
     ("classic-private-subnet",
      lambda: classic().set("sub", private=True),
      lambda: modern().set("sub", private=True)),
