@@ -208,6 +208,29 @@ class TextEditor(Editor):
             self.edit.blockSignals(False)
 
 
+class ChoiceEditor(Editor):
+    """A string naming another node (a load balancer rule's frontend): a combo box of the
+    ids that fit now (from ``options()``), keeping an unknown current value visible."""
+
+    def __init__(self, spec: FieldSpec, commit: Commit, options: Callable[[], list[str]]):
+        self.box = QComboBox()
+        self.widget = self.box
+        self.options = options
+        self.values: list[str] = []
+        self.box.activated.connect(lambda index: commit(self.values[index]))
+
+    def set_value(self, value: Any) -> None:
+        self.values = list(self.options())
+        if value not in self.values:
+            self.values.insert(0, value)
+        self.box.blockSignals(True)
+        self.box.clear()
+        for v in self.values:
+            self.box.addItem(v if v else "(none)")
+        self.box.setCurrentIndex(self.values.index(value))
+        self.box.blockSignals(False)
+
+
 class OptionalNumberEditor(Editor):
     """A number that may be unset: a check box switches it on (at its default or minimum)."""
 
@@ -300,13 +323,15 @@ class RecordListEditor(Editor):
     Add, remove and reorder are separate undo steps; field edits merge per field."""
 
     def __init__(self, spec: FieldSpec, commit: Commit, restructure: Callable[[tuple, str], bool],
-                 refuse: Callable[[str], None]):
+                 refuse: Callable[[str], None],
+                 choices: dict[str, Callable[[], list[str]]] | None = None):
         self.spec = spec
         self.record_cls = spec.record
         self.specs = field_specs(self.record_cls)
         self.value: tuple = ()
         self._commit = commit
         self._restructure = restructure
+        self.choices = choices or {}
         self.box = QGroupBox(spec.title)
         self.widget = self.box
         layout = QVBoxLayout(self.box)
@@ -346,7 +371,7 @@ class RecordListEditor(Editor):
         self.editors: dict[str, Editor] = {}
         for sub in self.specs:
             editor = make_editor(sub, lambda v, name=sub.name: self._field_changed(name, v),
-                                 refuse)
+                                 refuse, choices=choices)
             editor.widget.setToolTip(_tooltip(sub))
             self.editors[sub.name] = editor
             detail_form.addRow(sub.title, editor.widget)
@@ -378,6 +403,11 @@ class RecordListEditor(Editor):
         if "priority" in {s.name for s in self.specs}:
             used = [getattr(r, "priority") for r in self.value]
             changes["priority"] = min(max(used, default=90) + 10, 4096)
+        for sub in self.specs:  # a rule starts on the first frontend that exists
+            if sub.type == "str" and sub.name in self.choices:
+                options = self.choices[sub.name]()
+                if options:
+                    changes[sub.name] = options[0]
         record = self.record_cls(**changes)
         if self._restructure(self.value + (record,), f"Add {self.noun}"):
             self.select_row(len(self.value) - 1)
@@ -443,8 +473,13 @@ class RecordListEditor(Editor):
 
 
 def make_editor(spec: FieldSpec, commit: Commit, refuse: Callable[[str], None],
-                restructure: Callable[[tuple, str], bool] | None = None) -> Editor:
-    if spec.type in ("int", "float"):
+                restructure: Callable[[tuple, str], bool] | None = None,
+                choices: dict[str, Callable[[], list[str]]] | None = None) -> Editor:
+    """The editor for one field; ``choices`` maps field names that name other nodes to a
+    function listing the ids that fit (a load balancer rule's frontend)."""
+    if spec.type == "str" and choices and spec.name in choices:
+        editor = ChoiceEditor(spec, commit, choices[spec.name])
+    elif spec.type in ("int", "float"):
         editor = OptionalNumberEditor(spec, commit) if spec.optional else \
             NumberEditor(spec, commit)
     elif spec.type == "bool":
@@ -454,7 +489,8 @@ def make_editor(spec: FieldSpec, commit: Commit, refuse: Callable[[str], None],
     elif spec.type == "record":
         editor = RecordEditor(spec, commit, refuse, restructure)
     elif spec.type == "record_list":
-        editor = RecordListEditor(spec, commit, restructure or (lambda v, t: commit(v)), refuse)
+        editor = RecordListEditor(spec, commit, restructure or (lambda v, t: commit(v)), refuse,
+                                  choices)
     else:
         editor = TextEditor(spec, commit, refuse)
     editor.widget.setObjectName(f"field-{spec.name}")
@@ -563,12 +599,16 @@ class Inspector(QWidget):
         self.node_id = node_id
         self.title.setText(f"{component.LABEL} · {component.display_name}"
                            + (f" (id {node_id})" if component.display_name != node_id else ""))
+        topology = self.scenario.topology
+        choices = {"frontend": lambda: topology.frontends(node_id)} \
+            if component.KIND == "load_balancer" else None
         for spec in field_specs(type(component)):
             if spec.name in CANVAS_FIELDS:
                 continue
             editor = make_editor(
                 spec, lambda v, f=spec.name, n=node_id: self._commit_node(n, f, v), self.refuse,
-                lambda v, text, f=spec.name, n=node_id: self._restructure_node(n, f, v, text))
+                lambda v, text, f=spec.name, n=node_id: self._restructure_node(n, f, v, text),
+                choices)
             editor.widget.setToolTip(_tooltip(spec))
             self.editors[spec.name] = editor
             if spec.type in ("record", "record_list"):
