@@ -53,6 +53,12 @@ def painted_icon(name: str, colour: QColor) -> QIcon:
             p.drawEllipse(QRectF(x - 3.5, y - 3.5, 7, 7))
         p.drawLine(QPointF(14, 9), QPointF(9, 21))
         p.drawLine(QPointF(18, 9), QPointF(23, 21))
+    elif name == "connect":
+        p.drawEllipse(QRectF(3, 19, 10, 10))
+        p.drawRoundedRect(QRectF(19, 3, 10, 10), 2, 2)
+        p.drawLine(QPointF(11, 21), QPointF(20, 12))
+        p.drawLine(QPointF(20, 12), QPointF(14.5, 12.5))
+        p.drawLine(QPointF(20, 12), QPointF(19.5, 17.5))
     elif name == "duplicate":
         p.drawRoundedRect(QRectF(5, 5, 15, 15), 2, 2)
         p.drawRoundedRect(QRectF(12, 12, 15, 15), 2, 2)

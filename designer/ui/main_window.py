@@ -194,6 +194,9 @@ class MainWindow(QMainWindow):
                            ("vertical", "Distribute &Vertically")):
             a(f"edit-distribute-{axis}", text,
               lambda _=False, ax=axis: self.scene.distribute(ax))
+        a("edit-connect-tool", "&Connect Tool", self.set_connect_tool, "C",
+          "Drag from one node to another to link them (C switches the tool on and off)",
+          checkable=True)
         a("edit-auto-layout", "Auto-&layout", lambda: self.scene.auto_layout(), "Ctrl+L",
           "Arrange every node automatically (one undo step)")
         # View
@@ -234,6 +237,7 @@ class MainWindow(QMainWindow):
             key = f"action-view-{name}"
             self.actions_by_name[key].setIcon(painted_icon(name, colour))
         self.actions_by_name["action-edit-auto-layout"].setIcon(painted_icon("layout", colour))
+        self.actions_by_name["action-edit-connect-tool"].setIcon(painted_icon("connect", colour))
         self.actions_by_name["action-edit-duplicate"].setIcon(painted_icon("duplicate", colour))
 
     def palette_colour(self):
@@ -267,6 +271,7 @@ class MainWindow(QMainWindow):
             edit.addAction(self.action(f"action-edit-{name}"))
         edit.addSeparator()
         edit.addAction(self.action("action-edit-select-all"))
+        edit.addAction(self.action("action-edit-connect-tool"))
         edit.addSeparator()
         align = edit.addMenu("A&lign")
         align.setObjectName("menu-edit-align")
@@ -306,7 +311,7 @@ class MainWindow(QMainWindow):
     def _build_toolbars(self) -> None:
         groups = (("file", "File", ("file-new", "file-open", "file-save")),
                   ("edit", "Edit", ("edit-undo", "edit-redo", "edit-delete", "edit-duplicate",
-                                    "edit-auto-layout")),
+                                    "edit-connect-tool", "edit-auto-layout")),
                   ("view", "View", ("view-zoom-in", "view-zoom-out", "view-zoom-reset",
                                     "view-fit", "view-zoom-selection", "view-grid",
                                     "view-snap")))
@@ -390,6 +395,7 @@ class MainWindow(QMainWindow):
         scene.set_theme(self.dark)
         scene.grid_visible = self.action("action-view-grid").isChecked()
         scene.snap_to_grid = self.action("action-view-snap").isChecked()
+        scene.connect_tool = self.action("action-edit-connect-tool").isChecked()
         scene.statusMessage.connect(self.show_status)
         scene.selectionChanged.connect(self._selection_changed)
         scene.nodeActivated.connect(self._node_activated)
@@ -667,6 +673,12 @@ class MainWindow(QMainWindow):
         self.settings.set_snap_to_grid(on)
         if self.scene is not None:
             self.scene.snap_to_grid = on
+
+    def set_connect_tool(self, on: bool) -> None:
+        if self.scene is not None:
+            self.scene.connect_tool = on
+        if on:
+            self.show_status("Connect tool: drag from one node to another to link them")
 
     def set_theme(self, theme: str) -> None:
         self.settings.set_theme(theme)
