@@ -46,7 +46,7 @@ def parse_text(spec: FieldSpec, text: str) -> Any:
         if spec.type == "cidr_list":
             for item in items:
                 if parse_cidr(item) is None:
-                    raise ValueError(f"{spec.title}: {item!r} is not a CIDR prefix like "
+                    raise ValueError(f"{field_label(spec)}: {item!r} is not a CIDR prefix like "
                                      f"10.0.0.0/16")
         return items
     if not text:
@@ -54,20 +54,20 @@ def parse_text(spec: FieldSpec, text: str) -> Any:
             return None
         if spec.type == "str" and not spec.required:
             return ""
-        raise ValueError(f"{spec.title} must not be empty")
+        raise ValueError(f"{field_label(spec)} must not be empty")
     if spec.type == "ipv4" and parse_ipv4(text) is None:
-        raise ValueError(f"{spec.title}: expected an IPv4 address like 10.0.0.4, got {text!r}")
+        raise ValueError(f"{field_label(spec)}: expected an IPv4 address like 10.0.0.4, got {text!r}")
     if spec.type == "cidr" and parse_cidr(text) is None:
-        raise ValueError(f"{spec.title}: expected a CIDR prefix like 10.0.1.0/24, got {text!r}")
+        raise ValueError(f"{field_label(spec)}: expected a CIDR prefix like 10.0.1.0/24, got {text!r}")
     if spec.type == "address":
         problem = address_problem(text)
         if problem:
-            raise ValueError(f"{spec.title}: {problem}")
+            raise ValueError(f"{field_label(spec)}: {problem}")
     if spec.type == "ports":
         try:
             parse_ports(text)
         except ValueError as exc:
-            raise ValueError(f"{spec.title}: {exc}") from None
+            raise ValueError(f"{field_label(spec)}: {exc}") from None
     return text
 
 
@@ -92,6 +92,22 @@ class Editor:
 
     def set_value(self, value: Any) -> None:
         raise NotImplementedError
+
+
+#: words shown in capitals in field labels
+ACRONYMS = {"ip": "IP", "ips": "IPs", "snat": "SNAT", "tcp": "TCP", "udp": "UDP", "lb": "LB",
+            "nsg": "NSG", "nat": "NAT", "sku": "SKU", "cidr": "CIDR", "http": "HTTP"}
+
+
+def field_label(spec: FieldSpec) -> str:
+    """The label of a field's editor: its spec title with acronyms in capitals, without a
+    trailing unit word that the spin box shows as a suffix anyway ("Idle timeout min")."""
+    words = spec.title.split()
+    if spec.unit and len(words) > 1 and words[-1].lower() in (spec.unit.lower(), "s", "min"):
+        words = words[:-1]
+        if len(words) > 1 and words[-1] == "per":
+            words = words[:-1]
+    return " ".join(ACRONYMS.get(w.lower(), w) for w in words)
 
 
 def _tooltip(spec: FieldSpec) -> str:
@@ -280,7 +296,7 @@ class RecordEditor(Editor):
         self._restructure = restructure or (lambda value, text: commit(value))
         self.value: Any = None
         self._commit = commit
-        self.box = QGroupBox(spec.title)
+        self.box = QGroupBox(field_label(spec))
         self.widget = self.box
         self.box.setCheckable(spec.optional)
         form = QFormLayout(self.box)
@@ -290,7 +306,7 @@ class RecordEditor(Editor):
             editor = make_editor(sub, lambda v, name=sub.name: self._field_changed(name, v),
                                  refuse)
             self.editors[sub.name] = editor
-            form.addRow(sub.title, editor.widget)
+            form.addRow(field_label(sub), editor.widget)
             editor.widget.setToolTip(_tooltip(sub))
         if spec.optional:
             self.box.toggled.connect(self._toggled)
@@ -332,12 +348,12 @@ class RecordListEditor(Editor):
         self._commit = commit
         self._restructure = restructure
         self.choices = choices or {}
-        self.box = QGroupBox(spec.title)
+        self.box = QGroupBox(field_label(spec))
         self.widget = self.box
         layout = QVBoxLayout(self.box)
         self.table = QTableWidget(0, len(self.specs))
         self.table.setObjectName(f"table-{spec.name}")
-        self.table.setHorizontalHeaderLabels([s.title for s in self.specs])
+        self.table.setHorizontalHeaderLabels([field_label(s) for s in self.specs])
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
@@ -374,7 +390,7 @@ class RecordListEditor(Editor):
                                  refuse, choices=choices)
             editor.widget.setToolTip(_tooltip(sub))
             self.editors[sub.name] = editor
-            detail_form.addRow(sub.title, editor.widget)
+            detail_form.addRow(field_label(sub), editor.widget)
         layout.addWidget(self.detail)
         self.buttons["add"].clicked.connect(self.add_row)
         self.buttons["remove"].clicked.connect(self.remove_row)
@@ -614,9 +630,7 @@ class Inspector(QWidget):
             if spec.type in ("record", "record_list"):
                 form.addRow(editor.widget)
             else:
-                form.addRow(spec.title + (f" ({spec.unit})" if spec.unit and
-                                          spec.type not in ("int", "float") else ""),
-                            editor.widget)
+                form.addRow(field_label(spec), editor.widget)
         self._sync_node()
 
     def _build_link(self, link: Link) -> None:

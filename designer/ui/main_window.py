@@ -163,13 +163,11 @@ class MainWindow(QMainWindow):
         undo = self.undo_group.createUndoAction(self, "&Undo")
         undo.setObjectName("action-edit-undo")
         undo.setShortcuts(QKeySequence.Undo)
-        undo.setIcon(sp(QStyle.SP_ArrowBack))
         redo = self.undo_group.createRedoAction(self, "&Redo")
         redo.setObjectName("action-edit-redo")
         redo.setShortcuts([QKeySequence(QKeySequence.Redo), QKeySequence("Ctrl+Y")]
                           if QKeySequence(QKeySequence.Redo) != QKeySequence("Ctrl+Y")
                           else QKeySequence.Redo)
-        redo.setIcon(sp(QStyle.SP_ArrowForward))
         for action in (undo, redo):
             self.addAction(action)
             self.actions_by_name[action.objectName()] = action
@@ -181,7 +179,7 @@ class MainWindow(QMainWindow):
           "Duplicate the selection")
         a("edit-delete", "&Delete", lambda: self.scene.delete_selection(),
           [QKeySequence(QKeySequence.Delete), QKeySequence("Backspace")],
-          "Delete the selection (a node goes with its links)", sp(QStyle.SP_TrashIcon))
+          "Delete the selection (a node goes with its links)")
         a("edit-select-all", "Select &All", self.select_all, QKeySequence.SelectAll)
         for edge, text, key in (("left", "Align &Left", "Ctrl+Shift+Left"),
                                 ("right", "Align &Right", "Ctrl+Shift+Right"),
@@ -238,6 +236,8 @@ class MainWindow(QMainWindow):
             self.actions_by_name[key].setIcon(painted_icon(name, colour))
         self.actions_by_name["action-edit-auto-layout"].setIcon(painted_icon("layout", colour))
         self.actions_by_name["action-edit-connect-tool"].setIcon(painted_icon("connect", colour))
+        for name in ("undo", "redo", "delete"):
+            self.actions_by_name[f"action-edit-{name}"].setIcon(painted_icon(name, colour))
         self.actions_by_name["action-edit-duplicate"].setIcon(painted_icon("duplicate", colour))
 
     def palette_colour(self):
