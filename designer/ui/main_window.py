@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self._fit_pending = True
+        self._fitted_size = None
         self._fitting = False
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         self.set_document(Document(Scenario()))
@@ -392,7 +393,8 @@ class MainWindow(QMainWindow):
         self.document = document
         scene = DiagramScene(document.scenario, document.undo_stack)
         scene.setParent(document)
-        scene.set_theme(self.dark)
+        if self.dark:  # a scene starts light; restyling thousands of items costs seconds
+            scene.set_theme(True)
         scene.grid_visible = self.action("action-view-grid").isChecked()
         scene.snap_to_grid = self.action("action-view-snap").isChecked()
         scene.connect_tool = self.action("action-edit-connect-tool").isChecked()
@@ -423,6 +425,7 @@ class MainWindow(QMainWindow):
         self._zoom_changed(view.zoom_factor())
         # fit once the view has its real size (the first resize after it is laid out)
         self._fit_pending = True
+        self._fitted_size = None
         view.viewport().installEventFilter(self)
         self._fit_if_ready()
         if old is not None:
@@ -483,8 +486,7 @@ class MainWindow(QMainWindow):
         """Open a scenario file; a broken file leaves the current document untouched."""
         document = self._load(path)
         if document is None:
-            if Path(path).resolve().as_posix() in self.settings.recent_files() and \
-                    not Path(path).exists():
+            if not Path(path).exists():  # a recent file that went away leaves the list
                 self.settings.remove_recent_file(str(Path(path).resolve()))
             return False
         if not self.maybe_save():
@@ -763,8 +765,10 @@ class MainWindow(QMainWindow):
         """Fit a newly shown document to the view, again on each resize of the view until
         the user zooms (so the first layout passes of the window do not leave it small)."""
         viewport = self.view.viewport()
-        if self._fit_pending and self.isVisible() and viewport.width() > 100 and \
-                viewport.height() > 100:
+        size = (viewport.width(), viewport.height())
+        if self._fit_pending and self.isVisible() and size[0] > 100 and size[1] > 100 and \
+                size != self._fitted_size:
+            self._fitted_size = size
             self._fitting = True
             try:
                 self.view.fit_all()
