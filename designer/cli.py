@@ -129,7 +129,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             scenario = load_scenario(name)
         except ScenarioFormatError as exc:
-            print(f"error: {exc.summary()}", file=sys.stderr)
+            print(f"error: {exc.summary(one_line=True)}", file=sys.stderr)
             worst = EXIT_BAD_INPUT
             continue
         findings = validate(scenario)
@@ -211,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the contract: one line, never a traceback
         from .model import ScenarioFormatError
         if isinstance(exc, ScenarioFormatError):
-            print(f"outbound-designer: error: {exc.summary()}", file=sys.stderr)
+            print(f"outbound-designer: error: {exc.summary(one_line=True)}", file=sys.stderr)
             return EXIT_BAD_INPUT
         log.debug("unexpected failure", exc_info=True)
         print(f"outbound-designer: internal error: {type(exc).__name__}: {exc} "

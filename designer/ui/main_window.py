@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self._fit_pending = True
+        self._fitted_size = None
         self._fitting = False
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         self.set_document(Document(Scenario()))
@@ -163,13 +164,11 @@ class MainWindow(QMainWindow):
         undo = self.undo_group.createUndoAction(self, "&Undo")
         undo.setObjectName("action-edit-undo")
         undo.setShortcuts(QKeySequence.Undo)
-        undo.setIcon(sp(QStyle.SP_ArrowBack))
         redo = self.undo_group.createRedoAction(self, "&Redo")
         redo.setObjectName("action-edit-redo")
         redo.setShortcuts([QKeySequence(QKeySequence.Redo), QKeySequence("Ctrl+Y")]
                           if QKeySequence(QKeySequence.Redo) != QKeySequence("Ctrl+Y")
                           else QKeySequence.Redo)
-        redo.setIcon(sp(QStyle.SP_ArrowForward))
         for action in (undo, redo):
             self.addAction(action)
             self.actions_by_name[action.objectName()] = action
@@ -181,7 +180,7 @@ class MainWindow(QMainWindow):
           "Duplicate the selection")
         a("edit-delete", "&Delete", lambda: self.scene.delete_selection(),
           [QKeySequence(QKeySequence.Delete), QKeySequence("Backspace")],
-          "Delete the selection (a node goes with its links)", sp(QStyle.SP_TrashIcon))
+          "Delete the selection (a node goes with its links)")
         a("edit-select-all", "Select &All", self.select_all, QKeySequence.SelectAll)
         for edge, text, key in (("left", "Align &Left", "Ctrl+Shift+Left"),
                                 ("right", "Align &Right", "Ctrl+Shift+Right"),
@@ -194,6 +193,9 @@ class MainWindow(QMainWindow):
                            ("vertical", "Distribute &Vertically")):
             a(f"edit-distribute-{axis}", text,
               lambda _=False, ax=axis: self.scene.distribute(ax))
+        a("edit-connect-tool", "&Connect Tool", self.set_connect_tool, "C",
+          "Drag from one node to another to link them (C switches the tool on and off)",
+          checkable=True)
         a("edit-auto-layout", "Auto-&layout", lambda: self.scene.auto_layout(), "Ctrl+L",
           "Arrange every node automatically (one undo step)")
         # View
@@ -234,6 +236,9 @@ class MainWindow(QMainWindow):
             key = f"action-view-{name}"
             self.actions_by_name[key].setIcon(painted_icon(name, colour))
         self.actions_by_name["action-edit-auto-layout"].setIcon(painted_icon("layout", colour))
+        self.actions_by_name["action-edit-connect-tool"].setIcon(painted_icon("connect", colour))
+        for name in ("undo", "redo", "delete"):
+            self.actions_by_name[f"action-edit-{name}"].setIcon(painted_icon(name, colour))
         self.actions_by_name["action-edit-duplicate"].setIcon(painted_icon("duplicate", colour))
 
     def palette_colour(self):
@@ -267,6 +272,7 @@ class MainWindow(QMainWindow):
             edit.addAction(self.action(f"action-edit-{name}"))
         edit.addSeparator()
         edit.addAction(self.action("action-edit-select-all"))
+        edit.addAction(self.action("action-edit-connect-tool"))
         edit.addSeparator()
         align = edit.addMenu("A&lign")
         align.setObjectName("menu-edit-align")
@@ -306,7 +312,7 @@ class MainWindow(QMainWindow):
     def _build_toolbars(self) -> None:
         groups = (("file", "File", ("file-new", "file-open", "file-save")),
                   ("edit", "Edit", ("edit-undo", "edit-redo", "edit-delete", "edit-duplicate",
-                                    "edit-auto-layout")),
+                                    "edit-connect-tool", "edit-auto-layout")),
                   ("view", "View", ("view-zoom-in", "view-zoom-out", "view-zoom-reset",
                                     "view-fit", "view-zoom-selection", "view-grid",
                                     "view-snap")))
@@ -387,9 +393,11 @@ class MainWindow(QMainWindow):
         self.document = document
         scene = DiagramScene(document.scenario, document.undo_stack)
         scene.setParent(document)
-        scene.set_theme(self.dark)
+        if self.dark:  # a scene starts light; restyling thousands of items costs seconds
+            scene.set_theme(True)
         scene.grid_visible = self.action("action-view-grid").isChecked()
         scene.snap_to_grid = self.action("action-view-snap").isChecked()
+        scene.connect_tool = self.action("action-edit-connect-tool").isChecked()
         scene.statusMessage.connect(self.show_status)
         scene.selectionChanged.connect(self._selection_changed)
         scene.nodeActivated.connect(self._node_activated)
@@ -417,6 +425,7 @@ class MainWindow(QMainWindow):
         self._zoom_changed(view.zoom_factor())
         # fit once the view has its real size (the first resize after it is laid out)
         self._fit_pending = True
+        self._fitted_size = None
         view.viewport().installEventFilter(self)
         self._fit_if_ready()
         if old is not None:
@@ -477,8 +486,7 @@ class MainWindow(QMainWindow):
         """Open a scenario file; a broken file leaves the current document untouched."""
         document = self._load(path)
         if document is None:
-            if Path(path).resolve().as_posix() in self.settings.recent_files() and \
-                    not Path(path).exists():
+            if not Path(path).exists():  # a recent file that went away leaves the list
                 self.settings.remove_recent_file(str(Path(path).resolve()))
             return False
         if not self.maybe_save():
@@ -668,6 +676,12 @@ class MainWindow(QMainWindow):
         if self.scene is not None:
             self.scene.snap_to_grid = on
 
+    def set_connect_tool(self, on: bool) -> None:
+        if self.scene is not None:
+            self.scene.connect_tool = on
+        if on:
+            self.show_status("Connect tool: drag from one node to another to link them")
+
     def set_theme(self, theme: str) -> None:
         self.settings.set_theme(theme)
         self.theme = theme
@@ -751,8 +765,10 @@ class MainWindow(QMainWindow):
         """Fit a newly shown document to the view, again on each resize of the view until
         the user zooms (so the first layout passes of the window do not leave it small)."""
         viewport = self.view.viewport()
-        if self._fit_pending and self.isVisible() and viewport.width() > 100 and \
-                viewport.height() > 100:
+        size = (viewport.width(), viewport.height())
+        if self._fit_pending and self.isVisible() and size[0] > 100 and size[1] > 100 and \
+                size != self._fitted_size:
+            self._fitted_size = size
             self._fitting = True
             try:
                 self.view.fit_all()

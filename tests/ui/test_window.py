@@ -407,3 +407,18 @@ def test_save_as_adds_the_scenario_suffix(loaded, tmp_path, monkeypatch):
     assert seen["start"].endswith("small.outbound.json")
     assert "*.outbound.json" in seen["filters"]
     assert window.document.path == (tmp_path / "copy.outbound.json").resolve()
+
+
+def test_connect_tool_follows_the_action_across_documents(window):
+    tool = window.action("action-edit-connect-tool")
+    tool.trigger()
+    assert tool.isChecked() and window.scene.connect_tool
+    window.action("action-file-new").trigger()
+    assert window.scene.connect_tool
+    tool.trigger()
+    assert not window.scene.connect_tool
+
+
+def test_scene_hints_show_in_the_status_bar(window):
+    window.scene.statusMessage.emit("a vm cannot link to a vm")
+    assert window.statusBar().currentMessage() == "a vm cannot link to a vm"

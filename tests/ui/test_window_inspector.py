@@ -231,3 +231,20 @@ def test_multiple_selection_summary(setup):
     scenario, stack, inspector = setup
     inspector.show_selection(["vm-1", "lb-1"], [])
     assert inspector.title.text() == "2 items selected"
+
+
+def test_lb_rule_frontend_is_chosen_among_the_lb_frontends(setup, qtbot):
+    scenario, stack, inspector = setup
+    topo = scenario.topology
+    topo.add_node(make_component("public_ip", "pip-2"))
+    topo.connect(Link("lb-1", "pip-1", "frontend"))
+    topo.connect(Link("lb-1", "pip-2", "frontend"))
+    inspector.show_selection(["lb-1"], [])
+    box = field(inspector, "rules", QGroupBox)
+    qtbot.mouseClick(box.findChild(QPushButton, "button-rules-add"), Qt.LeftButton)
+    rule = topo.node("lb-1").rules[0]
+    assert rule.frontend == "pip-1"  # a new rule starts on the first frontend
+    frontend = box.findChild(QComboBox, "field-frontend")
+    assert [frontend.itemText(i) for i in range(frontend.count())] == ["pip-1", "pip-2"]
+    frontend.activated.emit(1)
+    assert topo.node("lb-1").rules[0].frontend == "pip-2"
