@@ -96,7 +96,7 @@ def report_html(report: dict[str, Any], diagram_svg: bytes | None = None) -> str
             f"<td class=num>{flows.get('attempted', 0)}</td><td class=num>{flows.get('succeeded', 0)}</td>"
             f"<td class=\"num{' bad' if failed else ''}\">{failed}</td>"
             f"<td class=num>{flows.get('denied_nsg', 0)}</td><td class=num>{flows.get('no_route', 0)}</td>"
-            f"<td>{esc(str(vm.get('probe', '')))}</td><td>{esc(str(vm.get('reason', '')))}</td></tr>")
+            f"<td>{esc(str(vm.get('probe') or '—'))}</td><td>{esc(str(vm.get('reason', '')))}</td></tr>")
     out.append("</table>")
 
     series = report.get("series") or {}
