@@ -72,7 +72,7 @@ def generated_scenario(nodes: int = 2000, links: int = 3000, seed: int = 7) -> S
         t.add_node(make_component("traffic_generator", gen, position=(gx + 700, gy + 460)))
         made += 5
         pips.append(ip)
-        links = [Link(lb, ip, "frontend"), Link(nsg, subnet, "nsg"), Link(gen, lb, "source")]
+        group_links = [Link(lb, ip, "frontend"), Link(nsg, subnet, "nsg"), Link(gen, lb, "source")]
         vms = []
         for v in range(vms_per_subnet):
             vm = f"vm-{g}-{v}"
@@ -81,10 +81,10 @@ def generated_scenario(nodes: int = 2000, links: int = 3000, seed: int = 7) -> S
             t.add_node(make_component("vm", vm, position=(x, y)))
             made += 1
             vms.append(vm)
-            links.append(Link(vm, subnet, "in_subnet"))
-            links.append(Link(lb, vm, "backend"))
+            group_links.append(Link(vm, subnet, "in_subnet"))
+            group_links.append(Link(lb, vm, "backend"))
         all_vms.extend(vms)
-        for link in links:
+        for link in group_links:
             t.connect(link, check_limits=False)
             link_count += 1
     # top up nodes with endpoints and links with generator destinations
