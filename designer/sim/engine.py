@@ -299,6 +299,7 @@ class Engine:
         self._events: list[dict] = []
         self._events_sent = 0
         self._samples: list[FlowSample] = []
+        self._samples_fail: list[FlowSample] = []
         self._samples_dropped = 0
         self._denied_reported: set[int] = set()
         self._exhausted: dict[tuple[int, str], int] = {}
@@ -373,8 +374,11 @@ class Engine:
         self._events.append(e)
 
     def _sample(self, t, event, vm_i, gen_i, protocol, nodes, outcome, failed_at) -> None:
-        if len(self._samples) < self.sample_limit:
-            self._samples.append(FlowSample(
+        """Keep up to half the per-frame cap for starts/ends and half for failures, so a burst
+        of starts never hides the failures that follow it."""
+        bucket = self._samples_fail if event == "fail" else self._samples
+        if len(bucket) < self.sample_limit // 2:
+            bucket.append(FlowSample(
                 t, event, self._vm_ids[vm_i] if vm_i >= 0 else None, self._gen_ids[gen_i],
                 protocol, nodes, outcome, failed_at))
         elif self.sample_limit:
@@ -1438,9 +1442,10 @@ class Engine:
                   for k in sorted(self._probe_state)}
         events = tuple(self._events[self._events_sent:])
         self._events_sent = len(self._events)
-        samples = tuple(self._samples)
+        samples = tuple(sorted(self._samples + self._samples_fail, key=lambda x: x.t))
         dropped = self._samples_dropped
         self._samples = []
+        self._samples_fail = []
         self._samples_dropped = 0
         return Frame(self.now, _freeze(vms), _freeze(gens), _freeze(snat),
                      _freeze({k: _freeze(v) for k, v in sorted(pips.items())}),
