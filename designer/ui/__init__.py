@@ -1,0 +1,1 @@
+"""The editor (Qt): main window, canvas, palette, inspector, undo commands, live simulation."""
