@@ -119,6 +119,13 @@ def _tooltip(spec: FieldSpec) -> str:
     return "\n".join(parts)
 
 
+class CompactDoubleSpinBox(QDoubleSpinBox):
+    """Shows 10 and 2.5 rather than 10.000 and 2.500 (still accepts three decimals)."""
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.{self.decimals()}f}".rstrip("0").rstrip(".")
+
+
 class NumberEditor(Editor):
     def __init__(self, spec: FieldSpec, commit: Commit):
         self.spec = spec
@@ -127,7 +134,7 @@ class NumberEditor(Editor):
             box.setRange(int(spec.minimum) if spec.minimum is not None else -INT_LIMIT,
                          int(spec.maximum) if spec.maximum is not None else INT_LIMIT)
         else:
-            box = QDoubleSpinBox()
+            box = CompactDoubleSpinBox()
             box.setDecimals(3)
             box.setRange(spec.minimum if spec.minimum is not None else -FLOAT_LIMIT,
                          spec.maximum if spec.maximum is not None else FLOAT_LIMIT)
