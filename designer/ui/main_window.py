@@ -34,6 +34,11 @@ from .settings import Settings
 
 APP_TITLE = "Outbound Designer"
 STATUS_TIMEOUT_MS = 6000
+#: actions whose shortcuts work only while the canvas has the keyboard focus
+CANVAS_SHORTCUTS = {"edit-cut", "edit-copy", "edit-paste", "edit-duplicate", "edit-delete",
+                    "edit-select-all", "edit-connect-tool", "view-fit", "view-zoom-selection",
+                    *(f"edit-align-{e}" for e in ("left", "right", "top", "bottom", "hcenter",
+                                                  "vcenter"))}
 
 
 def _example_title(path: Path) -> str:
@@ -136,7 +141,13 @@ class MainWindow(QMainWindow):
         action.setCheckable(checkable)
         if slot is not None:
             (action.toggled if checkable else action.triggered).connect(slot)
-        self.addAction(action)  # shortcuts work even while a menu bar is hidden
+        if name in CANVAS_SHORTCUTS:
+            # Delete, F, C, Ctrl+C ... act on the diagram only while it has the focus, so
+            # that they never hit the canvas from the inspector's tables or the palette
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            self.canvas_holder.addAction(action)
+        else:
+            self.addAction(action)  # shortcuts work even while a menu bar is hidden
         self.actions_by_name[action.objectName()] = action
         return action
 

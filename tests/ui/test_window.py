@@ -422,3 +422,15 @@ def test_connect_tool_follows_the_action_across_documents(window):
 def test_scene_hints_show_in_the_status_bar(window):
     window.scene.statusMessage.emit("a vm cannot link to a vm")
     assert window.statusBar().currentMessage() == "a vm cannot link to a vm"
+
+
+def test_delete_key_acts_on_the_canvas_only_when_it_has_the_focus(loaded, qtbot):
+    window, _path = loaded
+    topo = window.document.scenario.topology
+    window.scene.select_nodes(["vm-2"])
+    window.palette.list.setFocus()
+    qtbot.keyClick(window.palette.list, Qt.Key_Delete)
+    assert "vm-2" in topo
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key_Delete)
+    assert "vm-2" not in topo
