@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QMimeData, QSize, Qt
 from PySide6.QtGui import (QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence,
                            QPalette, QUndoGroup)
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget,
-                               QFileDialog, QHeaderView, QLabel, QMainWindow, QMenu,
+                               QFileDialog, QHeaderView, QLabel, QMainWindow,
                                QMessageBox, QStyle, QTableWidget, QTableWidgetItem, QToolBar,
                                QUndoView, QVBoxLayout, QWidget)
 
@@ -755,7 +755,7 @@ class MainWindow(QMainWindow):
             f"<h3>{APP_TITLE} {__version__}</h3>"
             f"<p>Draw Azure network topologies and simulate their outbound connections: "
             f"SNAT ports, NAT gateways, load balancers, NSGs and health probes.</p>"
-            f"<p>Qt {QtVersion()} · MIT licence</p>")
+            f"<p>Qt {qt_version()} · MIT licence</p>")
 
     # ================================================================== window events
     def showEvent(self, event) -> None:
@@ -834,7 +834,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
 
-def QtVersion() -> str:
+def qt_version() -> str:
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import qVersion
     return f"{qVersion()} (PySide6 {pyside_version})"

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QPalette
-from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QFileDialog, QMessageBox, QMenu
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPalette
+from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QFileDialog, QMenu, QMessageBox,
+                               QTableWidget)
 
 from designer.model import Link, Scenario, dumps, make_component, save_scenario
 from designer.model.validation import Finding
@@ -327,9 +327,10 @@ def test_window_geometry_and_docks_are_restored(qtbot, answer, no_leaks):
 
 def test_help_lists_shortcuts_and_about_names_the_version(window, answer):
     dialog = window.show_shortcuts()
-    table = dialog.findChild(type(dialog.children()[1]), "shortcuts-table") or \
-        dialog.findChildren(object)[0]
+    table = dialog.findChild(QTableWidget, "shortcuts-table")
+    shown = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
     rows = dict(window.shortcut_rows())
+    assert shown == rows
     assert "Fit to View" in rows and rows["Fit to View"] == "F"
     assert any(text.startswith("Undo") for text in rows)
     dialog.close()

@@ -8,7 +8,7 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGroupBox, QLineEdit,
                                QPushButton, QSpinBox, QTableWidget, QWidget)
 
-from designer.model import Link, NsgRule, Scenario, make_component
+from designer.model import Link, Scenario, make_component
 from designer.ui.inspector import Inspector
 
 
