@@ -170,7 +170,9 @@ class MainWindow(QMainWindow):
         a("file-revert", "&Revert", self.revert, None,
           "Drop the unsaved changes and reload the file")
         a("file-clear-recent", "Clear Recent Files", self.clear_recent)
-        a("file-quit", "&Quit", self.close, QKeySequence.Quit, "Close the window")
+        a("file-quit", "&Quit", self.close,
+          QKeySequence.Quit if not QKeySequence(QKeySequence.Quit).isEmpty() else "Ctrl+Q",
+          "Close the window")
         # Edit: undo / redo follow the active document's stack, with named entries
         undo = self.undo_group.createUndoAction(self, "&Undo")
         undo.setObjectName("action-edit-undo")
@@ -210,7 +212,8 @@ class MainWindow(QMainWindow):
         a("edit-auto-layout", "Auto-&layout", lambda: self.scene.auto_layout(), "Ctrl+L",
           "Arrange every node automatically (one undo step)")
         # View
-        a("view-zoom-in", "Zoom &In", lambda: self.view.zoom_in(), QKeySequence.ZoomIn)
+        a("view-zoom-in", "Zoom &In", lambda: self.view.zoom_in(),
+          [QKeySequence(QKeySequence.ZoomIn), QKeySequence("Ctrl+=")])
         a("view-zoom-out", "Zoom &Out", lambda: self.view.zoom_out(), QKeySequence.ZoomOut)
         a("view-zoom-reset", "&Actual Size (100%)", lambda: self.view.reset_zoom(), "Ctrl+0")
         a("view-fit", "&Fit to View", lambda: self.view.fit_all(), "F",
@@ -714,7 +717,8 @@ class MainWindow(QMainWindow):
     def shortcut_rows(self) -> list[tuple[str, str]]:
         rows = []
         for action in self.actions_by_name.values():
-            keys = ", ".join(k.toString(QKeySequence.NativeText) for k in action.shortcuts())
+            keys = ", ".join(k.toString(QKeySequence.NativeText)
+                             for k in action.shortcuts()[:2])
             if keys:
                 rows.append((action.text().replace("&", "").rstrip("…").split("\t")[0], keys))
         rows += [("Zoom around the cursor", "Ctrl+wheel"),
