@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPainterPathStroker, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen, QPolygonF
 from PySide6.QtSvgWidgets import QGraphicsSvgItem
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem,
                                QGraphicsRectItem, QGraphicsSimpleTextItem)
@@ -155,6 +155,40 @@ class CanvasItem(QGraphicsPathItem):
         self.hovered = False
         self.highlight: str | None = None  # None / "valid" / "target" / "invalid" / "drop"
 
+    # decorations are created on first use: most items never show a badge or a handle, and
+    # every child item costs time when the scene is built, indexed and painted
+    _badge: "Badge | None" = None
+    _handle: "Handle | None" = None
+
+    @property
+    def badge(self) -> "Badge":
+        if self._badge is None:
+            self._badge = Badge(self)
+            self._badge.setPos(self.badge_pos())
+        return self._badge
+
+    @property
+    def handle(self) -> "Handle":
+        if self._handle is None:
+            self._handle = Handle(self)
+            self._handle.setPos(self.handle_pos())
+            p = self.palette()
+            if p is not None:
+                self._handle.restyle(p)
+        return self._handle
+
+    def badge_pos(self) -> QPointF:
+        return QPointF()
+
+    def handle_pos(self) -> QPointF:
+        return QPointF()
+
+    def _show_handle(self, visible: bool) -> None:
+        if visible:
+            self.handle.setVisible(True)
+        elif self._handle is not None:
+            self._handle.setVisible(False)
+
     def palette(self) -> CanvasPalette:
         scene = self.scene()
         return scene.palette if scene is not None else self._palette  # type: ignore[attr-defined]
@@ -243,11 +277,13 @@ class NodeItem(CanvasItem):
         self.label.setFont(LABEL_FONT)
         self.detail = _Decoration.passive(QGraphicsSimpleTextItem(self))
         self.detail.setFont(DETAIL_FONT)
-        self.badge = Badge(self)
-        self.badge.setPos(half - 3, -half + 3)
-        self.handle = Handle(self)
-        self.handle.setPos(half + 1, 0)
         self.update_component(component)
+
+    def badge_pos(self) -> QPointF:
+        return QPointF(TILE_SIZE / 2 - 3, -TILE_SIZE / 2 + 3)
+
+    def handle_pos(self) -> QPointF:
+        return QPointF(TILE_SIZE / 2 + 1, 0)
 
     # model -> item
     def update_component(self, component: Component) -> None:
@@ -283,7 +319,8 @@ class NodeItem(CanvasItem):
         self.restyle()
 
     def set_findings(self, findings: list["Finding"]) -> None:
-        self.badge.show_findings(findings)
+        if findings or self._badge is not None:
+            self.badge.show_findings(findings)
 
     def scene_rect(self) -> QRectF:
         half = TILE_SIZE / 2
@@ -318,9 +355,10 @@ class NodeItem(CanvasItem):
         self.label.setBrush(QBrush(color(p.text)))
         self.detail.setBrush(QBrush(color(p.text_muted)))
         self.label_bg.setBrush(QBrush(color(p.label_background)))
-        self.handle.restyle(p)
-        self.handle.setVisible(self.decorations_visible() and not minimal
-                               and (self.hovered or self.isSelected()))
+        if self._handle is not None:
+            self._handle.restyle(p)
+        self._show_handle(self.decorations_visible() and not minimal
+                          and (self.hovered or self.isSelected()))
         self.setOpacity(0.35 if self.highlight == "invalid" else 1.0)
 
 
@@ -386,8 +424,6 @@ class ContainerItem(CanvasItem):
         self.subtitle = _Decoration.passive(QGraphicsSimpleTextItem(self))
         self.subtitle.setFont(DETAIL_FONT)
         self.grip = ResizeGrip(self)
-        self.badge = Badge(self)
-        self.handle = Handle(self)
         self.size = (0.0, 0.0)
         self.update_component(component)
 
@@ -419,8 +455,16 @@ class ContainerItem(CanvasItem):
         tr = self.title.boundingRect()
         self.subtitle.setPos(36 + tr.width() + 8, 9 + tr.height() - self.subtitle.boundingRect().height() - 1)
         self.grip.setPos(w - 3, h - 3)
-        self.badge.setPos(w - 4, 4)
-        self.handle.setPos(w, h / 2)
+        if self._badge is not None:
+            self._badge.setPos(self.badge_pos())
+        if self._handle is not None:
+            self._handle.setPos(self.handle_pos())
+
+    def badge_pos(self) -> QPointF:
+        return QPointF(self.size[0] - 4, 4)
+
+    def handle_pos(self) -> QPointF:
+        return QPointF(self.size[0], self.size[1] / 2)
 
     def scene_rect(self) -> QRectF:
         return QRectF(self.pos(), QPointF(self.pos().x() + self.size[0],
@@ -435,7 +479,8 @@ class ContainerItem(CanvasItem):
         self.icon.setVisible(level >= DETAIL_REDUCED)
 
     def set_findings(self, findings: list["Finding"]) -> None:
-        self.badge.show_findings(findings)
+        if findings or self._badge is not None:
+            self.badge.show_findings(findings)
 
     def restyle(self) -> None:
         p = self.palette()
@@ -459,12 +504,13 @@ class ContainerItem(CanvasItem):
             self.icon.setBrush(QBrush(kind_color))
         self.title.setBrush(QBrush(kind_color.darker(115) if not p.dark else kind_color))
         self.subtitle.setBrush(QBrush(color(p.text_muted)))
-        self.handle.restyle(p)
+        if self._handle is not None:
+            self._handle.restyle(p)
         self.grip.setBrush(QBrush(kind_color))
         self.grip.setPen(NO_PEN)
         decorate = self.decorations_visible()
         self.grip.setVisible(decorate and self.isSelected())
-        self.handle.setVisible(decorate and (self.hovered or self.isSelected()))
+        self._show_handle(decorate and (self.hovered or self.isSelected()))
         self.setOpacity(0.35 if self.highlight == "invalid" else 1.0)
 
 
@@ -490,12 +536,19 @@ class LinkItem(CanvasItem):
         self.setAcceptHoverEvents(True)
         self.line = _Decoration.passive(QGraphicsPathItem(self))
         self.arrow = _Decoration.passive(QGraphicsPathItem(self))
-        self.marker = Badge(self)
-        self.marker.setZValue(1)
+        self._marker: Badge | None = None
         self.mismatch = False
         self.setToolTip(f"{LINK_RULES[link.kind].label}: {link.source} → {link.target}")
         self._p1 = QPointF()
         self._p2 = QPointF()
+
+    @property
+    def marker(self) -> Badge:
+        if self._marker is None:
+            self._marker = Badge(self)
+            self._marker.setZValue(1)
+            self._marker.setPos(QLineF(self._p1, self._p2).center())
+        return self._marker
 
     def set_endpoints(self, p1: QPointF, p2: QPointF) -> None:
         if p1 == self._p1 and p2 == self._p2:
@@ -515,15 +568,18 @@ class LinkItem(CanvasItem):
                                         base - normal * (ARROW_WIDTH / 2), p2]))
         else:
             path.lineTo(p2)
-        self.prepareGeometryChange()
-        stroker = QPainterPathStroker()
-        stroker.setWidth(HIT_WIDTH)
-        hit = QPainterPath(p1)
-        hit.lineTo(p2)
-        self.setPath(stroker.createStroke(hit))
+        # the hit area: a band HIT_WIDTH wide around the line (cheaper than a path stroker)
+        if length > 0:
+            n = QPointF(-(p2 - p1).y(), (p2 - p1).x()) * (HIT_WIDTH / 2 / length)
+            hit = QPainterPath()
+            hit.addPolygon(QPolygonF([p1 + n, p2 + n, p2 - n, p1 - n, p1 + n]))
+        else:
+            hit = QPainterPath()
+        self.setPath(hit)  # setPath calls prepareGeometryChange itself
         self.line.setPath(path)
         self.arrow.setPath(arrow)
-        self.marker.setPos(line.center())
+        if self._marker is not None:
+            self._marker.setPos(line.center())
 
     def set_mismatch(self, mismatch: bool) -> None:
         """For in_subnet / in_vnet links drawn because the member sits outside its box."""
@@ -532,8 +588,13 @@ class LinkItem(CanvasItem):
             self.restyle()
 
     def set_findings(self, findings: list["Finding"]) -> None:
-        self.marker.show_findings(findings)
+        if findings or self._marker is not None:
+            self.marker.show_findings(findings)
         self.restyle()
+
+    def set_detail_level(self, level: int) -> None:
+        """Arrowheads are a pixel wide when far out: not drawn then."""
+        self.arrow.setVisible(level != DETAIL_MINIMAL)
 
     def restyle(self) -> None:
         p = self.palette()
@@ -542,8 +603,9 @@ class LinkItem(CanvasItem):
         style = LINK_STYLES[self.kind]
         c = p.link_color(self.kind)
         width = style.width
-        if self.marker.severity in ("error", "warning"):
-            c = QColor(SEVERITY_COLORS[self.marker.severity])
+        severity = self._marker.severity if self._marker is not None else None
+        if severity in ("error", "warning"):
+            c = QColor(SEVERITY_COLORS[severity])
         if self.shows_selected():
             c = color(p.selection)
             width += 1.5

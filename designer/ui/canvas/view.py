@@ -97,6 +97,8 @@ class DiagramView(QGraphicsView):
             level = detail_for_zoom(self.zoom_factor())
             if level != scene.detail_level:
                 scene.set_detail_level(level)
+            # far out, thousands of one-pixel shapes: antialiasing costs more than it shows
+            self.setRenderHint(QPainter.RenderHint.Antialiasing, level != DETAIL_MINIMAL)
 
     def fit_rect(self, rect: QRectF, max_zoom: float = 1.5) -> None:
         if rect.isEmpty():
