@@ -435,3 +435,20 @@ def test_delete_key_acts_on_the_canvas_only_when_it_has_the_focus(loaded, qtbot)
     window.view.setFocus()
     qtbot.keyClick(window.view, Qt.Key_Delete)
     assert "vm-2" not in topo
+
+
+def test_system_theme_follows_the_platform_colour_scheme(window, monkeypatch):
+    from PySide6.QtGui import QGuiApplication
+    from designer.ui import theme
+    window.action("action-view-theme-system").trigger()
+    monkeypatch.setattr(theme, "system_prefers_dark", lambda: True)
+    QGuiApplication.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    assert window.dark and QApplication.palette().color(QPalette.Window).lightness() < 100
+    monkeypatch.setattr(theme, "system_prefers_dark", lambda: False)
+    QGuiApplication.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert not window.dark
+    # an explicit choice is not overridden by the platform
+    window.action("action-view-theme-dark").trigger()
+    QGuiApplication.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert window.dark
+    window.action("action-view-theme-light").trigger()
