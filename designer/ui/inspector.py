@@ -19,14 +19,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
                                QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..model import (LINK_RULES, OPTION_SPECS, Link, Scenario, field_specs,
-                     link_kinds_between)
+from ..model import LINK_RULES, OPTION_SPECS, Link, Scenario, field_specs
 from ..model.components import FieldSpec
 from ..model.io import SEMANTICS
 from ..model.topology import ChangeEvent, TopologyError
 from ..model.values import address_problem, parse_cidr, parse_ipv4, parse_ports
-from .commands import (ConnectCommand, DisconnectCommand, ReplaceNodeCommand, SetMetaCommand,
-                       SetPropertyCommand)
+from .commands import ReplaceNodeCommand, SetMetaCommand, SetPropertyCommand
 
 INT_LIMIT = 2_147_483_647
 FLOAT_LIMIT = 1e12
@@ -119,6 +117,13 @@ def _tooltip(spec: FieldSpec) -> str:
     return "\n".join(parts)
 
 
+class CompactDoubleSpinBox(QDoubleSpinBox):
+    """Shows 10 and 2.5 rather than 10.000 and 2.500 (still accepts three decimals)."""
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.{self.decimals()}f}".rstrip("0").rstrip(".")
+
+
 class NumberEditor(Editor):
     def __init__(self, spec: FieldSpec, commit: Commit):
         self.spec = spec
@@ -127,7 +132,7 @@ class NumberEditor(Editor):
             box.setRange(int(spec.minimum) if spec.minimum is not None else -INT_LIMIT,
                          int(spec.maximum) if spec.maximum is not None else INT_LIMIT)
         else:
-            box = QDoubleSpinBox()
+            box = CompactDoubleSpinBox()
             box.setDecimals(3)
             box.setRange(spec.minimum if spec.minimum is not None else -FLOAT_LIMIT,
                          spec.maximum if spec.maximum is not None else FLOAT_LIMIT)
@@ -641,17 +646,14 @@ class Inspector(QWidget):
         rule = LINK_RULES[link.kind]
         self.title.setText(f"Link · {rule.label}")
         src, dst = topology.get(link.source), topology.get(link.target)
-        form.addRow("From", QLabel(f"{src.display_name} ({src.LABEL})" if src else link.source))
-        form.addRow("To", QLabel(f"{dst.display_name} ({dst.LABEL})" if dst else link.target))
-        kinds = link_kinds_between(src.KIND, dst.KIND) if src and dst else [link.kind]
-        combo = QComboBox()
-        combo.setObjectName("field-link-kind")
-        for kind in kinds:
-            combo.addItem(LINK_RULES[kind].label, kind)
-        combo.setCurrentIndex(kinds.index(link.kind) if link.kind in kinds else 0)
-        combo.setEnabled(len(kinds) > 1)
-        combo.activated.connect(lambda i: self._change_link_kind(combo.itemData(i)))
-        form.addRow("Kind", combo)
+        for name, title, node, node_id in (("from", "From", src, link.source),
+                                           ("to", "To", dst, link.target)):
+            label = QLabel(f"{node.display_name} ({node.LABEL})" if node else node_id)
+            label.setObjectName(f"link-{name}")
+            form.addRow(title, label)
+        kind = QLabel(rule.label)
+        kind.setObjectName("field-link-kind")
+        form.addRow("Kind", kind)
         meaning = QLabel(rule.meaning)
         meaning.setWordWrap(True)
         form.addRow(meaning)
@@ -800,29 +802,3 @@ class Inspector(QWidget):
             options[name] = value
         if options != self.scenario.options:
             self._push(SetMetaCommand(self.scenario, "options", options))
-
-    def _change_link_kind(self, kind: str) -> None:
-        link = self.link
-        if link is None or kind == link.kind:
-            return
-        topology = self.scenario.topology
-        new = Link(link.source, link.target, kind)
-        # the old link will be gone when the new one is added: check the new one as if so
-        topology_reason = None
-        other = [l for l in topology.links_from(link.source, kind)]
-        rule = LINK_RULES[kind]
-        if topology.has_link(new):
-            topology_reason = "the link exists already"
-        elif rule.max_out is not None and len(other) >= rule.max_out:
-            topology_reason = f"{link.source} already has {rule.max_out} {kind} link(s)"
-        elif rule.max_in is not None and len(topology.links_to(link.target, kind)) >= rule.max_in:
-            topology_reason = f"{link.target} already has {rule.max_in} incoming {kind} link(s)"
-        if topology_reason:
-            self.refuse(f"Cannot make it a {rule.label} link: {topology_reason}")
-            self._build_link(link)
-            return
-        self.undo_stack.beginMacro(f"Change link {link.source} → {link.target} to {rule.label}")
-        self.undo_stack.push(DisconnectCommand(self.scenario, link))
-        self.undo_stack.push(ConnectCommand(self.scenario, new))
-        self.undo_stack.endMacro()
-        self._build_link(new)

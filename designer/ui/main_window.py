@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QMimeData, QSize, Qt
 from PySide6.QtGui import (QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence,
                            QPalette, QUndoGroup)
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget,
-                               QFileDialog, QHeaderView, QLabel, QMainWindow, QMenu,
+                               QFileDialog, QHeaderView, QLabel, QMainWindow,
                                QMessageBox, QStyle, QTableWidget, QTableWidgetItem, QToolBar,
                                QUndoView, QVBoxLayout, QWidget)
 
@@ -34,6 +34,11 @@ from .settings import Settings
 
 APP_TITLE = "Outbound Designer"
 STATUS_TIMEOUT_MS = 6000
+#: actions whose shortcuts work only while the canvas has the keyboard focus
+CANVAS_SHORTCUTS = {"edit-cut", "edit-copy", "edit-paste", "edit-duplicate", "edit-delete",
+                    "edit-select-all", "edit-connect-tool", "view-fit", "view-zoom-selection",
+                    *(f"edit-align-{e}" for e in ("left", "right", "top", "bottom", "hcenter",
+                                                  "vcenter"))}
 
 
 def _example_title(path: Path) -> str:
@@ -138,7 +143,13 @@ class MainWindow(QMainWindow):
         action.setCheckable(checkable)
         if slot is not None:
             (action.toggled if checkable else action.triggered).connect(slot)
-        self.addAction(action)  # shortcuts work even while a menu bar is hidden
+        if name in CANVAS_SHORTCUTS:
+            # Delete, F, C, Ctrl+C ... act on the diagram only while it has the focus, so
+            # that they never hit the canvas from the inspector's tables or the palette
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            self.canvas_holder.addAction(action)
+        else:
+            self.addAction(action)  # shortcuts work even while a menu bar is hidden
         self.actions_by_name[action.objectName()] = action
         return action
 
@@ -161,7 +172,9 @@ class MainWindow(QMainWindow):
         a("file-revert", "&Revert", self.revert, None,
           "Drop the unsaved changes and reload the file")
         a("file-clear-recent", "Clear Recent Files", self.clear_recent)
-        a("file-quit", "&Quit", self.close, QKeySequence.Quit, "Close the window")
+        a("file-quit", "&Quit", self.close,
+          QKeySequence.Quit if not QKeySequence(QKeySequence.Quit).isEmpty() else "Ctrl+Q",
+          "Close the window")
         # Edit: undo / redo follow the active document's stack, with named entries
         undo = self.undo_group.createUndoAction(self, "&Undo")
         undo.setObjectName("action-edit-undo")
@@ -201,7 +214,8 @@ class MainWindow(QMainWindow):
         a("edit-auto-layout", "Auto-&layout", lambda: self.scene.auto_layout(), "Ctrl+L",
           "Arrange every node automatically (one undo step)")
         # View
-        a("view-zoom-in", "Zoom &In", lambda: self.view.zoom_in(), QKeySequence.ZoomIn)
+        a("view-zoom-in", "Zoom &In", lambda: self.view.zoom_in(),
+          [QKeySequence(QKeySequence.ZoomIn), QKeySequence("Ctrl+=")])
         a("view-zoom-out", "Zoom &Out", lambda: self.view.zoom_out(), QKeySequence.ZoomOut)
         a("view-zoom-reset", "&Actual Size (100%)", lambda: self.view.reset_zoom(), "Ctrl+0")
         a("view-fit", "&Fit to View", lambda: self.view.fit_all(), "F",
@@ -705,7 +719,8 @@ class MainWindow(QMainWindow):
     def shortcut_rows(self) -> list[tuple[str, str]]:
         rows = []
         for action in self.actions_by_name.values():
-            keys = ", ".join(k.toString(QKeySequence.NativeText) for k in action.shortcuts())
+            keys = ", ".join(k.toString(QKeySequence.NativeText)
+                             for k in action.shortcuts()[:2])
             if keys:
                 rows.append((action.text().replace("&", "").rstrip("…").split("\t")[0], keys))
         rows += [("Zoom around the cursor", "Ctrl+wheel"),
@@ -746,7 +761,7 @@ class MainWindow(QMainWindow):
             f"<h3>{APP_TITLE} {__version__}</h3>"
             f"<p>Draw Azure network topologies and simulate their outbound connections: "
             f"SNAT ports, NAT gateways, load balancers, NSGs and health probes.</p>"
-            f"<p>Qt {QtVersion()} · MIT licence</p>")
+            f"<p>Qt {qt_version()} · MIT licence</p>")
 
     # ================================================================== window events
     def showEvent(self, event) -> None:
@@ -825,7 +840,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
 
-def QtVersion() -> str:
+def qt_version() -> str:
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import qVersion
     return f"{qVersion()} (PySide6 {pyside_version})"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGroupBox, QLineEdit,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGroupBox, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QTableWidget, QWidget)
 
-from designer.model import Link, NsgRule, Scenario, make_component
+from designer.model import Link, Scenario, make_component
 from designer.ui.inspector import Inspector
 
 
@@ -216,8 +216,10 @@ def test_link_kind_and_ends(setup):
     link = Link("nat-1", "subnet-1", "nat")
     inspector.show_selection([], [link])
     assert "NAT" in inspector.title.text()
-    combo = inspector.content.findChild(QComboBox, "field-link-kind")
-    assert not combo.isEnabled()  # only one kind fits a NAT gateway -> subnet
+    kind = inspector.content.findChild(QLabel, "field-link-kind")
+    assert kind.text() == "NAT gateway"
+    assert inspector.content.findChild(QLabel, "link-from").text() == "nat-1 (NAT gateway)"
+    assert inspector.content.findChild(QLabel, "link-to").text() == "subnet-1 (Subnet)"
 
 
 def test_inspector_follows_removal_of_the_shown_node(setup):
