@@ -1,0 +1,562 @@
+"""Canvas items: nodes, container boxes and links.
+
+Performance notes (see perf-baselines.md, section 2): every visible part is a C++ item
+(``QGraphicsPathItem``, ``QGraphicsSimpleTextItem``, ``QGraphicsSvgItem`` sharing one
+``QSvgRenderer`` per kind) - no Python ``paint()`` anywhere.  The selectable root of each
+node, box and link is an invisible path item with ``ItemHasNoContents`` (it is hit-tested and
+selected, never painted), so Qt's dashed selection rectangle never appears and selection is
+shown by restyling the visible children.  Pens are cosmetic; glyphs use
+``DeviceCoordinateCache`` so an SVG is rasterised once per zoom level, not once per frame.
+
+Items never write to the model: they are positioned and restyled by the scene.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPainterPathStroker, QPen, QPolygonF
+from PySide6.QtSvgWidgets import QGraphicsSvgItem
+from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem,
+                               QGraphicsRectItem, QGraphicsSimpleTextItem)
+
+from ...model import Component, Link
+from ...model.links import LINK_RULES
+from . import glyphs, zorder
+from .style import (GLYPH_SIZE, LINK_STYLES, SEVERITY_COLORS, SEVERITY_ORDER, TILE_RADIUS,
+                    TILE_SIZE, CanvasPalette, color, cosmetic_pen)
+
+if TYPE_CHECKING:
+    from ...model.validation import Finding
+
+NO_PEN = QPen(Qt.PenStyle.NoPen)
+NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
+F = QGraphicsItem.GraphicsItemFlag
+
+#: detail levels set by the view from its zoom (labels and glyphs fade out when far away)
+DETAIL_FULL, DETAIL_REDUCED, DETAIL_MINIMAL = 2, 1, 0
+
+
+def _font(pixel_size: int, bold: bool = False) -> QFont:
+    font = QFont()
+    # module-level fonts exist before the QApplication: name a sans family explicitly, or
+    # headless exports fall back to a serif face
+    font.setFamilies(["DejaVu Sans", "Segoe UI", "Helvetica Neue", "Arial", "sans-serif"])
+    font.setStyleHint(QFont.StyleHint.SansSerif)
+    font.setPixelSize(pixel_size)
+    font.setBold(bold)
+    font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    return font
+
+
+LABEL_FONT = _font(12, bold=False)
+DETAIL_FONT = _font(10)
+TITLE_FONT = _font(13, bold=True)
+BADGE_FONT = _font(10, bold=True)
+
+
+def node_detail(component: Component) -> str:
+    """The small second line under a node's name (its address, SKU or rate)."""
+    kind = component.KIND
+    if kind == "vm":
+        return component.private_ip or ("stopped" if component.state == "stopped" else "")
+    if kind == "public_ip":
+        return " · ".join(x for x in (component.address, component.sku.capitalize()) if x)
+    if kind == "load_balancer":
+        return f"{component.sku.capitalize()} · {component.type}"
+    if kind == "endpoint":
+        return f"{component.address}:{component.port}"
+    if kind == "traffic_generator":
+        text = f"{component.protocol.upper()} {component.rate_per_s:g}/s"
+        return text + (" · muted" if component.muted else "")
+    if kind == "nat_gateway":
+        return f"idle {component.idle_timeout_min} min"
+    if kind == "nsg":
+        n = len(component.rules)
+        return f"{n} rule" + ("" if n == 1 else "s")
+    return ""
+
+
+def container_title(component: Component) -> tuple[str, str]:
+    if component.KIND == "subnet":
+        extra = component.prefix + ("  · private" if component.private else "")
+    else:
+        extra = ", ".join(component.address_space)
+    return component.display_name, extra
+
+
+class _Decoration:
+    """Mixin for child parts that are never hit (clicks go to the root beneath)."""
+
+    @staticmethod
+    def passive(item: QGraphicsItem) -> QGraphicsItem:
+        item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        item.setAcceptHoverEvents(False)
+        return item
+
+
+class Handle(QGraphicsEllipseItem):
+    """The connection handle of a node or box: drag from it to draw a link."""
+
+    RADIUS = 6.0
+
+    def __init__(self, owner: QGraphicsItem):
+        r = self.RADIUS
+        super().__init__(QRectF(-r, -r, 2 * r, 2 * r), owner)
+        self.owner = owner
+        self.setZValue(zorder.HANDLES - zorder.NODES)
+        self.setVisible(False)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip("Drag to connect")
+
+    def restyle(self, palette: CanvasPalette) -> None:
+        self.setBrush(QBrush(color(palette.selection)))
+        self.setPen(cosmetic_pen(palette.tile_fill, 1.5))
+
+
+class Badge(QGraphicsEllipseItem):
+    """A small severity-coloured disc showing how many findings concern an item."""
+
+    RADIUS = 8.0
+
+    def __init__(self, parent: QGraphicsItem):
+        r = self.RADIUS
+        super().__init__(QRectF(-r, -r, 2 * r, 2 * r), parent)
+        self.setZValue(zorder.GAUGES - zorder.NODES)
+        self.text = QGraphicsSimpleTextItem("", self)
+        self.text.setFont(BADGE_FONT)
+        self.text.setBrush(QBrush(QColor("white")))
+        _Decoration.passive(self.text)
+        self.setPen(cosmetic_pen("#ffffff", 1.2))
+        self.setVisible(False)
+        self.severity: str | None = None
+
+    def show_findings(self, findings: list["Finding"]) -> None:
+        if not findings:
+            self.severity = None
+            self.setVisible(False)
+            self.setToolTip("")
+            return
+        worst = min(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9))
+        self.severity = worst.severity
+        self.setBrush(QBrush(QColor(SEVERITY_COLORS.get(worst.severity, "#757575"))))
+        self.text.setText(str(len(findings)) if len(findings) > 1 else "!")
+        br = self.text.boundingRect()
+        self.text.setPos(-br.width() / 2, -br.height() / 2)
+        self.setToolTip("\n".join(f"{f.severity}: {f.message}" for f in findings))
+        self.setVisible(True)
+
+
+class CanvasItem(QGraphicsPathItem):
+    """Common root of nodes, boxes and links: invisible, hit-tested, selectable."""
+
+    def __init__(self):
+        super().__init__()
+        self.setFlag(F.ItemHasNoContents, True)
+        self.setPen(NO_PEN)
+        self.setBrush(NO_BRUSH)
+        self._palette: CanvasPalette | None = None
+        self.hovered = False
+        self.highlight: str | None = None  # None / "valid" / "target" / "invalid" / "drop"
+
+    def palette(self) -> CanvasPalette:
+        scene = self.scene()
+        return scene.palette if scene is not None else self._palette  # type: ignore[attr-defined]
+
+    def decorations_visible(self) -> bool:
+        scene = self.scene()
+        return scene is None or not getattr(scene, "export_mode", False)
+
+    def shows_selected(self) -> bool:
+        return self.isSelected() and self.decorations_visible()
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            scene = self.scene()
+            if scene is not None:
+                scene.item_moved(self)
+        elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self.restyle()
+        return super().itemChange(change, value)
+
+    def hoverEnterEvent(self, event):
+        self.hovered = True
+        self.restyle()
+        super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event):
+        self.hovered = False
+        self.restyle()
+        super().hoverLeaveEvent(event)
+
+    def set_highlight(self, highlight: str | None) -> None:
+        if highlight != self.highlight:
+            self.highlight = highlight
+            self.restyle()
+
+    def restyle(self) -> None:  # overridden
+        pass
+
+
+# ------------------------------------------------------------------------------------ nodes
+
+class NodeItem(CanvasItem):
+    """A component drawn as a tile with its glyph, name, detail line, badge and handle.
+    ``pos()`` is the node's centre, equal to the model's ``position``."""
+
+    def __init__(self, component: Component, palette: CanvasPalette):
+        super().__init__()
+        self._palette = palette
+        self.node_id = component.id
+        self.kind = component.KIND
+        self.component = component
+        self.detail_level = DETAIL_FULL
+        half = TILE_SIZE / 2
+        tile_rect = QRectF(-half, -half, TILE_SIZE, TILE_SIZE)
+        hit = QPainterPath()
+        hit.addRoundedRect(tile_rect, TILE_RADIUS, TILE_RADIUS)
+        tile_path = QPainterPath(hit)
+        # the handle sits on the right edge: hovering it must keep the node hovered
+        hit.addEllipse(QPointF(half + 1, 0), Handle.RADIUS + 2, Handle.RADIUS + 2)
+        self.setPath(hit.simplified())
+        self.setZValue(zorder.NODES)
+        self.setFlag(F.ItemIsSelectable, True)
+        self.setFlag(F.ItemSendsGeometryChanges, True)
+        self.setAcceptHoverEvents(True)
+
+        self.tile = _Decoration.passive(QGraphicsPathItem(tile_path, self))
+        renderer = glyphs.shared_renderer(self.kind)
+        if renderer is not None:
+            glyph = QGraphicsSvgItem(self)
+            glyph.setSharedRenderer(renderer)
+            bounds = glyph.boundingRect()
+            scale = GLYPH_SIZE / max(bounds.width(), bounds.height(), 1.0)
+            glyph.setScale(scale)
+            glyph.setPos(-bounds.width() * scale / 2, -bounds.height() * scale / 2)
+            glyph.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.svg = True
+        else:
+            glyph = QGraphicsPathItem(glyphs.fallback_path(self.kind, GLYPH_SIZE), self)
+            glyph.setPen(NO_PEN)
+            self.svg = False
+        self.glyph = _Decoration.passive(glyph)
+
+        self.label_bg = _Decoration.passive(QGraphicsRectItem(self))
+        self.label_bg.setPen(NO_PEN)
+        self.label = _Decoration.passive(QGraphicsSimpleTextItem(self))
+        self.label.setFont(LABEL_FONT)
+        self.detail = _Decoration.passive(QGraphicsSimpleTextItem(self))
+        self.detail.setFont(DETAIL_FONT)
+        self.badge = Badge(self)
+        self.badge.setPos(half - 3, -half + 3)
+        self.handle = Handle(self)
+        self.handle.setPos(half + 1, 0)
+        self.update_component(component)
+
+    # model -> item
+    def update_component(self, component: Component) -> None:
+        self.component = component
+        self.label.setText(component.display_name)
+        self.detail.setText(node_detail(component))
+        self._layout_labels()
+        self.setToolTip(f"{component.LABEL}: {component.display_name}"
+                        + (f" ({component.id})" if component.name and component.name != component.id
+                           else ""))
+        self.restyle()
+
+    def _layout_labels(self) -> None:
+        top = TILE_SIZE / 2 + 4
+        lr = self.label.boundingRect()
+        self.label.setPos(-lr.width() / 2, top)
+        dr = self.detail.boundingRect()
+        has_detail = bool(self.detail.text())
+        self.detail.setVisible(has_detail and self.detail_level == DETAIL_FULL)
+        self.detail.setPos(-dr.width() / 2, top + lr.height() - 1)
+        width = max(lr.width(), dr.width() if has_detail else 0) + 6
+        height = lr.height() + (dr.height() - 1 if has_detail else 0) + 2
+        self.label_bg.setRect(QRectF(-width / 2, top - 1, width, height))
+
+    def set_detail_level(self, level: int) -> None:
+        if level == self.detail_level:
+            return
+        self.detail_level = level
+        self.label.setVisible(level >= DETAIL_REDUCED)
+        self.label_bg.setVisible(level >= DETAIL_REDUCED)
+        self.detail.setVisible(level == DETAIL_FULL and bool(self.detail.text()))
+        self.glyph.setVisible(level >= DETAIL_REDUCED)
+        self.restyle()
+
+    def set_findings(self, findings: list["Finding"]) -> None:
+        self.badge.show_findings(findings)
+
+    def scene_rect(self) -> QRectF:
+        half = TILE_SIZE / 2
+        return QRectF(self.pos().x() - half, self.pos().y() - half, TILE_SIZE, TILE_SIZE)
+
+    def anchor_rect(self, margin: float = 0.0) -> QRectF:
+        """Where links end: the tile, and the name below it while the name is shown (so an
+        arrowhead is never hidden under a label)."""
+        rect = QRectF(self.tile.boundingRect())
+        if self.label.isVisible():
+            rect = rect.united(self.label_bg.rect())
+        return rect.translated(self.pos()).adjusted(-margin, -margin, margin, margin)
+
+    def restyle(self) -> None:
+        p = self.palette()
+        if p is None:
+            return
+        kind_color = p.kind_color(self.kind)
+        minimal = self.detail_level == DETAIL_MINIMAL
+        if self.shows_selected():
+            pen = cosmetic_pen(p.selection, 2.5)
+        elif self.highlight in ("valid", "target", "drop"):
+            pen = cosmetic_pen(p.valid_target, 3.0 if self.highlight == "target" else 2.0)
+        elif self.hovered and self.decorations_visible():
+            pen = cosmetic_pen(p.hover, 1.8)
+        else:
+            pen = cosmetic_pen(kind_color if minimal else color(p.tile_border), 1.0)
+        self.tile.setPen(pen)
+        self.tile.setBrush(QBrush(kind_color if minimal else color(p.tile_fill)))
+        if not self.svg:
+            self.glyph.setBrush(QBrush(kind_color))
+        self.label.setBrush(QBrush(color(p.text)))
+        self.detail.setBrush(QBrush(color(p.text_muted)))
+        self.label_bg.setBrush(QBrush(color(p.label_background)))
+        self.handle.restyle(p)
+        self.handle.setVisible(self.decorations_visible() and not minimal
+                               and (self.hovered or self.isSelected()))
+        self.setOpacity(0.35 if self.highlight == "invalid" else 1.0)
+
+
+# ------------------------------------------------------------------------------- containers
+
+class ResizeGrip(QGraphicsPathItem):
+    """The bottom-right grip of a box: drag to resize (one undoable step on release)."""
+
+    SIZE = 14.0
+
+    def __init__(self, owner: "ContainerItem"):
+        path = QPainterPath()
+        s = self.SIZE
+        path.moveTo(0, 0)
+        path.lineTo(-s, 0)
+        path.lineTo(0, -s)
+        path.closeSubpath()
+        super().__init__(path, owner)
+        self.owner = owner
+        self.setZValue(zorder.HANDLES)
+        self.setCursor(Qt.CursorShape.SizeFDiagCursor)
+        self.setToolTip("Drag to resize")
+        self.setVisible(False)
+
+
+class ContainerItem(CanvasItem):
+    """A subnet or VNet box.  ``pos()`` is its top-left corner (the model's ``position``),
+    the box spans ``size`` from there."""
+
+    MIN_SIZE = (160.0, 100.0)
+
+    def __init__(self, component: Component, palette: CanvasPalette):
+        super().__init__()
+        self._palette = palette
+        self.node_id = component.id
+        self.kind = component.KIND
+        self.component = component
+        self.detail_level = DETAIL_FULL
+        self.setZValue(zorder.VNET if self.kind == "vnet" else zorder.SUBNET)
+        self.setFlag(F.ItemIsSelectable, True)
+        self.setFlag(F.ItemSendsGeometryChanges, True)
+        self.setAcceptHoverEvents(True)
+        self.box = _Decoration.passive(QGraphicsPathItem(self))
+        renderer = glyphs.shared_renderer(self.kind)
+        icon_size = 20.0
+        if renderer is not None:
+            icon = QGraphicsSvgItem(self)
+            icon.setSharedRenderer(renderer)
+            b = icon.boundingRect()
+            scale = icon_size / max(b.width(), b.height(), 1.0)
+            icon.setScale(scale)
+            icon.setPos(10, 8 + (icon_size - b.height() * scale) / 2)
+            icon.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.svg = True
+        else:
+            icon = QGraphicsPathItem(glyphs.fallback_path(self.kind, icon_size), self)
+            icon.setPos(10 + icon_size / 2, 8 + icon_size / 2)
+            icon.setPen(NO_PEN)
+            self.svg = False
+        self.icon = _Decoration.passive(icon)
+        self.title = _Decoration.passive(QGraphicsSimpleTextItem(self))
+        self.title.setFont(TITLE_FONT)
+        self.subtitle = _Decoration.passive(QGraphicsSimpleTextItem(self))
+        self.subtitle.setFont(DETAIL_FONT)
+        self.grip = ResizeGrip(self)
+        self.badge = Badge(self)
+        self.handle = Handle(self)
+        self.size = (0.0, 0.0)
+        self.update_component(component)
+
+    def update_component(self, component: Component) -> None:
+        self.component = component
+        name, extra = container_title(component)
+        self.title.setText(name)
+        self.subtitle.setText(extra)
+        self.setToolTip(f"{component.LABEL}: {name} ({extra})")
+        self.set_size(component.size)
+        self.restyle()
+
+    def set_size(self, size: tuple[float, float]) -> None:
+        w, h = max(float(size[0]), 1.0), max(float(size[1]), 1.0)
+        if (w, h) == self.size:
+            return
+        self.prepareGeometryChange()
+        self.size = (w, h)
+        rect = QRectF(0, 0, w, h)
+        hit = QPainterPath()
+        hit.addRect(rect)
+        hit.addEllipse(QPointF(w, h / 2), Handle.RADIUS + 2, Handle.RADIUS + 2)
+        self.setPath(hit.simplified())
+        box = QPainterPath()
+        radius = 12.0 if self.kind == "vnet" else 8.0
+        box.addRoundedRect(rect, radius, radius)
+        self.box.setPath(box)
+        self.title.setPos(36, 9)
+        tr = self.title.boundingRect()
+        self.subtitle.setPos(36 + tr.width() + 8, 9 + tr.height() - self.subtitle.boundingRect().height() - 1)
+        self.grip.setPos(w - 3, h - 3)
+        self.badge.setPos(w - 4, 4)
+        self.handle.setPos(w, h / 2)
+
+    def scene_rect(self) -> QRectF:
+        return QRectF(self.pos(), QPointF(self.pos().x() + self.size[0],
+                                          self.pos().y() + self.size[1]))
+
+    def set_detail_level(self, level: int) -> None:
+        if level == self.detail_level:
+            return
+        self.detail_level = level
+        self.title.setVisible(level >= DETAIL_REDUCED)
+        self.subtitle.setVisible(level == DETAIL_FULL)
+        self.icon.setVisible(level >= DETAIL_REDUCED)
+
+    def set_findings(self, findings: list["Finding"]) -> None:
+        self.badge.show_findings(findings)
+
+    def restyle(self) -> None:
+        p = self.palette()
+        if p is None:
+            return
+        kind_color = p.kind_color(self.kind)
+        width = 2.0 if self.kind == "vnet" else 1.4
+        if self.shows_selected():
+            pen = cosmetic_pen(p.selection, width + 1.0)
+        elif self.highlight in ("valid", "target", "drop"):
+            pen = cosmetic_pen(p.valid_target, width + (1.5 if self.highlight != "valid" else 0.5))
+        elif self.hovered and self.decorations_visible():
+            pen = cosmetic_pen(kind_color.lighter(115), width + 0.6)
+        else:
+            pen = cosmetic_pen(kind_color, width)
+        self.box.setPen(pen)
+        fill = QColor(kind_color)
+        fill.setAlpha(p.container_fill_alpha * (2 if self.highlight == "drop" else 1))
+        self.box.setBrush(QBrush(fill))
+        if not self.svg:
+            self.icon.setBrush(QBrush(kind_color))
+        self.title.setBrush(QBrush(kind_color.darker(115) if not p.dark else kind_color))
+        self.subtitle.setBrush(QBrush(color(p.text_muted)))
+        self.handle.restyle(p)
+        self.grip.setBrush(QBrush(kind_color))
+        self.grip.setPen(NO_PEN)
+        decorate = self.decorations_visible()
+        self.grip.setVisible(decorate and self.isSelected())
+        self.handle.setVisible(decorate and (self.hovered or self.isSelected()))
+        self.setOpacity(0.35 if self.highlight == "invalid" else 1.0)
+
+
+# ------------------------------------------------------------------------------------ links
+
+ARROW_LENGTH = 11.0
+ARROW_WIDTH = 8.0
+HIT_WIDTH = 10.0
+
+
+class LinkItem(CanvasItem):
+    """A typed link between two items: the line in the kind's style, an arrowhead at the
+    target and a finding marker at the middle.  The root's path is a wide invisible stroke
+    around the line, so a link is easy to click."""
+
+    def __init__(self, link: Link, palette: CanvasPalette):
+        super().__init__()
+        self._palette = palette
+        self.link = link
+        self.kind = link.kind
+        self.setZValue(zorder.LINKS)
+        self.setFlag(F.ItemIsSelectable, True)
+        self.setAcceptHoverEvents(True)
+        self.line = _Decoration.passive(QGraphicsPathItem(self))
+        self.arrow = _Decoration.passive(QGraphicsPathItem(self))
+        self.marker = Badge(self)
+        self.marker.setZValue(1)
+        self.mismatch = False
+        self.setToolTip(f"{LINK_RULES[link.kind].label}: {link.source} → {link.target}")
+        self._p1 = QPointF()
+        self._p2 = QPointF()
+
+    def set_endpoints(self, p1: QPointF, p2: QPointF) -> None:
+        if p1 == self._p1 and p2 == self._p2:
+            return
+        self._p1, self._p2 = QPointF(p1), QPointF(p2)
+        line = QLineF(p1, p2)
+        length = line.length()
+        style = LINK_STYLES[self.kind]
+        path = QPainterPath(p1)
+        arrow = QPainterPath()
+        if style.arrow and length > ARROW_LENGTH * 1.5:
+            unit = (p2 - p1) / length
+            normal = QPointF(-unit.y(), unit.x())
+            base = p2 - unit * ARROW_LENGTH
+            path.lineTo(p2 - unit * (ARROW_LENGTH - 1))
+            arrow.addPolygon(QPolygonF([p2, base + normal * (ARROW_WIDTH / 2),
+                                        base - normal * (ARROW_WIDTH / 2), p2]))
+        else:
+            path.lineTo(p2)
+        self.prepareGeometryChange()
+        stroker = QPainterPathStroker()
+        stroker.setWidth(HIT_WIDTH)
+        hit = QPainterPath(p1)
+        hit.lineTo(p2)
+        self.setPath(stroker.createStroke(hit))
+        self.line.setPath(path)
+        self.arrow.setPath(arrow)
+        self.marker.setPos(line.center())
+
+    def set_mismatch(self, mismatch: bool) -> None:
+        """For in_subnet / in_vnet links drawn because the member sits outside its box."""
+        if mismatch != self.mismatch:
+            self.mismatch = mismatch
+            self.restyle()
+
+    def set_findings(self, findings: list["Finding"]) -> None:
+        self.marker.show_findings(findings)
+        self.restyle()
+
+    def restyle(self) -> None:
+        p = self.palette()
+        if p is None:
+            return
+        style = LINK_STYLES[self.kind]
+        c = p.link_color(self.kind)
+        width = style.width
+        if self.marker.severity in ("error", "warning"):
+            c = QColor(SEVERITY_COLORS[self.marker.severity])
+        if self.shows_selected():
+            c = color(p.selection)
+            width += 1.5
+        elif self.hovered and self.decorations_visible():
+            width += 1.0
+        self.line.setPen(cosmetic_pen(c, width, style.dash))
+        self.arrow.setPen(cosmetic_pen(c, 1.0))
+        self.arrow.setBrush(QBrush(c))
+
+
+def node_items(items: Iterable[QGraphicsItem]) -> list[NodeItem | ContainerItem]:
+    return [i for i in items if isinstance(i, (NodeItem, ContainerItem))]

@@ -1,0 +1,369 @@
+"""Views of the diagram: the main editing view and the overview (minimap)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QGraphicsView, QWidget
+
+from .interactions import PanInteraction
+from .items import DETAIL_FULL, DETAIL_MINIMAL, DETAIL_REDUCED
+from .scene import DiagramScene
+
+#: palette drag-and-drop payload: the node kind, utf-8
+KIND_MIME = "application/x-outbound-designer-kind"
+
+MIN_ZOOM = 0.05
+MAX_ZOOM = 8.0
+#: zoom thresholds of the level of detail (labels and glyphs fade out when far away)
+FULL_DETAIL_ZOOM = 0.6
+REDUCED_DETAIL_ZOOM = 0.33
+
+
+def detail_for_zoom(zoom: float) -> int:
+    if zoom >= FULL_DETAIL_ZOOM:
+        return DETAIL_FULL
+    if zoom >= REDUCED_DETAIL_ZOOM:
+        return DETAIL_REDUCED
+    return DETAIL_MINIMAL
+
+
+class DiagramView(QGraphicsView):
+    zoomChanged = Signal(float)
+    fileDropped = Signal(str)
+
+    def __init__(self, scene: DiagramScene, parent: QWidget | None = None):
+        super().__init__(scene, parent)
+        self.setObjectName("diagram-view")
+        self.setRenderHints(QPainter.RenderHint.Antialiasing |
+                            QPainter.RenderHint.TextAntialiasing |
+                            QPainter.RenderHint.SmoothPixmapTransform)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState, True)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._pan: PanInteraction | None = None
+        self._space = False
+        self._apply_detail()
+
+    def diagram_scene(self) -> DiagramScene:
+        return self.scene()  # type: ignore[return-value]
+
+    # ------------------------------------------------------------------------- zoom
+    def zoom_factor(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
+        """Zoom to ``zoom`` keeping the scene point ``anchor`` (default: the centre) still."""
+        zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+        current = self.zoom_factor()
+        if abs(zoom - current) < 1e-9:
+            return
+        if anchor is None:
+            anchor = self.mapToScene(self.viewport().rect().center())
+        view_point = self.mapFromScene(anchor)
+        old_anchor = self.transformationAnchor()
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.scale(zoom / current, zoom / current)
+        # keep the anchor under the same viewport pixel
+        h, v = self.horizontalScrollBar(), self.verticalScrollBar()
+        moved = self.mapFromScene(anchor) - view_point
+        h.setValue(h.value() + moved.x())
+        v.setValue(v.value() + moved.y())
+        self.setTransformationAnchor(old_anchor)
+        self._zoom_changed()
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.zoom_factor() * 1.25)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.zoom_factor() / 1.25)
+
+    def reset_zoom(self) -> None:
+        self.set_zoom(1.0)
+
+    def _zoom_changed(self) -> None:
+        self._apply_detail()
+        self.zoomChanged.emit(self.zoom_factor())
+
+    def _apply_detail(self) -> None:
+        scene = self.scene()
+        if isinstance(scene, DiagramScene):
+            level = detail_for_zoom(self.zoom_factor())
+            if level != scene.detail_level:
+                scene.set_detail_level(level)
+
+    def fit_rect(self, rect: QRectF, max_zoom: float = 1.5) -> None:
+        if rect.isEmpty():
+            return
+        margin = 40.0
+        rect = rect.adjusted(-margin, -margin, margin, margin)
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom_factor() > max_zoom:
+            self.set_zoom(max_zoom, rect.center())
+        elif self.zoom_factor() < MIN_ZOOM:
+            self.set_zoom(MIN_ZOOM, rect.center())
+        self.centerOn(rect.center())
+        self._zoom_changed()
+
+    def fit_all(self) -> None:
+        self.fit_rect(self.diagram_scene().items_bounding_rect())
+
+    def zoom_to_selection(self) -> None:
+        scene = self.diagram_scene()
+        rect = QRectF()
+        for item in scene.selectedItems():
+            rect = rect.united(item.sceneBoundingRect())
+        if rect.isEmpty():
+            self.fit_all()
+        else:
+            self.fit_rect(rect, max_zoom=2.0)
+
+    def wheelEvent(self, event) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = event.angleDelta().y() / 120.0
+            if steps:
+                anchor = self.mapToScene(event.position().toPoint())
+                self.set_zoom(self.zoom_factor() * (1.2 ** steps), anchor)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    # ------------------------------------------------------------------- keyboard
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            event.accept()
+            return
+        if event.matches(QKeySequence.StandardKey.ZoomIn) or \
+                (event.key() == Qt.Key.Key_Plus and event.modifiers() & Qt.KeyboardModifier.ControlModifier):
+            self.zoom_in()
+            return
+        if event.matches(QKeySequence.StandardKey.ZoomOut):
+            self.zoom_out()
+            return
+        if event.key() == Qt.Key.Key_0 and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.reset_zoom()
+            return
+        if event.key() == Qt.Key.Key_F and not event.modifiers():
+            self.fit_all()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            if self._pan is None:
+                self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    # ------------------------------------------------------------------------ panning
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.MiddleButton or \
+                (event.button() == Qt.MouseButton.LeftButton and self._space):
+            self._pan = PanInteraction(self, event.position().toPoint())
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._pan is not None:
+            self._pan.move(event.position().toPoint())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._pan is not None:
+            self._pan.finish()
+            self._pan = None
+            if self._space:
+                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    # ----------------------------------------------------------------- drag and drop
+    def _acceptable(self, mime) -> bool:
+        if mime.hasFormat(KIND_MIME):
+            return True
+        return mime.hasUrls() and any(u.isLocalFile() and u.toLocalFile().endswith(".json")
+                                      for u in mime.urls())
+
+    def dragEnterEvent(self, event) -> None:
+        if self._acceptable(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        if self._acceptable(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragLeaveEvent(self, event) -> None:
+        event.accept()
+
+    def dropEvent(self, event) -> None:
+        mime = event.mimeData()
+        if mime.hasFormat(KIND_MIME):
+            kind = bytes(mime.data(KIND_MIME)).decode("utf-8").strip()
+            scene_pos = self.mapToScene(event.position().toPoint())
+            from ...model import COMPONENT_CLASSES
+            if kind not in COMPONENT_CLASSES:
+                self.diagram_scene().statusMessage.emit(f"Unknown component kind {kind!r}")
+                event.ignore()
+                return
+            self.diagram_scene().place_node(kind, scene_pos)
+            event.acceptProposedAction()
+            self.setFocus()
+            return
+        for url in mime.urls():
+            if url.isLocalFile() and url.toLocalFile().endswith(".json"):
+                event.acceptProposedAction()
+                self.fileDropped.emit(url.toLocalFile())
+                return
+        event.ignore()
+
+    # ------------------------------------------------------------------------ helpers
+    def visible_scene_rect(self) -> QRectF:
+        return self.mapToScene(self.viewport().rect()).boundingRect()
+
+
+class Overview(QWidget):
+    """A minimap: the whole diagram drawn small (a cached picture, refreshed shortly after
+    the scene stops changing) with the main view's visible area; click or drag to go there."""
+
+    REFRESH_MS = 250
+
+    def __init__(self, view: DiagramView, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("overview")
+        self.view = view
+        self.setMinimumSize(160, 110)
+        self._pixmap: QPixmap | None = None
+        self._source = QRectF()
+        self._target = QRectF()
+        self._dirty = True
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(self.REFRESH_MS)
+        self._timer.timeout.connect(self._refresh)
+        self._connect_scene(view.scene())
+        view.horizontalScrollBar().valueChanged.connect(self.update)
+        view.verticalScrollBar().valueChanged.connect(self.update)
+        view.zoomChanged.connect(lambda _z: self.update())
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Overview: click or drag to move the view")
+
+    def _connect_scene(self, scene) -> None:
+        scene.changed.connect(self._scene_changed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(220, 150)
+
+    def _scene_changed(self, _regions=None) -> None:
+        self._dirty = True
+        if self.isVisible():
+            self._timer.start()
+
+    def hideEvent(self, event) -> None:
+        self._timer.stop()
+        super().hideEvent(event)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._dirty:
+            self._refresh()
+
+    def _refresh(self) -> None:
+        self._timer.stop()
+        scene: DiagramScene = self.view.scene()  # type: ignore[assignment]
+        self._dirty = False
+        size = self.size()
+        if size.width() < 2 or size.height() < 2:
+            return
+        source = scene.items_bounding_rect().adjusted(-40, -40, 40, 40)
+        if source.isEmpty():
+            self._pixmap = None
+            self.update()
+            return
+        ratio = min(size.width() / source.width(), size.height() / source.height())
+        w, h = source.width() * ratio, source.height() * ratio
+        target = QRectF((size.width() - w) / 2, (size.height() - h) / 2, w, h)
+        dpr = self.devicePixelRatioF()
+        image = QImage(max(1, int(size.width() * dpr)), max(1, int(size.height() * dpr)),
+                       QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(dpr)
+        image.fill(QColor(scene.palette.background))
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        grid = scene.grid_visible
+        scene._grid_visible = False
+        try:
+            scene.render(painter, target, source)
+        finally:
+            scene._grid_visible = grid
+            painter.end()
+        self._pixmap = QPixmap.fromImage(image)
+        self._source, self._target = source, target
+        self.update()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._dirty = True
+        if self.isVisible():
+            self._timer.start()
+
+    def _to_overview(self, p: QPointF) -> QPointF:
+        s, t = self._source, self._target
+        return QPointF(t.left() + (p.x() - s.left()) * t.width() / s.width(),
+                       t.top() + (p.y() - s.top()) * t.height() / s.height())
+
+    def _to_scene(self, p: QPointF) -> QPointF:
+        s, t = self._source, self._target
+        return QPointF(s.left() + (p.x() - t.left()) * s.width() / max(t.width(), 1e-9),
+                       s.top() + (p.y() - t.top()) * s.height() / max(t.height(), 1e-9))
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        scene: DiagramScene = self.view.scene()  # type: ignore[assignment]
+        painter.fillRect(self.rect(), QColor(scene.palette.background))
+        if self._pixmap is not None and not self._source.isEmpty():
+            painter.drawPixmap(0, 0, self._pixmap)
+            visible = self.view.visible_scene_rect()
+            a, b = self._to_overview(visible.topLeft()), self._to_overview(visible.bottomRight())
+            pen = QPen(QColor(scene.palette.selection))
+            pen.setWidthF(1.5)
+            painter.setPen(pen)
+            fill = QColor(scene.palette.selection)
+            fill.setAlpha(30)
+            painter.setBrush(fill)
+            painter.drawRect(QRectF(a, b).intersected(QRectF(self.rect()).adjusted(1, 1, -1, -1)))
+        painter.setPen(QColor(scene.palette.tile_border))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        painter.end()
+
+    def _go(self, pos: QPointF) -> None:
+        if self._source.isEmpty():
+            return
+        self.view.centerOn(self._to_scene(pos))
+        self.update()
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._go(event.position())
+
+    def mouseMoveEvent(self, event) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._go(event.position())
