@@ -51,7 +51,6 @@ def generated_scenario(nodes: int = 2000, links: int = 3000, seed: int = 7) -> S
     traffic generators, laid out so nothing overlaps (groups of 15 nodes and 21 links,
     topped up with endpoints and generator destinations)."""
     rng = random.Random(seed)
-    wanted_links = links
     t = Topology()
     made = 0
     link_count = 0
@@ -74,7 +73,7 @@ def generated_scenario(nodes: int = 2000, links: int = 3000, seed: int = 7) -> S
         t.add_node(make_component("traffic_generator", gen, position=(gx + 700, gy + 460)))
         made += 5
         pips.append(ip)
-        links = [Link(lb, ip, "frontend"), Link(nsg, subnet, "nsg"), Link(gen, lb, "source")]
+        group_links = [Link(lb, ip, "frontend"), Link(nsg, subnet, "nsg"), Link(gen, lb, "source")]
         vms = []
         for v in range(vms_per_subnet):
             vm = f"vm-{g}-{v}"
@@ -83,12 +82,12 @@ def generated_scenario(nodes: int = 2000, links: int = 3000, seed: int = 7) -> S
             t.add_node(make_component("vm", vm, position=(x, y)))
             made += 1
             vms.append(vm)
-            links.append(Link(vm, subnet, "in_subnet"))
-            if v < 8:
-                links.append(Link(lb, vm, "backend"))
+            group_links.append(Link(vm, subnet, "in_subnet"))
+            if v < 8:  # 21 links a group, so that the total comes out exact
+                group_links.append(Link(lb, vm, "backend"))
         all_vms.extend(vms)
-        for link in links:
-            if link_count < wanted_links:
+        for link in group_links:
+            if link_count < links:
                 t.connect(link, check_limits=False)
                 link_count += 1
     # top up nodes with endpoints and links with generator destinations
@@ -101,7 +100,7 @@ def generated_scenario(nodes: int = 2000, links: int = 3000, seed: int = 7) -> S
     targets = endpoints or pips
     gens = [f"gen-{g}" for g in range(groups)]
     tries = 0
-    while link_count < wanted_links and tries < wanted_links * 20:
+    while link_count < links and tries < links * 20:
         tries += 1
         link = Link(rng.choice(gens), rng.choice(targets), "destination")
         if not t.has_link(link):

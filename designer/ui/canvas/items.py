@@ -42,6 +42,10 @@ DETAIL_FULL, DETAIL_REDUCED, DETAIL_MINIMAL = 2, 1, 0
 
 def _font(pixel_size: int, bold: bool = False) -> QFont:
     font = QFont()
+    # module-level fonts exist before the QApplication: name a sans family explicitly, or
+    # headless exports fall back to a serif face
+    font.setFamilies(["DejaVu Sans", "Segoe UI", "Helvetica Neue", "Arial", "sans-serif"])
+    font.setStyleHint(QFont.StyleHint.SansSerif)
     font.setPixelSize(pixel_size)
     font.setBold(bold)
     font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)

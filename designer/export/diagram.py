@@ -1,0 +1,354 @@
+"""Diagram exporters: PNG, SVG and PDF rendered from a scene, with no window.
+
+One registry (:data:`EXPORTERS`) serves the editor's File > Export dialog and the
+``outbound-designer export`` command.  Everything renders from a :class:`DiagramScene` with
+export mode on (no selection outlines, handles or hover decorations) and explicit margins.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+from xml.sax.saxutils import escape, quoteattr
+
+from PySide6.QtCore import QBuffer, QIODevice, QLineF, QMarginsF, QRectF, QSize, QSizeF, Qt
+from PySide6.QtGui import QColor, QImage, QPageSize, QPainter, QPdfWriter, QPen, QTransform
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
+
+from ..ui.canvas.style import GRID_STEP, palette_for
+
+
+@dataclass
+class ExportOptions:
+    """What the Export dialog and the command line can ask for."""
+    scale: float = 1.0              # PNG only: 1x-4x
+    margin: float = 24.0            # scene units around the drawing
+    transparent: bool = False       # no background fill
+    dark: bool = False              # dark theme
+    grid: bool = False              # draw the grid
+    node_ids: list[str] = field(default_factory=list)  # empty = the whole diagram
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        if not 1.0 <= self.scale <= 4.0:
+            raise ValueError(f"scale must be between 1 and 4, got {self.scale:g}")
+        if self.margin < 0:
+            raise ValueError(f"margin must not be negative, got {self.margin:g}")
+
+
+@dataclass(frozen=True)
+class Exporter:
+    name: str
+    extension: str
+    label: str
+    #: writes the file; returns notes for the user (e.g. a reduced PNG scale)
+    write: Callable[[object, str, ExportOptions], list[str] | None]
+
+
+def source_rect(scene, options: ExportOptions) -> QRectF:
+    """The scene rectangle to export: the selected nodes or everything, plus margins."""
+    if options.node_ids:
+        rect = QRectF()
+        for node_id in options.node_ids:
+            item = scene.node_item(node_id)
+            if item is None:
+                raise ValueError(f"no node with id {node_id!r} to export")
+            rect = rect.united(item.sceneBoundingRect())
+    else:
+        rect = scene.items_bounding_rect()
+    if rect.isEmpty():
+        rect = QRectF(0, 0, 200, 120)
+    m = options.margin
+    return rect.marginsAdded(QMarginsF(m, m, m, m))
+
+
+def background_color(scene, options: ExportOptions) -> QColor:
+    if options.transparent:
+        return QColor(Qt.GlobalColor.transparent)
+    return QColor(palette_for(options.dark).background)
+
+
+class _ExportState:
+    """Puts a scene into export mode (theme, no selection, handles or hover) for the duration
+    of an export, hiding the nodes that are not exported, and restores everything after."""
+
+    def __init__(self, scene, options: ExportOptions):
+        self.scene, self.options = scene, options
+
+    def __enter__(self):
+        scene = self.scene
+        self.saved_dark = scene.palette.dark
+        self.saved_selection = scene.selected_node_ids()
+        scene.clearSelection()
+        scene.set_theme(self.options.dark)
+        # the exporter paints background and grid itself (the scene's are view-oriented)
+        scene.set_export_mode(True, transparent=True)
+        self.hidden: list = []
+        if self.options.node_ids:
+            keep = set(self.options.node_ids)
+            for item in scene.all_node_items():
+                if item.component.id not in keep and item.isVisible():
+                    item.setVisible(False)
+                    self.hidden.append(item)
+            for item in scene.all_link_items():
+                if not {item.link.source, item.link.target} <= keep and item.isVisible():
+                    item.setVisible(False)
+                    self.hidden.append(item)
+        return self
+
+    def __exit__(self, *exc):
+        scene = self.scene
+        for item in self.hidden:
+            item.setVisible(True)
+        scene.set_export_mode(False)
+        scene.set_theme(self.saved_dark)
+        scene.select_nodes(self.saved_selection)
+        return False
+
+
+def _paint_backdrop(painter: QPainter, source: QRectF, options: ExportOptions) -> None:
+    """Background fill and (optionally) the grid, in scene coordinates."""
+    if options.transparent and not options.grid:
+        return
+    palette = palette_for(options.dark)
+    if not options.transparent:
+        painter.fillRect(source, QColor(palette.background))
+    if options.grid:
+        for step, colour in ((GRID_STEP, palette.grid_minor), (GRID_STEP * 5, palette.grid_major)):
+            painter.setPen(QPen(QColor(colour), 0))
+            x = math.floor(source.left() / step) * step
+            lines = []
+            while x <= source.right():
+                lines.append(QLineF(x, source.top(), x, source.bottom()))
+                x += step
+            y = math.floor(source.top() / step) * step
+            while y <= source.bottom():
+                lines.append(QLineF(source.left(), y, source.right(), y))
+                y += step
+            painter.drawLines(lines)
+
+
+def _render(scene, painter: QPainter, target: QRectF, source: QRectF, options) -> None:
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    painter.save()
+    painter.translate(target.left(), target.top())
+    painter.scale(target.width() / source.width(), target.height() / source.height())
+    painter.translate(-source.left(), -source.top())
+    _paint_backdrop(painter, source, options)
+    painter.restore()
+    scene.render(painter, target, source, Qt.AspectRatioMode.KeepAspectRatio)
+
+
+#: a PNG larger than this is rendered at a smaller scale (a 2,000-node diagram at 1x is over
+#: 100 megapixels: 400 MB of memory and a minute of rasterising for an image nobody can open)
+MAX_PNG_PIXELS = 64_000_000
+
+
+def png_scale(source: QRectF, options: ExportOptions) -> float:
+    """The scale actually used: the requested one, reduced to stay within MAX_PNG_PIXELS."""
+    area = max(source.width() * source.height(), 1.0)
+    return min(options.scale, math.sqrt(MAX_PNG_PIXELS / area))
+
+
+def render_image(scene, options: ExportOptions) -> QImage:
+    with _ExportState(scene, options):
+        source = source_rect(scene, options)
+        scale = png_scale(source, options)
+        size = QSize(max(1, round(source.width() * scale)),
+                     max(1, round(source.height() * scale)))
+        image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        try:
+            _render(scene, painter, QRectF(0, 0, size.width(), size.height()), source, options)
+        finally:
+            painter.end()
+    return image
+
+
+def write_png(scene, path: str, options: ExportOptions) -> list[str]:
+    image = render_image(scene, options)
+    _atomic(path, lambda tmp: image.save(tmp, "PNG") or _fail(path, "PNG"))
+    notes = []
+    source = source_rect(scene, options)
+    if png_scale(source, options) < options.scale:
+        notes.append(f"the diagram is {source.width():,.0f} x {source.height():,.0f} units: "
+                     f"exported at scale {png_scale(source, options):.2f} instead of "
+                     f"{options.scale:g} to stay within {MAX_PNG_PIXELS / 1e6:.0f} megapixels "
+                     f"({image.width():,} x {image.height():,} px); use SVG or PDF for "
+                     f"full detail")
+    return notes
+
+
+def write_pdf(scene, path: str, options: ExportOptions) -> None:
+    def produce(tmp: str) -> None:
+        with _ExportState(scene, options):
+            source = source_rect(scene, options)
+            writer = QPdfWriter(tmp)
+            writer.setCreator("Outbound Designer")
+            writer.setTitle(options.title or "Outbound Designer diagram")
+            writer.setResolution(72)  # 1 scene unit = 1 pt: the page is sized to the drawing
+            writer.setPageSize(QPageSize(QSizeF(source.width(), source.height()),
+                                         QPageSize.Unit.Point, "drawing",
+                                         QPageSize.SizeMatchPolicy.ExactMatch))
+            writer.setPageMargins(QMarginsF(0, 0, 0, 0))
+            painter = QPainter(writer)
+            try:
+                target = QRectF(0, 0, writer.width(), writer.height())
+                _render(scene, painter, target, source, options)
+            finally:
+                painter.end()
+    _atomic(path, produce)
+
+
+# ------------------------------------------------------------------------------------ SVG
+
+_SVG_BODY = re.compile(rb"<svg[^>]*>(.*)</svg>", re.S)
+_SVG_HEAD_JUNK = re.compile(rb"<title>.*?</title>|<desc>.*?</desc>", re.S)
+
+
+def _svg_fragment(paint: Callable[[QPainter], None], source: QRectF) -> bytes:
+    """Paint into an in-memory QSvgGenerator and return the body of the SVG it wrote."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    generator = QSvgGenerator()
+    generator.setOutputDevice(buffer)
+    generator.setSize(QSize(round(source.width()), round(source.height())))
+    generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
+    painter = QPainter(generator)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.translate(-source.left(), -source.top())
+        paint(painter)
+    finally:
+        painter.end()
+    data = bytes(buffer.data())
+    match = _SVG_BODY.search(data)
+    return _SVG_HEAD_JUNK.sub(b"", match.group(1)) if match else b""
+
+
+def _paint_tree(painter: QPainter, item: QGraphicsItem, base: QTransform) -> None:
+    """Paint an item and its children as the scene would (z order, stacking, opacity)."""
+    if not item.isVisible():
+        return
+    children = sorted(item.childItems(), key=lambda c: c.zValue())
+    behind = [c for c in children if c.zValue() < 0 or
+              c.flags() & QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent]
+    for child in behind:
+        _paint_tree(painter, child, base)
+    if not item.flags() & QGraphicsItem.GraphicsItemFlag.ItemHasNoContents:
+        painter.save()
+        painter.setTransform(item.sceneTransform() * base)
+        painter.setOpacity(item.effectiveOpacity())
+        option = QStyleOptionGraphicsItem()
+        option.exposedRect = item.boundingRect()
+        item.paint(painter, option, None)
+        painter.restore()
+    for child in children:
+        if child not in behind:
+            _paint_tree(painter, child, base)
+
+
+def _layers(scene, source: QRectF, options: ExportOptions):
+    """(group id, css class, title, paint) in drawing order: backdrop, containers (outer
+    first), links, nodes; one group per node so the SVG keeps the diagram's structure."""
+    layers = [("backdrop", "backdrop", "", lambda p: _paint_backdrop(p, source, options))]
+    nodes = sorted((i for i in scene.all_node_items() if i.isVisible()),
+                   key=lambda i: (i.zValue(), i.component.id))
+    links = [i for i in scene.all_link_items() if i.isVisible()]
+
+    def painter_for(items):
+        def paint(painter: QPainter) -> None:
+            base = painter.transform()
+            for item in items:
+                _paint_tree(painter, item, base)
+        return paint
+
+    containers = [i for i in nodes if i.component.CONTAINER]
+    for item in containers:
+        layers.append((f"node-{item.component.id}", f"node {item.component.KIND}",
+                       item.component.display_name, painter_for([item])))
+    if links:
+        layers.append(("links", "links", "", painter_for(links)))
+    for item in nodes:
+        if not item.component.CONTAINER:
+            layers.append((f"node-{item.component.id}", f"node {item.component.KIND}",
+                           item.component.display_name, painter_for([item])))
+    return layers
+
+
+def svg_document(scene, options: ExportOptions) -> bytes:
+    """An SVG 1.1 document with one ``<g class="node ..." id="node-ID">`` per node (text kept
+    as ``<text>``), the links in one group, and the background and grid first."""
+    with _ExportState(scene, options):
+        source = source_rect(scene, options)
+        parts = []
+        for group_id, css_class, title, paint in _layers(scene, source, options):
+            body = _svg_fragment(paint, source)
+            title_xml = f"<title>{escape(title)}</title>" if title else ""
+            parts.append(f'<g id={quoteattr(group_id)} class={quoteattr(css_class)}>'
+                         f'{title_xml}'.encode() + body + b"</g>")
+    w, h = source.width(), source.height()
+    title = escape(options.title or "Outbound Designer diagram")
+    head = (f'<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
+            f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            f'version="1.1" baseProfile="full" width="{w:g}" height="{h:g}" '
+            f'viewBox="0 0 {w:g} {h:g}">\n<title>{title}</title>\n'
+            f'<desc>Exported by Outbound Designer</desc>\n')
+    return head.encode() + b"\n".join(parts) + b"\n</svg>\n"
+
+
+def write_svg(scene, path: str, options: ExportOptions) -> None:
+    data = svg_document(scene, options)
+
+    def produce(tmp: str) -> None:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+    _atomic(path, produce)
+
+
+# ------------------------------------------------------------------------------------ registry
+
+EXPORTERS: dict[str, Exporter] = {e.extension: e for e in (
+    Exporter("png", ".png", "PNG image", write_png),
+    Exporter("svg", ".svg", "SVG drawing", write_svg),
+    Exporter("pdf", ".pdf", "PDF document", write_pdf),
+)}
+
+
+def exporter_for(path: str | os.PathLike) -> Exporter:
+    ext = Path(path).suffix.lower()
+    try:
+        return EXPORTERS[ext]
+    except KeyError:
+        raise ValueError(f"cannot export to {Path(path).name!r}: the name must end in "
+                         f"{', '.join(EXPORTERS)}") from None
+
+
+def export_scene(scene, path: str | os.PathLike, options: ExportOptions | None = None) -> list[str]:
+    """Export through the registry; returns notes worth telling the user (may be empty)."""
+    return exporter_for(path).write(scene, str(path), options or ExportOptions()) or []
+
+
+def _fail(path: str, what: str) -> None:
+    raise OSError(f"could not write the {what} file {path}")
+
+
+def _atomic(path: str, produce: Callable[[str], None]) -> None:
+    """Write via a temporary file in the same folder, then rename over the target."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp{target.suffix}")
+    try:
+        produce(str(tmp))
+        if not tmp.exists():
+            _fail(path, target.suffix.lstrip(".").upper())
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

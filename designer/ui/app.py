@@ -1,0 +1,37 @@
+"""``run_editor(path)``: the QApplication and the main window (what ``outbound-designer
+[FILE]`` opens)."""
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from .. import APP_ID, __version__
+
+ORGANIZATION = "Outbound Designer"
+ORGANIZATION_DOMAIN = "outbound-designer.github.io"
+APPLICATION = "outbound-designer"
+
+
+def configure_application(app: QApplication) -> None:
+    """Names used by QSettings and QStandardPaths (settings file, autosave folder)."""
+    app.setOrganizationName(ORGANIZATION)
+    app.setOrganizationDomain(ORGANIZATION_DOMAIN)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("Outbound Designer")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+
+
+def run_editor(path: str | None = None) -> int:
+    """Open the editor on FILE, or on the bundled demo (an empty scenario when the demo is
+    missing), after offering any autosave left by a crash; returns the exit code."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_application(app)
+    from .main_window import MainWindow
+    window = MainWindow()
+    window.show()
+    window.start(path)
+    code = app.exec()
+    window.shutdown()
+    return code

@@ -1,0 +1,831 @@
+"""The main window: canvas, docks (palette, inspector, findings, undo history, overview),
+menus and toolbars, files and settings.
+
+Every QAction has a stable objectName (``action-file-open``, ``action-edit-undo``, ...) so
+tests and scripts find it; every dock and toolbar has one too, so ``saveState`` restores them.
+A document is a scenario with its own QUndoStack; opening, recovering or creating one swaps
+in a new DiagramScene and DiagramView (the old ones go with the old document).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QMimeData, QSize, Qt
+from PySide6.QtGui import (QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence,
+                           QPalette, QUndoGroup)
+from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget,
+                               QFileDialog, QHeaderView, QLabel, QMainWindow, QMenu,
+                               QMessageBox, QStyle, QTableWidget, QTableWidgetItem, QToolBar,
+                               QUndoView, QVBoxLayout, QWidget)
+
+from .. import __version__
+from ..model import Scenario, ScenarioFormatError
+from ..model.validation import Finding
+from . import theme as themes
+from .actions import painted_icon
+from .canvas import CLIPBOARD_MIME, KIND_MIME, DiagramScene, DiagramView, Overview
+from .document import (AUTOSAVE_INTERVAL_MS, FILE_FILTER, Autosaver, Document,
+                       default_save_name, find_orphan_autosaves, recover, with_suffix)
+from .findings import FindingsPanel
+from .inspector import Inspector
+from .palette import Palette
+from .settings import Settings
+
+APP_TITLE = "Outbound Designer"
+STATUS_TIMEOUT_MS = 6000
+
+
+def _example_title(path: Path) -> str:
+    stem = path.name.removesuffix(".outbound.json").removesuffix(".json")
+    return stem.replace("-", " ").replace("_", " ").capitalize()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None,
+                 autosave_interval_ms: int = AUTOSAVE_INTERVAL_MS):
+        super().__init__()
+        self.setObjectName("main-window")
+        self.settings = settings or Settings()
+        self.theme = self.settings.theme()
+        self.dark = themes.resolve(self.theme)
+        self.document: Document | None = None
+        self.scene: DiagramScene | None = None
+        self.view: DiagramView | None = None
+        self.overview: Overview | None = None
+        self.undo_group = QUndoGroup(self)
+        self.autosaver = Autosaver(autosave_interval_ms, self)
+        self.actions_by_name: dict[str, QAction] = {}
+        self._shut_down = False
+        self.setDocumentMode(True)
+        self.setDockOptions(QMainWindow.AnimatedDocks | QMainWindow.AllowTabbedDocks)
+        self.setAcceptDrops(True)
+        self.resize(1360, 860)
+        self._build_docks()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbars()
+        self._build_status_bar()
+        from .export_dialog import install_export_actions
+        install_export_actions(self)
+        geometry, state = self.settings.geometry(), self.settings.state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        #: first show without a saved layout: give the canvas the room (see showEvent)
+        self._size_docks = state is None
+        if state is not None:
+            self.restoreState(state)
+        self._fit_pending = True
+        self._fitted_size = None
+        self._fitting = False
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
+        self.set_document(Document(Scenario()))
+        self.apply_theme()
+
+    # ================================================================== building
+    def _dock(self, name: str, title: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{name}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        self.canvas_holder = QWidget()
+        self.canvas_holder.setObjectName("canvas-holder")
+        QVBoxLayout(self.canvas_holder).setContentsMargins(0, 0, 0, 0)
+        self.setCentralWidget(self.canvas_holder)
+        self.palette = Palette()
+        self.palette.placeRequested.connect(self.place_at_centre)
+        self.inspector = Inspector()
+        self.inspector.statusMessage.connect(self.show_status)
+        self.findings = FindingsPanel()
+        self.findings.findingsChanged.connect(self._findings_changed)
+        self.findings.findingActivated.connect(self.go_to_finding)
+        self.history = QUndoView(self.undo_group)
+        self.history.setObjectName("undo-history")
+        self.history.setEmptyLabel("<opened>")
+        self.overview_holder = QWidget()
+        self.overview_holder.setObjectName("overview-holder")
+        QVBoxLayout(self.overview_holder).setContentsMargins(0, 0, 0, 0)
+        self.overview_holder.setMinimumHeight(140)
+        self.dock_palette = self._dock("palette", "Palette", self.palette, Qt.LeftDockWidgetArea)
+        self.dock_overview = self._dock("overview", "Overview", self.overview_holder,
+                                        Qt.LeftDockWidgetArea)
+        self.dock_inspector = self._dock("inspector", "Inspector", self.inspector,
+                                         Qt.RightDockWidgetArea)
+        self.dock_history = self._dock("history", "Undo history", self.history,
+                                       Qt.RightDockWidgetArea)
+        self.tabifyDockWidget(self.dock_inspector, self.dock_history)
+        self.dock_inspector.raise_()
+        self.dock_findings = self._dock("findings", "Findings", self.findings,
+                                        Qt.BottomDockWidgetArea)
+
+    def _action(self, name: str, text: str, slot=None, shortcut=None, tip: str = "",
+                icon: QIcon | None = None, checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(f"action-{name}")
+        if shortcut is not None:
+            if isinstance(shortcut, (list, tuple)):
+                action.setShortcuts([QKeySequence(s) for s in shortcut])
+            else:
+                action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        if icon is not None:
+            action.setIcon(icon)
+        action.setCheckable(checkable)
+        if slot is not None:
+            (action.toggled if checkable else action.triggered).connect(slot)
+        self.addAction(action)  # shortcuts work even while a menu bar is hidden
+        self.actions_by_name[action.objectName()] = action
+        return action
+
+    def action(self, object_name: str) -> QAction:
+        """The action with this objectName (``action-file-open``)."""
+        return self.actions_by_name[object_name]
+
+    def _build_actions(self) -> None:
+        sp = self.style().standardIcon
+        a = self._action
+        # File
+        a("file-new", "&New", self.new_document, QKeySequence.New, "Start an empty scenario",
+          sp(QStyle.SP_FileIcon))
+        a("file-open", "&Open…", self.open_dialog, QKeySequence.Open, "Open a scenario file",
+          sp(QStyle.SP_DialogOpenButton))
+        a("file-save", "&Save", self.save, QKeySequence.Save, "Save the scenario",
+          sp(QStyle.SP_DialogSaveButton))
+        a("file-save-as", "Save &As…", self.save_as, QKeySequence.SaveAs,
+          "Save the scenario under a new name")
+        a("file-revert", "&Revert", self.revert, None,
+          "Drop the unsaved changes and reload the file")
+        a("file-clear-recent", "Clear Recent Files", self.clear_recent)
+        a("file-quit", "&Quit", self.close, QKeySequence.Quit, "Close the window")
+        # Edit: undo / redo follow the active document's stack, with named entries
+        undo = self.undo_group.createUndoAction(self, "&Undo")
+        undo.setObjectName("action-edit-undo")
+        undo.setShortcuts(QKeySequence.Undo)
+        redo = self.undo_group.createRedoAction(self, "&Redo")
+        redo.setObjectName("action-edit-redo")
+        redo.setShortcuts([QKeySequence(QKeySequence.Redo), QKeySequence("Ctrl+Y")]
+                          if QKeySequence(QKeySequence.Redo) != QKeySequence("Ctrl+Y")
+                          else QKeySequence.Redo)
+        for action in (undo, redo):
+            self.addAction(action)
+            self.actions_by_name[action.objectName()] = action
+        a("edit-cut", "Cu&t", self.cut, QKeySequence.Cut, "Cut the selection")
+        a("edit-copy", "&Copy", self.copy, QKeySequence.Copy,
+          "Copy the selection (with the links among the copied items)")
+        a("edit-paste", "&Paste", self.paste, QKeySequence.Paste, "Paste with fresh ids")
+        a("edit-duplicate", "D&uplicate", lambda: self.scene.duplicate_selection(), "Ctrl+D",
+          "Duplicate the selection")
+        a("edit-delete", "&Delete", lambda: self.scene.delete_selection(),
+          [QKeySequence(QKeySequence.Delete), QKeySequence("Backspace")],
+          "Delete the selection (a node goes with its links)")
+        a("edit-select-all", "Select &All", self.select_all, QKeySequence.SelectAll)
+        for edge, text, key in (("left", "Align &Left", "Ctrl+Shift+Left"),
+                                ("right", "Align &Right", "Ctrl+Shift+Right"),
+                                ("top", "Align &Top", "Ctrl+Shift+Up"),
+                                ("bottom", "Align &Bottom", "Ctrl+Shift+Down"),
+                                ("hcenter", "Align Centres &Horizontally", None),
+                                ("vcenter", "Align Centres &Vertically", None)):
+            a(f"edit-align-{edge}", text, lambda _=False, e=edge: self.scene.align(e), key)
+        for axis, text in (("horizontal", "Distribute &Horizontally"),
+                           ("vertical", "Distribute &Vertically")):
+            a(f"edit-distribute-{axis}", text,
+              lambda _=False, ax=axis: self.scene.distribute(ax))
+        a("edit-connect-tool", "&Connect Tool", self.set_connect_tool, "C",
+          "Drag from one node to another to link them (C switches the tool on and off)",
+          checkable=True)
+        a("edit-auto-layout", "Auto-&layout", lambda: self.scene.auto_layout(), "Ctrl+L",
+          "Arrange every node automatically (one undo step)")
+        # View
+        a("view-zoom-in", "Zoom &In", lambda: self.view.zoom_in(), QKeySequence.ZoomIn)
+        a("view-zoom-out", "Zoom &Out", lambda: self.view.zoom_out(), QKeySequence.ZoomOut)
+        a("view-zoom-reset", "&Actual Size (100%)", lambda: self.view.reset_zoom(), "Ctrl+0")
+        a("view-fit", "&Fit to View", lambda: self.view.fit_all(), "F",
+          "Zoom to show the whole diagram")
+        a("view-zoom-selection", "Zoom to &Selection", lambda: self.view.zoom_to_selection(),
+          "Shift+F")
+        a("view-grid", "Show &Grid", self.set_grid_visible, "Ctrl+G", checkable=True)
+        a("view-snap", "S&nap to Grid", self.set_snap, "Ctrl+Shift+G",
+          "Snap moved items to the grid (hold Alt while dragging to bypass)", checkable=True)
+        self.action("action-view-grid").setChecked(self.settings.grid_visible())
+        self.action("action-view-snap").setChecked(self.settings.snap_to_grid())
+        self.theme_group = QActionGroup(self)
+        self.theme_group.setExclusive(True)
+        for name in themes.THEMES:
+            action = a(f"view-theme-{name}", themes.THEME_LABELS[name],
+                       lambda on, n=name: on and self.set_theme(n), checkable=True)
+            self.theme_group.addAction(action)
+            action.setChecked(name == self.theme)
+        # Help
+        a("help-shortcuts", "&Keyboard Shortcuts", self.show_shortcuts, "F1")
+        a("help-about", "&About Outbound Designer", self.show_about)
+        # dock toggles
+        for dock in (self.dock_palette, self.dock_inspector, self.dock_findings,
+                     self.dock_history, self.dock_overview):
+            toggle = dock.toggleViewAction()
+            toggle.setObjectName(f"action-view-{dock.objectName()}")
+            self.actions_by_name[toggle.objectName()] = toggle
+        self._refresh_icons()
+
+    def _refresh_icons(self) -> None:
+        colour = self.palette_colour()
+        for name in ("zoom-in", "zoom-out", "zoom-reset", "zoom-selection", "fit", "grid",
+                     "snap"):
+            key = f"action-view-{name}"
+            self.actions_by_name[key].setIcon(painted_icon(name, colour))
+        self.actions_by_name["action-edit-auto-layout"].setIcon(painted_icon("layout", colour))
+        self.actions_by_name["action-edit-connect-tool"].setIcon(painted_icon("connect", colour))
+        for name in ("undo", "redo", "delete"):
+            self.actions_by_name[f"action-edit-{name}"].setIcon(painted_icon(name, colour))
+        self.actions_by_name["action-edit-duplicate"].setIcon(painted_icon("duplicate", colour))
+
+    def palette_colour(self):
+        return QApplication.palette().color(QPalette.WindowText)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.setObjectName("menu-file")
+        for name in ("file-new", "file-open"):
+            file_menu.addAction(self.action(f"action-{name}"))
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.setObjectName("menu-file-recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._fill_recent_menu()
+        self.examples_menu = file_menu.addMenu("&Examples")
+        self.examples_menu.setObjectName("menu-file-examples")
+        self._fill_examples_menu()
+        file_menu.addSeparator()
+        for name in ("file-save", "file-save-as", "file-revert"):
+            file_menu.addAction(self.action(f"action-{name}"))
+        file_menu.addSeparator()
+        file_menu.addAction(self.action("action-file-quit"))
+
+        edit = bar.addMenu("&Edit")
+        edit.setObjectName("menu-edit")
+        edit.addAction(self.action("action-edit-undo"))
+        edit.addAction(self.action("action-edit-redo"))
+        edit.addSeparator()
+        for name in ("cut", "copy", "paste", "duplicate", "delete"):
+            edit.addAction(self.action(f"action-edit-{name}"))
+        edit.addSeparator()
+        edit.addAction(self.action("action-edit-select-all"))
+        edit.addAction(self.action("action-edit-connect-tool"))
+        edit.addSeparator()
+        align = edit.addMenu("A&lign")
+        align.setObjectName("menu-edit-align")
+        for edge in ("left", "right", "top", "bottom", "hcenter", "vcenter"):
+            align.addAction(self.action(f"action-edit-align-{edge}"))
+        distribute = edit.addMenu("D&istribute")
+        distribute.setObjectName("menu-edit-distribute")
+        for axis in ("horizontal", "vertical"):
+            distribute.addAction(self.action(f"action-edit-distribute-{axis}"))
+        edit.addAction(self.action("action-edit-auto-layout"))
+
+        view = bar.addMenu("&View")
+        view.setObjectName("menu-view")
+        for name in ("zoom-in", "zoom-out", "zoom-reset", "fit", "zoom-selection"):
+            view.addAction(self.action(f"action-view-{name}"))
+        view.addSeparator()
+        view.addAction(self.action("action-view-grid"))
+        view.addAction(self.action("action-view-snap"))
+        theme_menu = view.addMenu("&Theme")
+        theme_menu.setObjectName("menu-view-theme")
+        for name in themes.THEMES:
+            theme_menu.addAction(self.action(f"action-view-theme-{name}"))
+        view.addSeparator()
+        docks = view.addMenu("&Panels")
+        docks.setObjectName("menu-view-docks")
+        for dock in (self.dock_palette, self.dock_inspector, self.dock_findings,
+                     self.dock_history, self.dock_overview):
+            docks.addAction(self.action(f"action-view-{dock.objectName()}"))
+        self.toolbar_menu = view.addMenu("T&oolbars")
+        self.toolbar_menu.setObjectName("menu-view-toolbars")
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.setObjectName("menu-help")
+        help_menu.addAction(self.action("action-help-shortcuts"))
+        help_menu.addAction(self.action("action-help-about"))
+
+    def _build_toolbars(self) -> None:
+        groups = (("file", "File", ("file-new", "file-open", "file-save")),
+                  ("edit", "Edit", ("edit-undo", "edit-redo", "edit-delete", "edit-duplicate",
+                                    "edit-connect-tool", "edit-auto-layout")),
+                  ("view", "View", ("view-zoom-in", "view-zoom-out", "view-zoom-reset",
+                                    "view-fit", "view-zoom-selection", "view-grid",
+                                    "view-snap")))
+        for name, title, names in groups:
+            bar = QToolBar(title, self)
+            bar.setObjectName(f"toolbar-{name}")
+            bar.setIconSize(QSize(20, 20))
+            for action_name in names:
+                bar.addAction(self.action(f"action-{action_name}"))
+            self.addToolBar(Qt.TopToolBarArea, bar)
+            toggle = bar.toggleViewAction()
+            toggle.setObjectName(f"action-view-toolbar-{name}")
+            self.actions_by_name[toggle.objectName()] = toggle
+            self.toolbar_menu.addAction(toggle)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        status.setObjectName("status-bar")
+        self.findings_label = QLabel()
+        self.findings_label.setObjectName("status-findings")
+        self.zoom_label = QLabel("100%")
+        self.zoom_label.setObjectName("status-zoom")
+        self.zoom_label.setMinimumWidth(56)
+        self.zoom_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.zoom_label.setToolTip("Zoom level (Ctrl+wheel, Ctrl++ / Ctrl+-, F to fit)")
+        status.addPermanentWidget(self.findings_label)
+        status.addPermanentWidget(self.zoom_label)
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        files = self.settings.recent_files()
+        for index, path in enumerate(files):
+            action = QAction(f"&{index + 1} {Path(path).name}", menu)
+            action.setObjectName(f"action-file-recent-{index + 1}")
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+            menu.addAction(action)
+        if not files:
+            empty = menu.addAction("(no recent files)")
+            empty.setObjectName("action-file-recent-none")
+            empty.setEnabled(False)
+        menu.addSeparator()
+        menu.addAction(self.action("action-file-clear-recent"))
+        self.action("action-file-clear-recent").setEnabled(bool(files))
+
+    def _fill_examples_menu(self) -> None:
+        try:
+            from ..resources import example_paths
+            paths = example_paths()
+        except FileNotFoundError:
+            paths = []
+        for path in paths:
+            stem = path.name.removesuffix(".outbound.json")
+            action = QAction(_example_title(path), self.examples_menu)
+            action.setObjectName(f"action-example-{stem}")
+            action.setStatusTip(f"Open a copy of the bundled example {path.name}")
+            action.triggered.connect(lambda _=False, p=path: self.open_example(p))
+            self.examples_menu.addAction(action)
+            self.actions_by_name[action.objectName()] = action
+        if not paths:
+            empty = self.examples_menu.addAction("(no bundled examples)")
+            empty.setObjectName("action-example-none")
+            empty.setEnabled(False)
+
+    # ================================================================== documents
+    def set_document(self, document: Document) -> None:
+        """Show ``document``: a new scene and view on its scenario and undo stack."""
+        old = self.document
+        old_scene = self.scene
+        if old is not None:
+            self.inspector.detach()
+            self.findings.detach()
+            self.undo_group.removeStack(old.undo_stack)
+            old.changed.disconnect(self.update_title)
+        document.setParent(self)
+        self.document = document
+        scene = DiagramScene(document.scenario, document.undo_stack)
+        scene.setParent(document)
+        if self.dark:  # a scene starts light; restyling thousands of items costs seconds
+            scene.set_theme(True)
+        scene.grid_visible = self.action("action-view-grid").isChecked()
+        scene.snap_to_grid = self.action("action-view-snap").isChecked()
+        scene.connect_tool = self.action("action-edit-connect-tool").isChecked()
+        scene.statusMessage.connect(self.show_status)
+        scene.selectionChanged.connect(self._selection_changed)
+        scene.nodeActivated.connect(self._node_activated)
+        view = DiagramView(scene)
+        view.setObjectName("diagram-view")
+        view.zoomChanged.connect(self._zoom_changed)
+        view.fileDropped.connect(self.open_path)
+        old_view = self.view
+        self.scene, self.view = scene, view
+        # swap the view inside a permanent central holder: replacing the main window's
+        # central widget would make it re-divide the space between the docks
+        self.canvas_holder.layout().addWidget(view)
+        if old_view is not None:
+            self.canvas_holder.layout().removeWidget(old_view)
+            old_view.viewport().removeEventFilter(self)
+            old_view.deleteLater()
+        self._set_overview(Overview(view))
+        self.undo_group.addStack(document.undo_stack)
+        self.undo_group.setActiveStack(document.undo_stack)
+        self.inspector.set_document(document.scenario, document.undo_stack)
+        self.findings.set_document(document.scenario)
+        self.autosaver.set_document(document)
+        document.changed.connect(self.update_title)
+        self.update_title()
+        self._zoom_changed(view.zoom_factor())
+        # fit once the view has its real size (the first resize after it is laid out)
+        self._fit_pending = True
+        self._fitted_size = None
+        view.viewport().installEventFilter(self)
+        self._fit_if_ready()
+        if old is not None:
+            if old_scene is not None:
+                old_scene.detach()
+            old.deleteLater()
+
+    def _set_overview(self, overview: Overview) -> None:
+        layout = self.overview_holder.layout()
+        if self.overview is not None:
+            layout.removeWidget(self.overview)
+            self.overview.deleteLater()
+        overview.setObjectName("overview")
+        layout.addWidget(overview)
+        self.overview = overview
+
+    def update_title(self) -> None:
+        doc = self.document
+        name = doc.display_name if doc.path is not None else f"{doc.scenario.name} (unsaved)"
+        self.setWindowTitle(f"{name}[*] — {APP_TITLE}")
+        self.setWindowModified(doc.modified)
+        self.action("action-file-revert").setEnabled(doc.path is not None and doc.modified)
+
+    def maybe_save(self) -> bool:
+        """True when the current document may be dropped (saved, discarded or unmodified)."""
+        if self.document is None or not self.document.modified:
+            return True
+        answer = QMessageBox.question(
+            self, APP_TITLE,
+            f"Save the changes to {self.document.display_name} before closing it?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+        if answer == QMessageBox.Save:
+            return self.save()
+        return answer == QMessageBox.Discard
+
+    def new_document(self) -> None:
+        if self.maybe_save():
+            self.set_document(Document(Scenario()))
+            self.show_status("New scenario")
+
+    def open_dialog(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, "Open scenario",
+                                                    self.settings.last_directory(), FILE_FILTER)
+        if path:
+            self.open_path(path)
+
+    def _load(self, path: str | Path) -> Document | None:
+        try:
+            return Document.open(path)
+        except ScenarioFormatError as exc:
+            box_text = exc.summary()
+            QMessageBox.warning(self, "Cannot open the scenario",
+                                f"The scenario could not be opened:\n\n{box_text}")
+            self.show_status(f"Cannot open {Path(path).name}: {exc.problems[0][1]}")
+            return None
+
+    def open_path(self, path: str | Path) -> bool:
+        """Open a scenario file; a broken file leaves the current document untouched."""
+        document = self._load(path)
+        if document is None:
+            if not Path(path).exists():  # a recent file that went away leaves the list
+                self.settings.remove_recent_file(str(Path(path).resolve()))
+            return False
+        if not self.maybe_save():
+            document.deleteLater()
+            return False
+        self.set_document(document)
+        self.settings.add_recent_file(str(document.path))
+        self.settings.set_last_directory(str(document.path.parent))
+        self.show_status(f"Opened {document.path}")
+        return True
+
+    def open_example(self, path: Path) -> bool:
+        """Open a bundled example as an untitled copy (Save asks where to put it)."""
+        document = self._load(path)
+        if document is None:
+            return False
+        if not self.maybe_save():
+            document.deleteLater()
+            return False
+        document.path = None
+        self.set_document(document)
+        self.show_status(f"Example {path.name} opened as a new scenario")
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        start = default_save_name(self.document)
+        if self.document.path is None and self.settings.last_directory():
+            start = str(Path(self.settings.last_directory()) / start)
+        path, _filter = QFileDialog.getSaveFileName(self, "Save scenario as", start, FILE_FILTER)
+        if not path:
+            return False
+        return self._save_to(with_suffix(path))
+
+    def _save_to(self, path) -> bool:
+        try:
+            saved = self.document.save(path)
+        except OSError as exc:
+            QMessageBox.critical(self, "Cannot save",
+                                 f"The scenario could not be saved to {path}:\n{exc}")
+            return False
+        self.autosaver.remove()
+        self.settings.add_recent_file(str(saved))
+        self.settings.set_last_directory(str(saved.parent))
+        self.show_status(f"Saved {saved}")
+        return True
+
+    def revert(self) -> None:
+        doc = self.document
+        if doc.path is None:
+            return
+        if doc.modified and QMessageBox.question(
+                self, APP_TITLE, f"Drop the unsaved changes and reload {doc.display_name}?",
+                QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel) != QMessageBox.Yes:
+            return
+        document = self._load(doc.path)
+        if document is not None:
+            self.set_document(document)
+            self.show_status(f"Reverted to {document.path}")
+
+    def clear_recent(self) -> None:
+        self.settings.clear_recent_files()
+        self._fill_recent_menu()
+
+    def offer_recovery(self) -> bool:
+        """Offer the autosaves left by crashed sessions; True when one was recovered."""
+        for entry in find_orphan_autosaves():
+            answer = QMessageBox.question(
+                self, "Recover unsaved work",
+                f"Outbound Designer did not close normally. Unsaved work was found:\n\n"
+                f"{entry.describe()}\n\nRecover it?",
+                QMessageBox.Yes | QMessageBox.Discard | QMessageBox.Ignore, QMessageBox.Yes)
+            if answer == QMessageBox.Yes:
+                try:
+                    document = recover(entry)
+                except ScenarioFormatError as exc:
+                    QMessageBox.warning(self, "Cannot recover", exc.summary())
+                    entry.discard()
+                    continue
+                self.set_document(document)
+                self.show_status("Recovered unsaved work: save it to keep it")
+                return True
+            if answer == QMessageBox.Discard:
+                entry.discard()
+        return False
+
+    def start(self, path: str | None = None) -> None:
+        """What ``run_editor`` does once the window is up: recover, else open FILE or the demo."""
+        if self.offer_recovery():
+            return
+        if path:
+            self.open_path(path)
+            return
+        try:
+            from ..resources import demo_path
+            demo = demo_path()
+        except FileNotFoundError:
+            return
+        if demo.is_file():
+            self.open_example(demo)
+
+    # ================================================================== editing
+    def place_at_centre(self, kind: str) -> str:
+        centre = self.view.mapToScene(self.view.viewport().rect().center())
+        node_id = self.scene.place_node(kind, centre)
+        self.view.setFocus()
+        return node_id
+
+    def select_all(self) -> None:
+        self.scene.select_nodes(self.document.scenario.topology.node_ids())
+
+    def copy(self) -> bool:
+        data = self.scene.copy_selection()
+        if not data or not data.get("nodes"):
+            self.show_status("Nothing selected to copy")
+            return False
+        mime = QMimeData()
+        text = json.dumps(data)
+        mime.setData(CLIPBOARD_MIME, text.encode("utf-8"))
+        mime.setText(text)
+        QApplication.clipboard().setMimeData(mime)
+        return True
+
+    def cut(self) -> None:
+        if self.copy():
+            self.scene.delete_selection()
+
+    def paste(self) -> None:
+        mime = QApplication.clipboard().mimeData()
+        if mime is None or not mime.hasFormat(CLIPBOARD_MIME):
+            self.show_status("The clipboard holds no diagram items")
+            return
+        try:
+            data = json.loads(bytes(mime.data(CLIPBOARD_MIME)).decode("utf-8"))
+        except ValueError:
+            self.show_status("The clipboard's diagram items are unreadable")
+            return
+        self.scene.paste(data)
+
+    def _selection_changed(self) -> None:
+        scene = self.scene
+        if scene is None:
+            return
+        self.inspector.show_selection(scene.selected_node_ids(), scene.selected_links())
+
+    def _node_activated(self, node_id: str) -> None:
+        self.dock_inspector.show()
+        self.dock_inspector.raise_()
+
+    def go_to_finding(self, finding: Finding) -> None:
+        node_id = finding.node_id or (finding.link.source if finding.link else None)
+        if node_id is None or node_id not in self.document.scenario.topology:
+            return
+        self.scene.select_nodes([node_id])
+        item = self.scene.node_item(node_id)
+        if item is not None:
+            self.view.centerOn(item)
+
+    def _findings_changed(self, findings: list) -> None:
+        if self.scene is not None:
+            self.scene.set_findings(findings)
+        errors = sum(f.severity == "error" for f in findings)
+        warnings = sum(f.severity == "warning" for f in findings)
+        self.findings_label.setText(f"{errors} error(s), {warnings} warning(s)"
+                                    if findings else "No findings")
+
+    # ================================================================== view and look
+    def _zoom_changed(self, factor: float) -> None:
+        if not self._fitting:
+            self._fit_pending = False  # the user zoomed: keep their zoom from now on
+        self.zoom_label.setText(f"{factor * 100:.0f}%")
+
+    def show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, STATUS_TIMEOUT_MS)
+
+    def set_grid_visible(self, on: bool) -> None:
+        self.settings.set_grid_visible(on)
+        if self.scene is not None:
+            self.scene.grid_visible = on
+
+    def set_snap(self, on: bool) -> None:
+        self.settings.set_snap_to_grid(on)
+        if self.scene is not None:
+            self.scene.snap_to_grid = on
+
+    def set_connect_tool(self, on: bool) -> None:
+        if self.scene is not None:
+            self.scene.connect_tool = on
+        if on:
+            self.show_status("Connect tool: drag from one node to another to link them")
+
+    def set_theme(self, theme: str) -> None:
+        self.settings.set_theme(theme)
+        self.theme = theme
+        self.action(f"action-view-theme-{theme}").setChecked(True)
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        self.dark = themes.resolve(self.theme)
+        themes.apply(QApplication.instance(), self.dark)
+        if self.scene is not None:
+            self.scene.set_theme(self.dark)
+        self._refresh_icons()
+
+    def _system_scheme_changed(self, _scheme) -> None:
+        if self.theme == "system":
+            self.apply_theme()
+
+    # ================================================================== help
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        rows = []
+        for action in self.actions_by_name.values():
+            keys = ", ".join(k.toString(QKeySequence.NativeText) for k in action.shortcuts())
+            if keys:
+                rows.append((action.text().replace("&", "").rstrip("…").split("\t")[0], keys))
+        rows += [("Zoom around the cursor", "Ctrl+wheel"),
+                 ("Pan", "Middle button drag, or Space+drag"),
+                 ("Nudge the selection", "Arrow keys (Shift: 10×)"),
+                 ("Move without snapping", "Alt while dragging"),
+                 ("Add to the selection", "Ctrl+click, or rubber band")]
+        return rows
+
+    def show_shortcuts(self) -> QDialog:
+        dialog = QDialog(self)
+        dialog.setObjectName("dialog-shortcuts")
+        dialog.setWindowTitle("Keyboard shortcuts")
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        rows = self.shortcut_rows()
+        table = QTableWidget(len(rows), 2, dialog)
+        table.setObjectName("shortcuts-table")
+        table.setHorizontalHeaderLabels(["Action", "Shortcut"])
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QTableWidget.NoEditTriggers)
+        for r, (text, keys) in enumerate(rows):
+            table.setItem(r, 0, QTableWidgetItem(text))
+            table.setItem(r, 1, QTableWidgetItem(keys))
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close, dialog)
+        buttons.rejected.connect(dialog.close)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(table)
+        layout.addWidget(buttons)
+        dialog.resize(520, 560)
+        dialog.show()
+        return dialog
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self, f"About {APP_TITLE}",
+            f"<h3>{APP_TITLE} {__version__}</h3>"
+            f"<p>Draw Azure network topologies and simulate their outbound connections: "
+            f"SNAT ports, NAT gateways, load balancers, NSGs and health probes.</p>"
+            f"<p>Qt {QtVersion()} · MIT licence</p>")
+
+    # ================================================================== window events
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._size_docks:
+            self._size_docks = False
+            self.layout().activate()
+            self.resizeDocks([self.dock_palette, self.dock_inspector], [230, 400], Qt.Horizontal)
+            self.resizeDocks([self.dock_findings], [150], Qt.Vertical)
+
+    def eventFilter(self, watched, event) -> bool:
+        if self.view is not None and watched is self.view.viewport() and \
+                event.type() == QEvent.Resize:
+            self._fit_if_ready()
+        return super().eventFilter(watched, event)
+
+    def _fit_if_ready(self) -> None:
+        """Fit a newly shown document to the view, again on each resize of the view until
+        the user zooms (so the first layout passes of the window do not leave it small)."""
+        viewport = self.view.viewport()
+        size = (viewport.width(), viewport.height())
+        if self._fit_pending and self.isVisible() and size[0] > 100 and size[1] > 100 and \
+                size != self._fitted_size:
+            self._fitted_size = size
+            self._fitting = True
+            try:
+                self.view.fit_all()
+            finally:
+                self._fitting = False
+
+    def dragEnterEvent(self, event) -> None:
+        if self._dropped_file(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        path = self._dropped_file(event.mimeData())
+        if path:
+            event.acceptProposedAction()
+            self.open_path(path)
+
+    @staticmethod
+    def _dropped_file(mime: QMimeData) -> str | None:
+        if mime.hasFormat(KIND_MIME) or not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(".json"):
+                return url.toLocalFile()
+        return None
+
+    def closeEvent(self, event) -> None:
+        if self._shut_down or self.maybe_save():
+            self.shutdown()
+            event.accept()
+        else:
+            event.ignore()
+
+    def shutdown(self) -> None:
+        """Stop timers, remove this session's autosave, remember geometry and docks."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.autosaver.stop()
+        self.statusBar().clearMessage()  # stops the status bar's message timer
+        self.findings.detach()
+        self.inspector.detach()
+        if self.scene is not None:
+            self.scene.detach()
+        try:
+            QGuiApplication.styleHints().colorSchemeChanged.disconnect(
+                self._system_scheme_changed)
+        except (RuntimeError, TypeError):
+            pass
+        self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+
+
+def QtVersion() -> str:
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtCore import qVersion
+    return f"{qVersion()} (PySide6 {pyside_version})"
