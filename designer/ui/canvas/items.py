@@ -355,12 +355,14 @@ class NodeItem(CanvasItem):
         return QRectF(self.pos().x() - half, self.pos().y() - half, TILE_SIZE, TILE_SIZE)
 
     def anchor_rect(self, margin: float = 0.0) -> QRectF:
-        """Where links end: the tile, and the name below it while the name is shown (so an
-        arrowhead is never hidden under a label)."""
-        rect = QRectF(self.tile.boundingRect())
-        if self.label.isVisible():
-            rect = rect.united(self.label_bg.rect())
-        return rect.translated(self.pos()).adjusted(-margin, -margin, margin, margin)
+        """Where links end: the tile, stretched down over the name (so an arrowhead coming
+        from below is never hidden under the label).  Only as wide as the tile, so a long
+        name does not push sideways links away, and the same at every level of detail, so
+        zooming never has to recompute thousands of links."""
+        half = TILE_SIZE / 2
+        below = self.label_bg.rect().bottom() if self.label.text() else half
+        return QRectF(self.pos().x() - half - margin, self.pos().y() - half - margin,
+                      TILE_SIZE + 2 * margin, half + below + 2 * margin)
 
     def restyle(self) -> None:
         p = self.palette()

@@ -753,10 +753,9 @@ class DiagramScene(QGraphicsScene):
         for item in self._nodes.values():
             changed |= item.detail_level != effective
             item.set_detail_level(effective)
-        if changed:  # links end at the labels' edge while labels show
+        if changed:
             for link_item in self._links.values():
                 link_item.set_detail_level(effective)
-                self._update_link(link_item)
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         if self._export_transparent:
