@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox, QDoubleSpinBox,
                                QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -555,6 +555,8 @@ class Inspector(QWidget):
         layout.addWidget(self.error)
         layout.addWidget(self.scroll, 1)
         self.content: QWidget | None = None
+        #: bumped whenever the editors are rebuilt; a stale editor's late signal is ignored
+        self._generation = 0
 
     # ------------------------------------------------------------------ document
     def set_document(self, scenario: Scenario, undo_stack: QUndoStack) -> None:
@@ -565,12 +567,14 @@ class Inspector(QWidget):
         self.show_selection([], [])
 
     def detach(self) -> None:
+        self._flush_focus()
         if self.scenario is not None:
             self.scenario.topology.unsubscribe(self._on_change)
         self.scenario = None
         self.undo_stack = None
 
     def show_selection(self, node_ids: list[str], links: list[Link]) -> None:
+        self._flush_focus()
         self.clear_error()
         if self.scenario is None:
             return
@@ -594,7 +598,25 @@ class Inspector(QWidget):
         self.error.hide()
 
     # ------------------------------------------------------------------ building
+    def _flush_focus(self) -> None:
+        """Finish the edit in progress (a line edit commits on focus out) while its node and
+        document are still the ones shown, before the editors go away."""
+        focus = QApplication.focusWidget()
+        if focus is not None and self.content is not None and self.content.isAncestorOf(focus):
+            focus.clearFocus()
+
+    def _live(self, commit: Callable) -> Callable:
+        """``commit`` as long as the editors it was made for are shown; a no-op afterwards."""
+        generation = self._generation
+
+        def call(*args):
+            if generation != self._generation or self.scenario is None:
+                return False
+            return commit(*args)
+        return call
+
     def _new_content(self) -> QFormLayout:
+        self._generation += 1
         self.editors = {}
         self.node_id = None
         self.link = None
@@ -627,8 +649,10 @@ class Inspector(QWidget):
             if spec.name in CANVAS_FIELDS:
                 continue
             editor = make_editor(
-                spec, lambda v, f=spec.name, n=node_id: self._commit_node(n, f, v), self.refuse,
-                lambda v, text, f=spec.name, n=node_id: self._restructure_node(n, f, v, text),
+                spec, self._live(lambda v, f=spec.name, n=node_id: self._commit_node(n, f, v)),
+                self.refuse,
+                self._live(lambda v, text, f=spec.name, n=node_id:
+                           self._restructure_node(n, f, v, text)),
                 choices)
             editor.widget.setToolTip(_tooltip(spec))
             self.editors[spec.name] = editor
@@ -672,27 +696,28 @@ class Inspector(QWidget):
         scenario = self.scenario
         name = QLineEdit()
         name.setObjectName("meta-name")
-        name.editingFinished.connect(lambda: self._commit_meta("name", name.text().strip()
-                                                               or "Untitled"))
+        name.editingFinished.connect(self._live(
+            lambda: self._commit_meta("name", name.text().strip() or "Untitled")))
         form.addRow("Name", name)
         description = QPlainTextEdit()
         description.setObjectName("meta-description")
         description.setMaximumHeight(90)
-        description.textChanged.connect(
-            lambda: self._commit_meta("description", description.toPlainText()))
+        description.textChanged.connect(self._live(
+            lambda: self._commit_meta("description", description.toPlainText())))
         form.addRow("Description", description)
         semantics = QComboBox()
         semantics.setObjectName("meta-semantics")
         semantics.addItems(list(SEMANTICS))
         semantics.setToolTip("classic: the 2015-2019 documents (section M-A); modern: the "
                              "current documents (section M-B)")
-        semantics.activated.connect(lambda i: self._commit_meta("semantics", SEMANTICS[i]))
+        semantics.activated.connect(self._live(
+            lambda i: self._commit_meta("semantics", SEMANTICS[i])))
         form.addRow("Semantics", semantics)
         seed = QSpinBox()
         seed.setObjectName("meta-seed")
         seed.setRange(0, INT_LIMIT)
         seed.setKeyboardTracking(False)
-        seed.valueChanged.connect(lambda v: self._commit_meta("seed", int(v)))
+        seed.valueChanged.connect(self._live(lambda v: self._commit_meta("seed", int(v))))
         form.addRow("Random seed", seed)
         options_box = QGroupBox("Options")
         options_form = QFormLayout(options_box)
@@ -705,8 +730,8 @@ class Inspector(QWidget):
             for choice in option.choices:
                 combo.addItem(format_value(choice), choice)
             combo.setToolTip(option.help)
-            combo.activated.connect(lambda i, o=option.name, c=combo: self._commit_option(
-                o, c.itemData(i), i == 0))
+            combo.activated.connect(self._live(
+                lambda i, o=option.name, c=combo: self._commit_option(o, c.itemData(i), i == 0)))
             options_form.addRow(option.name.replace("_", " "), combo)
             self._option_boxes[option.name] = combo
         form.addRow(options_box)

@@ -250,3 +250,31 @@ def test_lb_rule_frontend_is_chosen_among_the_lb_frontends(setup, qtbot):
     assert [frontend.itemText(i) for i in range(frontend.count())] == ["pip-1", "pip-2"]
     frontend.activated.emit(1)
     assert topo.node("lb-1").rules[0].frontend == "pip-2"
+
+
+def test_an_unfinished_edit_is_committed_to_its_own_node_when_the_selection_changes(setup, qtbot):
+    scenario, stack, inspector = setup
+    inspector.show_selection(["vm-1"], [])
+    name = field(inspector, "name", QLineEdit)
+    inspector.activateWindow()
+    name.setFocus()
+    name.setText("typed but not confirmed")
+    if not name.hasFocus():
+        pytest.skip("the offscreen platform gave the line edit no focus")
+    inspector.show_selection(["lb-1"], [])
+    assert scenario.topology.node("vm-1").name == "typed but not confirmed"
+    assert scenario.topology.node("lb-1").name is None
+
+
+def test_a_stale_editor_cannot_write_into_the_next_document(setup):
+    scenario, stack, inspector = setup
+    inspector.show_selection(["vm-1"], [])
+    name = field(inspector, "name", QLineEdit)
+    other = Scenario(name="Other")
+    other.topology.add_node(make_component("vm", "vm-1"))
+    inspector.set_document(other, QUndoStack())
+    name.setText("late")
+    name.editingFinished.emit()  # e.g. a focus-out delivered after the switch
+    assert other.topology.node("vm-1").name is None
+    assert scenario.topology.node("vm-1").name is None
+    inspector.detach()
