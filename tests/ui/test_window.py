@@ -452,3 +452,24 @@ def test_system_theme_follows_the_platform_colour_scheme(window, monkeypatch):
     QGuiApplication.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
     assert window.dark
     window.action("action-view-theme-light").trigger()
+
+
+def test_periodic_autosave_while_modified_and_removed_on_save(qtbot, tmp_path, answer, no_leaks,
+                                                             monkeypatch):
+    window = MainWindow(autosave_interval_ms=50)
+    qtbot.addWidget(window)
+    no_leaks.append(window)
+    window.show()
+    autosave = window.autosaver.scenario_file
+    qtbot.wait(120)
+    assert not autosave.exists()  # nothing to keep while unmodified
+    window.place_at_centre("vm")
+    qtbot.waitUntil(autosave.exists, timeout=2000)
+    assert "vm-1" in autosave.read_text()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "kept.outbound.json"), ""))
+    window.action("action-file-save").trigger()
+    assert not autosave.exists()
+    qtbot.wait(120)
+    assert not autosave.exists()
+    window.close()
