@@ -21,6 +21,14 @@ def configure_application(app: QApplication) -> None:
     app.setApplicationDisplayName("Outbound Designer")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
+    try:
+        from ..resources import icons_dir
+        icon = icons_dir() / "app.svg"
+    except FileNotFoundError:
+        return
+    if icon.is_file():
+        from PySide6.QtGui import QIcon
+        app.setWindowIcon(QIcon(str(icon)))
 
 
 def run_editor(path: str | None = None) -> int:

@@ -121,3 +121,10 @@ def test_settings_round_trip(tmp_path, qapp):
     assert again.geometry() == QByteArray(b"geo")
     with pytest.raises(ValueError):
         settings.set_theme("purple")
+
+
+def test_application_names_and_icon(qapp):
+    from designer.ui.app import configure_application
+    configure_application(qapp)
+    assert qapp.organizationName() and qapp.applicationName() == "outbound-designer"
+    assert not qapp.windowIcon().isNull()
