@@ -6,6 +6,7 @@ export mode on (no selection outlines, handles or hover decorations) and explici
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -13,9 +14,12 @@ from pathlib import Path
 from typing import Callable
 from xml.sax.saxutils import escape, quoteattr
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSize, QSizeF, Qt
-from PySide6.QtGui import QColor, QImage, QPageSize, QPainter, QPdfWriter
+from PySide6.QtCore import QBuffer, QIODevice, QLineF, QMarginsF, QRectF, QSize, QSizeF, Qt
+from PySide6.QtGui import QColor, QImage, QPageSize, QPainter, QPdfWriter, QPen, QTransform
 from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
+
+from ..ui.canvas.style import GRID_STEP, palette_for
 
 
 @dataclass
@@ -41,7 +45,8 @@ class Exporter:
     name: str
     extension: str
     label: str
-    write: Callable[[object, str, ExportOptions], None]
+    #: writes the file; returns notes for the user (e.g. a reduced PNG scale)
+    write: Callable[[object, str, ExportOptions], list[str] | None]
 
 
 def source_rect(scene, options: ExportOptions) -> QRectF:
@@ -64,53 +69,99 @@ def source_rect(scene, options: ExportOptions) -> QRectF:
 def background_color(scene, options: ExportOptions) -> QColor:
     if options.transparent:
         return QColor(Qt.GlobalColor.transparent)
-    return QColor(scene.background_color())
+    return QColor(palette_for(options.dark).background)
 
 
 class _ExportState:
-    """Puts a scene into export mode (and the chosen theme/grid) and restores it after."""
+    """Puts a scene into export mode (theme, no selection, handles or hover) for the duration
+    of an export, hiding the nodes that are not exported, and restores everything after."""
 
     def __init__(self, scene, options: ExportOptions):
         self.scene, self.options = scene, options
 
     def __enter__(self):
         scene = self.scene
-        self.saved = (scene.grid_visible, scene.is_dark())
+        self.saved_dark = scene.palette.dark
         self.saved_selection = scene.selected_node_ids()
         scene.clearSelection()
         scene.set_theme(self.options.dark)
-        scene.grid_visible = self.options.grid
-        scene.set_export_mode(True)
-        self.hidden = []
+        # the exporter paints background and grid itself (the scene's are view-oriented)
+        scene.set_export_mode(True, transparent=True)
+        self.hidden: list = []
         if self.options.node_ids:
             keep = set(self.options.node_ids)
-            self.hidden = scene.hide_nodes_except(keep)
+            for item in scene.all_node_items():
+                if item.component.id not in keep and item.isVisible():
+                    item.setVisible(False)
+                    self.hidden.append(item)
+            for item in scene.all_link_items():
+                if not {item.link.source, item.link.target} <= keep and item.isVisible():
+                    item.setVisible(False)
+                    self.hidden.append(item)
         return self
 
     def __exit__(self, *exc):
         scene = self.scene
-        scene.show_items(self.hidden)
+        for item in self.hidden:
+            item.setVisible(True)
         scene.set_export_mode(False)
-        scene.grid_visible, dark = self.saved
-        scene.set_theme(dark)
+        scene.set_theme(self.saved_dark)
         scene.select_nodes(self.saved_selection)
         return False
+
+
+def _paint_backdrop(painter: QPainter, source: QRectF, options: ExportOptions) -> None:
+    """Background fill and (optionally) the grid, in scene coordinates."""
+    if options.transparent and not options.grid:
+        return
+    palette = palette_for(options.dark)
+    if not options.transparent:
+        painter.fillRect(source, QColor(palette.background))
+    if options.grid:
+        for step, colour in ((GRID_STEP, palette.grid_minor), (GRID_STEP * 5, palette.grid_major)):
+            painter.setPen(QPen(QColor(colour), 0))
+            x = math.floor(source.left() / step) * step
+            lines = []
+            while x <= source.right():
+                lines.append(QLineF(x, source.top(), x, source.bottom()))
+                x += step
+            y = math.floor(source.top() / step) * step
+            while y <= source.bottom():
+                lines.append(QLineF(source.left(), y, source.right(), y))
+                y += step
+            painter.drawLines(lines)
 
 
 def _render(scene, painter: QPainter, target: QRectF, source: QRectF, options) -> None:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-    if not options.transparent:
-        painter.fillRect(target, background_color(scene, options))
+    painter.save()
+    painter.translate(target.left(), target.top())
+    painter.scale(target.width() / source.width(), target.height() / source.height())
+    painter.translate(-source.left(), -source.top())
+    _paint_backdrop(painter, source, options)
+    painter.restore()
     scene.render(painter, target, source, Qt.AspectRatioMode.KeepAspectRatio)
+
+
+#: a PNG larger than this is rendered at a smaller scale (a 2,000-node diagram at 1x is over
+#: 100 megapixels: 400 MB of memory and a minute of rasterising for an image nobody can open)
+MAX_PNG_PIXELS = 64_000_000
+
+
+def png_scale(source: QRectF, options: ExportOptions) -> float:
+    """The scale actually used: the requested one, reduced to stay within MAX_PNG_PIXELS."""
+    area = max(source.width() * source.height(), 1.0)
+    return min(options.scale, math.sqrt(MAX_PNG_PIXELS / area))
 
 
 def render_image(scene, options: ExportOptions) -> QImage:
     with _ExportState(scene, options):
         source = source_rect(scene, options)
-        size = QSize(max(1, round(source.width() * options.scale)),
-                     max(1, round(source.height() * options.scale)))
+        scale = png_scale(source, options)
+        size = QSize(max(1, round(source.width() * scale)),
+                     max(1, round(source.height() * scale)))
         image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
         image.fill(Qt.GlobalColor.transparent)
         painter = QPainter(image)
@@ -121,9 +172,18 @@ def render_image(scene, options: ExportOptions) -> QImage:
     return image
 
 
-def write_png(scene, path: str, options: ExportOptions) -> None:
+def write_png(scene, path: str, options: ExportOptions) -> list[str]:
     image = render_image(scene, options)
     _atomic(path, lambda tmp: image.save(tmp, "PNG") or _fail(path, "PNG"))
+    notes = []
+    source = source_rect(scene, options)
+    if png_scale(source, options) < options.scale:
+        notes.append(f"the diagram is {source.width():,.0f} x {source.height():,.0f} units: "
+                     f"exported at scale {png_scale(source, options):.2f} instead of "
+                     f"{options.scale:g} to stay within {MAX_PNG_PIXELS / 1e6:.0f} megapixels "
+                     f"({image.width():,} x {image.height():,} px); use SVG or PDF for "
+                     f"full detail")
+    return notes
 
 
 def write_pdf(scene, path: str, options: ExportOptions) -> None:
@@ -173,27 +233,74 @@ def _svg_fragment(paint: Callable[[QPainter], None], source: QRectF) -> bytes:
     return _SVG_HEAD_JUNK.sub(b"", match.group(1)) if match else b""
 
 
+def _paint_tree(painter: QPainter, item: QGraphicsItem, base: QTransform) -> None:
+    """Paint an item and its children as the scene would (z order, stacking, opacity)."""
+    if not item.isVisible():
+        return
+    children = sorted(item.childItems(), key=lambda c: c.zValue())
+    behind = [c for c in children if c.zValue() < 0 or
+              c.flags() & QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent]
+    for child in behind:
+        _paint_tree(painter, child, base)
+    if not item.flags() & QGraphicsItem.GraphicsItemFlag.ItemHasNoContents:
+        painter.save()
+        painter.setTransform(item.sceneTransform() * base)
+        painter.setOpacity(item.effectiveOpacity())
+        option = QStyleOptionGraphicsItem()
+        option.exposedRect = item.boundingRect()
+        item.paint(painter, option, None)
+        painter.restore()
+    for child in children:
+        if child not in behind:
+            _paint_tree(painter, child, base)
+
+
+def _layers(scene, source: QRectF, options: ExportOptions):
+    """(group id, css class, title, paint) in drawing order: backdrop, containers (outer
+    first), links, nodes; one group per node so the SVG keeps the diagram's structure."""
+    layers = [("backdrop", "backdrop", "", lambda p: _paint_backdrop(p, source, options))]
+    nodes = sorted((i for i in scene.all_node_items() if i.isVisible()),
+                   key=lambda i: (i.zValue(), i.component.id))
+    links = [i for i in scene.all_link_items() if i.isVisible()]
+
+    def painter_for(items):
+        def paint(painter: QPainter) -> None:
+            base = painter.transform()
+            for item in items:
+                _paint_tree(painter, item, base)
+        return paint
+
+    containers = [i for i in nodes if i.component.CONTAINER]
+    for item in containers:
+        layers.append((f"node-{item.component.id}", f"node {item.component.KIND}",
+                       item.component.display_name, painter_for([item])))
+    if links:
+        layers.append(("links", "links", "", painter_for(links)))
+    for item in nodes:
+        if not item.component.CONTAINER:
+            layers.append((f"node-{item.component.id}", f"node {item.component.KIND}",
+                           item.component.display_name, painter_for([item])))
+    return layers
+
+
 def svg_document(scene, options: ExportOptions) -> bytes:
-    """An SVG 1.1 document with one ``<g class="node" id="node-ID">`` per node (text kept as
-    ``<text>``), the links in their own group, and the background and grid first."""
+    """An SVG 1.1 document with one ``<g class="node ..." id="node-ID">`` per node (text kept
+    as ``<text>``), the links in one group, and the background and grid first."""
     with _ExportState(scene, options):
         source = source_rect(scene, options)
-        layers = scene.export_layers(source)  # [(group id, css class, title, paint callable)]
         parts = []
-        for group_id, css_class, title, paint in layers:
+        for group_id, css_class, title, paint in _layers(scene, source, options):
             body = _svg_fragment(paint, source)
             title_xml = f"<title>{escape(title)}</title>" if title else ""
             parts.append(f'<g id={quoteattr(group_id)} class={quoteattr(css_class)}>'
                          f'{title_xml}'.encode() + body + b"</g>")
     w, h = source.width(), source.height()
-    background = "" if options.transparent else \
-        f'<rect x="0" y="0" width="{w:g}" height="{h:g}" fill="{background_color(scene, options).name()}"/>'
     title = escape(options.title or "Outbound Designer diagram")
     head = (f'<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
             f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
             f'version="1.1" baseProfile="full" width="{w:g}" height="{h:g}" '
             f'viewBox="0 0 {w:g} {h:g}">\n<title>{title}</title>\n'
-            f'<desc>Exported by Outbound Designer</desc>\n{background}\n')
+            f'<desc>Exported by Outbound Designer</desc>\n')
     return head.encode() + b"\n".join(parts) + b"\n</svg>\n"
 
 
@@ -224,8 +331,9 @@ def exporter_for(path: str | os.PathLike) -> Exporter:
                          f"{', '.join(EXPORTERS)}") from None
 
 
-def export_scene(scene, path: str | os.PathLike, options: ExportOptions | None = None) -> None:
-    exporter_for(path).write(scene, str(path), options or ExportOptions())
+def export_scene(scene, path: str | os.PathLike, options: ExportOptions | None = None) -> list[str]:
+    """Export through the registry; returns notes worth telling the user (may be empty)."""
+    return exporter_for(path).write(scene, str(path), options or ExportOptions()) or []
 
 
 def _fail(path: str, what: str) -> None:

@@ -39,7 +39,9 @@ class ScenarioFormatError(ValueError):
         self.problems = problems
         super().__init__(self.summary())
 
-    def summary(self, limit: int = 20) -> str:
+    def summary(self, limit: int = 20, *, one_line: bool = False) -> str:
+        """The problems for a person: one line for one problem, else a count and one indented
+        line per problem (``one_line``: separated by "; " instead, for a command line)."""
         shown = [f"{path}: {msg}" if path else msg for path, msg in self.problems[:limit]]
         more = len(self.problems) - limit
         if more > 0:
@@ -47,6 +49,8 @@ class ScenarioFormatError(ValueError):
         head = f"{self.source}: " if self.source else ""
         if len(shown) == 1:
             return head + shown[0]
+        if one_line:
+            return head + f"{len(self.problems)} problems: " + "; ".join(shown)
         return head + f"{len(self.problems)} problems:\n  " + "\n  ".join(shown)
 
 
@@ -73,6 +77,9 @@ def loads(text: str, source: str = "<scenario>") -> Scenario:
         ) from None
     except RecursionError:
         raise ScenarioFormatError(source, [("", "not valid JSON: nested too deeply")]) from None
+    except ValueError:  # an integer literal beyond Python's digit limit (4,300 digits)
+        raise ScenarioFormatError(source, [("", "not valid JSON: a number has too many "
+                                                "digits")]) from None
     return from_document(document, source=source)
 
 
@@ -102,8 +109,26 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
+#: integers beyond this cannot be a float field's value or a coordinate without losing meaning
+_LARGEST_NUMBER = 1e300
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    """A value as JSON for a message, cut short when long."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (ValueError, TypeError, RecursionError):
+        text = _type_name(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite JSON number (not a boolean) that a float can hold."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, int):
+        return -_LARGEST_NUMBER < value < _LARGEST_NUMBER
+    return math.isfinite(value)
 
 
 class _Loader:
@@ -123,7 +148,7 @@ class _Loader:
             self.problem("", f"expected a JSON object at the top level, got {_type_name(doc)}")
             return scenario
         if doc.get("format") != FORMAT_NAME:
-            self.problem("format", f"expected \"{FORMAT_NAME}\", got {json.dumps(doc.get('format'))}")
+            self.problem("format", f"expected \"{FORMAT_NAME}\", got {_show(doc.get('format'))}")
             return scenario
         version = doc.get("version")
         if not isinstance(version, int) or isinstance(version, bool):
@@ -154,7 +179,7 @@ class _Loader:
         if semantics in SEMANTICS:
             scenario.semantics = semantics
         else:
-            self.problem("semantics", f"expected \"classic\" or \"modern\", got {json.dumps(semantics)}")
+            self.problem("semantics", f"expected \"classic\" or \"modern\", got {_show(semantics)}")
         seed = doc.get("seed", 1)
         if isinstance(seed, int) and not isinstance(seed, bool):
             scenario.seed = seed
@@ -177,7 +202,7 @@ class _Loader:
             elif value not in spec.choices or type(value) is not type(spec.default) \
                     and spec.default is not None:
                 choices = ", ".join(json.dumps(c) for c in spec.choices)
-                self.problem(f"options.{name}", f"expected one of {choices}, got {json.dumps(value)}")
+                self.problem(f"options.{name}", f"expected one of {choices}, got {_show(value)}")
             else:
                 out[name] = value
         return out
@@ -199,8 +224,8 @@ class _Loader:
                                                      f"{_type_name(node_id)}")
                 continue
             kind = raw.get("kind")
-            if kind not in COMPONENT_CLASSES:
-                self.problem(f"{path}.kind", f"unknown kind {json.dumps(kind)} (expected one of "
+            if not isinstance(kind, str) or kind not in COMPONENT_CLASSES:
+                self.problem(f"{path}.kind", f"unknown kind {_show(kind)} (expected one of "
                                              f"{', '.join(NODE_KINDS)})")
                 continue
             if node_id in topology or node_id in self.broken_ids:
@@ -250,11 +275,11 @@ class _Loader:
                 self.problem(path, f"expected a string, got {_type_name(value)}")
                 return None
             if t == "enum" and value not in spec.choices:
-                self.problem(path, f"expected one of {', '.join(spec.choices)}, got {value!r}")
+                self.problem(path, f"expected one of {', '.join(spec.choices)}, got {_show(value)}")
             elif t == "ipv4" and parse_ipv4(value) is None:
-                self.problem(path, f"expected an IPv4 address like 10.0.0.4, got {value!r}")
+                self.problem(path, f"expected an IPv4 address like 10.0.0.4, got {_show(value)}")
             elif t == "cidr" and parse_cidr(value) is None:
-                self.problem(path, f"expected a CIDR prefix like 10.0.1.0/24, got {value!r}")
+                self.problem(path, f"expected a CIDR prefix like 10.0.1.0/24, got {_show(value)}")
             elif t == "address" and (msg := address_problem(value)):
                 self.problem(path, msg)
             elif t == "ports":
@@ -272,7 +297,8 @@ class _Loader:
                 self.problem(path, f"expected an integer, got {_type_name(value)}")
                 return None
             if not _is_number(value):
-                self.problem(path, f"expected a number, got {_type_name(value)}")
+                self.problem(path, "the number is too large" if isinstance(value, int) else
+                             f"expected a number, got {_type_name(value)}")
                 return None
             if spec.minimum is not None and value < spec.minimum or \
                     spec.maximum is not None and value > spec.maximum:
@@ -283,7 +309,7 @@ class _Loader:
             return int(value) if t == "int" else float(value)
         if t == "point":
             if not (isinstance(value, list) and len(value) == 2 and all(map(_is_number, value))):
-                self.problem(path, f"expected [x, y] (two numbers), got {json.dumps(value)[:40]}")
+                self.problem(path, f"expected [x, y] (two numbers), got {_show(value)}")
                 return None
             return (float(value[0]), float(value[1]))
         if t in ("str_list", "cidr_list"):
@@ -293,7 +319,7 @@ class _Loader:
             if t == "cidr_list":
                 for i, v in enumerate(value):
                     if parse_cidr(v) is None:
-                        self.problem(f"{path}[{i}]", f"expected a CIDR prefix, got {v!r}")
+                        self.problem(f"{path}[{i}]", f"expected a CIDR prefix, got {_show(v)}")
             return tuple(value)
         if t == "record":
             if not isinstance(value, dict):
@@ -355,7 +381,7 @@ class _Loader:
                                  why_not(None, skind, tkind) or "link not allowed")
                     continue
             elif kind not in LINK_KINDS:
-                self.problem(f"{path}.kind", f"unknown link kind {json.dumps(kind)} (expected one "
+                self.problem(f"{path}.kind", f"unknown link kind {_show(kind)} (expected one "
                                              f"of {', '.join(LINK_KINDS)})")
                 continue
             reason = why_not(kind, skind, tkind)
@@ -446,6 +472,14 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
+        # mkstemp creates 0600; keep an existing file's mode, else what the umask allows
+        try:
+            mode = path.stat().st_mode & 0o777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()

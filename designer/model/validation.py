@@ -40,6 +40,8 @@ MAX_POOL_SIZE = 1_000
 NSG_PRIORITY_MIN, NSG_PRIORITY_MAX, NSG_PRIORITY_MAX_COMPAT = 100, 4096, 65499
 #: classic idle timeout is fixed at 4 minutes (M-A8)
 CLASSIC_IDLE_TIMEOUT_MIN = 4
+#: classic probes: numberOfProbes >= 2 and interval x count <= 120 s (M-A10)
+CLASSIC_PROBE_MIN_COUNT, CLASSIC_PROBE_MAX_WINDOW_S = 2, 120
 #: Azure's smallest IPv4 subnet (5 addresses are reserved, so /29 leaves 3 usable)
 SMALLEST_SUBNET_PREFIXLEN = 29
 
@@ -50,6 +52,8 @@ EXCEEDS_ALLOWED_PER_RULE = \
     "SpecifiedAllocatedOutboundPortsForOutboundRuleExceedsTotalNumberOfAllowedPortsPerRule"
 LB_RULE_MUST_DISABLE_SNAT = \
     "LoadBalancingRuleMustDisableSNATSinceSameFrontendIPConfigurationIsReferencedByOutboundRule"
+LB_IP_SKU_MISMATCH = "PublicIPAndLBSkuDoNotMatch"
+SKU_MIX = "DifferentSkuLoadBalancersAndPublicIPAddressNotAllowed"
 OUTBOUND_RULES_SHARE_FRONTEND = \
     "MoreThanOneOutboundRuleUsingSameFrontendIPConfigurationAndProtocolIsNotSupported"
 
@@ -137,10 +141,19 @@ class _Checker:
         self.classic = scenario.semantics == "classic"
         self.findings: list[Finding] = []
         topo = self.topology
+        # one pass over nodes and links builds the maps every check reads (the topology's
+        # own queries walk networkx edge views, which is slow when asked 10,000 times)
+        self.comp = {c.id: c for c in topo.nodes()}
         self.by_kind: dict[str, list] = defaultdict(list)
-        for component in topo.nodes():
+        for component in sorted(self.comp.values(), key=lambda c: c.id):
             self.by_kind[component.KIND].append(component)
-        self.by_kind = {k: sorted(v, key=lambda c: c.id) for k, v in self.by_kind.items()}
+        self.links = topo.links()
+        self._out: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self._in: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for link in self.links:
+            self._out[(link.source, link.kind)].append(link.target)
+            self._in[(link.target, link.kind)].append(link.source)
+        self._nets: dict[str, ipaddress.IPv4Network | None] = {}
 
     def add(self, severity: str, code: str, message: str, node_id: str | None = None,
             link: Link | None = None, rule: str = "") -> None:
@@ -148,6 +161,23 @@ class _Checker:
 
     def nodes(self, kind: str) -> list:
         return self.by_kind.get(kind, [])
+
+    def out(self, node_id: str, kind: str) -> list[str]:
+        """Targets of ``kind`` links from a node, sorted."""
+        return sorted(self._out.get((node_id, kind), ()))
+
+    def into(self, node_id: str, kind: str) -> list[str]:
+        """Sources of ``kind`` links to a node, sorted."""
+        return sorted(self._in.get((node_id, kind), ()))
+
+    def first_out(self, node_id: str, kind: str) -> str | None:
+        targets = self._out.get((node_id, kind))
+        return min(targets) if targets else None
+
+    def subnet_net(self, subnet_id: str) -> ipaddress.IPv4Network | None:
+        if subnet_id not in self._nets:
+            self._nets[subnet_id] = _net(self.comp[subnet_id].prefix)
+        return self._nets[subnet_id]
 
     def run(self) -> None:
         self.check_options()
@@ -172,27 +202,21 @@ class _Checker:
 
     # ------------------------------------------------------------------ link multiplicity
     def check_link_limits(self) -> None:
-        topo = self.topology
-        out_count: dict[tuple[str, str], list[str]] = defaultdict(list)
-        in_count: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for link in topo.links():
-            out_count[(link.source, link.kind)].append(link.target)
-            in_count[(link.target, link.kind)].append(link.source)
-        for (node, kind), others in sorted(out_count.items()):
+        for (node, kind), others in sorted(self._out.items()):
             rule = LINK_RULES[kind]
             if rule.max_out is not None and len(others) > rule.max_out:
                 self._limit_finding(node, kind, "out", others, rule.max_out)
-        for (node, kind), others in sorted(in_count.items()):
+        for (node, kind), others in sorted(self._in.items()):
             rule = LINK_RULES[kind]
             if rule.max_in is None or len(others) <= rule.max_in:
                 continue
-            if topo.node(node).KIND == "public_ip":
+            if self.comp[node].KIND == "public_ip":
                 continue  # reported as public-ip-attached-twice, naming every use
             self._limit_finding(node, kind, "in", others, rule.max_in)
 
     def _limit_finding(self, node: str, kind: str, direction: str, others: list[str],
                        limit: int) -> None:
-        component = self.topology.node(node)
+        component = self.comp[node]
         template = _LIMIT_WORDS.get((kind, direction))
         label = component.LABEL.lower()
         if template:
@@ -207,15 +231,15 @@ class _Checker:
 
     # ------------------------------------------------------------------ public IPs
     def check_public_ips(self) -> None:
-        topo = self.topology
         for pip in self.nodes("public_ip"):
-            users = topo.public_ip_users(pip.id)
+            users = [Link(source, pip.id, kind) for kind in ("frontend", "instance_ip", "nat")
+                     for source in self._in.get((pip.id, kind), ())]
             if len(users) > 1:
                 uses = "; ".join(f"{_USE_WORDS.get(l.kind, l.kind)} {l.source}"
                                  for l in sorted(users, key=lambda l: (l.kind, l.source)))
                 self.add("error", "public-ip-attached-twice",
                          f"public IP {pip.id} is attached {len(users)} times ({uses}); a public "
-                         f"IP belongs to one IP configuration only", pip.id, rule="§1.3")
+                         f"IP belongs to one IP configuration only", pip.id)
             if self.classic and pip.sku == "standard":
                 self.add("error", "classic-standard-sku",
                          f"public IP {pip.id} is Standard SKU; classic semantics has only Basic "
@@ -227,10 +251,9 @@ class _Checker:
             self.check_load_balancer(lb)
 
     def check_load_balancer(self, lb: LoadBalancer) -> None:
-        topo = self.topology
-        frontends = topo.frontends(lb.id)
+        frontends = self.out(lb.id, "frontend")
         frontend_set = set(frontends)
-        pool = topo.backend_pool(lb.id)
+        pool = self.out(lb.id, "backend")
         basic = lb.sku == "basic"
 
         if self.classic and not basic:
@@ -254,9 +277,9 @@ class _Checker:
                      f"no traffic and it gives its pool no outbound path", lb.id, rule="§1.1")
 
         for pip_id in frontends:
-            pip = topo.node(pip_id)
+            pip = self.comp[pip_id]
             if pip.sku != lb.sku:
-                self.add("error", "lb-frontend-sku-mismatch",
+                self.add("error", LB_IP_SKU_MISMATCH,
                          f"{pip.sku.capitalize()} public IP {pip_id} is a frontend of "
                          f"{lb.sku.capitalize()} load balancer {lb.id}; the SKUs must match",
                          lb.id, Link(lb.id, pip_id, "frontend"), rule="§1.5")
@@ -296,6 +319,19 @@ class _Checker:
                          f"{CLASSIC_IDLE_TIMEOUT_MIN} min and the simulation uses 4 (M-A8)",
                          lb.id, rule="M-A8")
 
+        probe = lb.probe
+        if probe is not None and self.classic:
+            if probe.count < CLASSIC_PROBE_MIN_COUNT:
+                self.add("error", "classic-probe-count",
+                         f"the health probe of load balancer {lb.id} has count {probe.count}; "
+                         f"the classic numberOfProbes is at least {CLASSIC_PROBE_MIN_COUNT} "
+                         f"(M-A10)", lb.id, rule="M-A10")
+            if probe.interval_s * probe.count > CLASSIC_PROBE_MAX_WINDOW_S:
+                self.add("error", "classic-probe-window",
+                         f"the health probe of load balancer {lb.id} takes {probe.interval_s} s "
+                         f"x {probe.count} = {probe.interval_s * probe.count} s to change state; "
+                         f"classic allows at most {CLASSIC_PROBE_MAX_WINDOW_S} s (M-A10)",
+                         lb.id, rule="M-A10")
         if lb.probe is not None and lb.probe.protocol == "https" and (basic or self.classic):
             self._unsupported(lb, "https-probe", "its health probe uses HTTPS", "HTTPS probes")
 
@@ -316,8 +352,8 @@ class _Checker:
             self._outbound_rules_sharing_frontends(lb)
 
     def _not_a_frontend(self, lb: LoadBalancer, ref: str) -> str:
-        component = self.topology.get(ref) if ref else None
-        known = _names(self.topology.frontends(lb.id)) or "none"
+        component = self.comp.get(ref) if ref else None
+        known = _names(self.out(lb.id, "frontend")) or "none"
         if component is None:
             return f"but there is no node with that id (its frontends: {known})"
         if component.KIND != "public_ip":
@@ -331,8 +367,8 @@ class _Checker:
                      f"balancer) has no {feature} (M-A1)", lb.id, rule="M-A1")
         else:
             self.add("error", f"{what}-needs-standard",
-                     f"load balancer {lb.id}: {detail}; {feature} need a Standard load "
-                     f"balancer, not Basic", lb.id, rule="§1.5")
+                     f"load balancer {lb.id}: {detail}, but a Basic load balancer has no "
+                     f"{feature}; make it Standard", lb.id, rule="§1.5")
 
     def _duplicate_names(self, node_id: str, names: list[str], what: str) -> None:
         seen: set[str] = set()
@@ -415,29 +451,38 @@ class _Checker:
 
     # ------------------------------------------------------------------ SKU mixing per VM
     def check_pool_members(self) -> None:
-        topo = self.topology
-        nat_subnets = {s for nat in self.nodes("nat_gateway") for s in topo.nat_subnets(nat.id)}
+        # Azure: "Different basic sku and standard sku load balancer or public Ip resources in
+        # availability set is not allowed" -- one VM, or every VM of an availability set, uses
+        # load balancers and instance public IPs of one SKU only
+        groups: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(
+            lambda: {"basic": set(), "standard": set()})
+        members: dict[tuple[str, str], list[str]] = defaultdict(list)
         for vm in self.nodes("vm"):
-            lbs = [topo.node(i) for i in topo.load_balancers_of(vm.id)]
-            skus = {lb.sku for lb in lbs}
-            if len(skus) > 1:
-                self.add("error", "vm-mixed-lb-sku",
-                         f"VM {vm.id} is in the backend pools of Basic and Standard load "
-                         f"balancers ({_names(lb.id for lb in lbs)}); Basic and Standard SKUs "
-                         f"cannot be mixed", vm.id, rule="§1.5")
-            ip_id = topo.instance_ip(vm.id)
-            ip: PublicIp | None = topo.node(ip_id) if ip_id else None
-            if ip is not None:
-                for lb in lbs:
-                    if lb.sku != ip.sku:
-                        self.add("error", "pool-member-ip-sku-mismatch",
-                                 f"VM {vm.id} has {ip.sku.capitalize()} instance IP {ip.id} and "
-                                 f"is in the pool of {lb.sku.capitalize()} load balancer "
-                                 f"{lb.id}; Basic and Standard SKUs cannot be mixed in one pool",
-                                 vm.id, rule="§1.5")
-            subnet = topo.subnet_of(vm.id)
-            if subnet in nat_subnets:
-                nat = topo.nat_gateway_of_subnet(subnet)
+            key = ("set", vm.availability_set) if vm.availability_set else ("vm", vm.id)
+            members[key].append(vm.id)
+            for lb_id in self.into(vm.id, "backend"):
+                groups[key][self.comp[lb_id].sku].add(f"load balancer {lb_id}")
+            ip_id = self.first_out(vm.id, "instance_ip")
+            if ip_id:
+                groups[key][self.comp[ip_id].sku].add(f"public IP {ip_id}")
+        for key, skus in groups.items():
+            if skus["basic"] and skus["standard"]:
+                vms = members[key]
+                who = f"VM {vms[0]}" if key[0] == "vm" else \
+                    f"availability set {key[1]} (VMs {_names(vms)})"
+                self.add("error", SKU_MIX,
+                         f"{who} uses Basic ({_names(skus['basic'])}) and Standard "
+                         f"({_names(skus['standard'])}) resources; Basic and Standard load "
+                         f"balancers and public IPs cannot be mixed on one VM or availability set",
+                         vms[0], rule="§1.5")
+        for vm in self.nodes("vm"):
+            lbs = [self.comp[i] for i in self.into(vm.id, "backend")]
+            ip_id = self.first_out(vm.id, "instance_ip")
+            ip: PublicIp | None = self.comp[ip_id] if ip_id else None
+            subnet = self.first_out(vm.id, "in_subnet")
+            nats = self.into(subnet, "nat") if subnet else []
+            if nats:
+                nat = nats[0]
                 basic_lbs = [lb.id for lb in lbs if lb.sku == "basic"]
                 if basic_lbs:
                     self.add("error", "nat-gateway-basic-sku",
@@ -453,13 +498,14 @@ class _Checker:
 
     # ------------------------------------------------------------------ NAT gateways
     def check_nat_gateways(self) -> None:
-        topo = self.topology
         for nat in self.nodes("nat_gateway"):
             if self.classic:
                 self.add("error", "classic-nat-gateway",
                          f"NAT gateway {nat.id}: classic semantics (2017) has no NAT gateway "
                          f"(M-A1)", nat.id, rule="M-A1")
-            ips = topo.nat_public_ips(nat.id)
+            targets = self.out(nat.id, "nat")
+            ips = [t for t in targets if self.comp[t].KIND == "public_ip"]
+            subnets = [t for t in targets if self.comp[t].KIND == "subnet"]
             if not ips:
                 self.add("error", "nat-gateway-no-ip",
                          f"NAT gateway {nat.id} has no public IP; link at least one (up to "
@@ -469,17 +515,16 @@ class _Checker:
                          f"NAT gateway {nat.id} has {len(ips)} public IPs; at most "
                          f"{NAT_GATEWAY_MAX_IPS} are allowed", nat.id, rule="M-B8")
             for ip_id in ips:
-                if topo.node(ip_id).sku == "basic":
+                if self.comp[ip_id].sku == "basic":
                     self.add("error", "nat-gateway-basic-sku",
                              f"NAT gateway {nat.id} uses Basic public IP {ip_id}; a NAT gateway "
                              f"needs Standard public IPs", nat.id,
                              Link(nat.id, ip_id, "nat"), rule="§2.7")
-            subnets = topo.nat_subnets(nat.id)
             if not subnets:
                 self.add("info", "nat-gateway-unused",
                          f"NAT gateway {nat.id} is attached to no subnet, so no VM uses it",
                          nat.id, rule="M-B8")
-            vnets = {topo.vnet_of(s) for s in subnets} - {None}
+            vnets = {self.first_out(s, "in_vnet") for s in subnets} - {None}
             if len(vnets) > 1:
                 self.add("error", "nat-gateway-multiple-vnets",
                          f"NAT gateway {nat.id} serves subnets of {len(vnets)} virtual networks "
@@ -512,24 +557,23 @@ class _Checker:
 
     # ------------------------------------------------------------------ traffic generators
     def check_generators(self) -> None:
-        topo = self.topology
         for gen in self.nodes("traffic_generator"):
-            destinations = topo.generator_destinations(gen.id)
-            source_links = topo.targets(gen.id, "source")
+            destinations = self.out(gen.id, "destination")
+            source_links = self.out(gen.id, "source")
             if gen.direction == "outbound":
                 if not source_links:
                     self.add("error", "generator-no-source",
                              f"traffic generator {gen.id} has no source; link it to a VM, a "
                              f"subnet or a load balancer whose VMs open the flows", gen.id)
-                elif not topo.generator_sources(gen.id):
+                elif not any(self._has_vms(s) for s in source_links):
                     self.add("warning", "generator-sources-empty",
                              f"the sources of traffic generator {gen.id} "
                              f"({_names(source_links)}) contain no VM, so it opens no flows",
                              gen.id)
             else:
                 for dest in destinations:
-                    if topo.node(dest).KIND != "public_ip" or \
-                            topo.load_balancer_of_frontend(dest) is None:
+                    if self.comp[dest].KIND != "public_ip" or \
+                            not self._in.get((dest, "frontend")):
                         self.add("error", "inbound-generator-destination-not-frontend",
                                  f"inbound traffic generator {gen.id} sends to {dest}, which is "
                                  f"not a frontend public IP of a load balancer", gen.id,
@@ -545,14 +589,23 @@ class _Checker:
                          f"traffic generator {gen.id} stops at {gen.stop_s:g} s, not after it "
                          f"starts at {gen.start_s:g} s, so it opens no flows", gen.id)
 
+    def _has_vms(self, source_id: str) -> bool:
+        """Whether a generator source (VM, subnet, load balancer) stands for at least one VM
+        (the sources of Topology.generator_sources)."""
+        kind = self.comp[source_id].KIND
+        if kind == "subnet":
+            return bool(self._in.get((source_id, "in_subnet")))
+        if kind == "load_balancer":
+            return bool(self._out.get((source_id, "backend")))
+        return kind == "vm"
+
     # ------------------------------------------------------------------ subnets and VNets
     def check_subnets(self) -> None:
-        topo = self.topology
         by_vnet: dict[str, list[tuple[ipaddress.IPv4Network, str]]] = defaultdict(list)
         spaces = {v.id: [n for n in map(_net, v.address_space) if n is not None]
                   for v in self.nodes("vnet")}
         for subnet in self.nodes("subnet"):
-            net = _net(subnet.prefix)
+            net = self.subnet_net(subnet.id)
             if self.classic and subnet.private:
                 self.add("error", "classic-private-subnet",
                          f"subnet {subnet.id} is private (no default outbound access); classic "
@@ -560,9 +613,9 @@ class _Checker:
                          rule="M-A1")
             if subnet.default_route != "internet":
                 self.add("warning", "udr-not-modelled",
-                         f"subnet {subnet.id} routes 0.0.0.0/0 to {subnet.default_route}; that "
-                         f"next hop is not modelled, the simulation treats its outbound flows "
-                         f"as leaving through it with no SNAT accounting", subnet.id,
+                         f"subnet {subnet.id} routes 0.0.0.0/0 to {subnet.default_route}; "
+                         f"that next hop is not modelled, so the simulated outbound path of "
+                         f"its VMs is not the one Azure would take (M-B2 step 1)", subnet.id,
                          rule="M-B2")
             if net is None:
                 continue
@@ -574,7 +627,7 @@ class _Checker:
                 self.add("error", "subnet-too-small",
                          f"subnet {subnet.id} is a /{net.prefixlen}; the smallest Azure subnet "
                          f"is a /{SMALLEST_SUBNET_PREFIXLEN}", subnet.id)
-            vnet = topo.vnet_of(subnet.id)
+            vnet = self.first_out(subnet.id, "in_vnet")
             if vnet is None:
                 continue
             by_vnet[vnet].append((net, subnet.id))
@@ -600,48 +653,50 @@ class _Checker:
                     furthest = (net, subnet_id)
 
     def check_vm_addresses(self) -> None:
-        topo = self.topology
-        addresses = topo.private_ips()
         implied = ipaddress.IPv4Network(IMPLIED_SUBNET_PREFIX)
-        owners: dict[tuple[str, str], str] = {}
+        by_subnet: dict[str | None, list] = defaultdict(list)
         for vm in self.nodes("vm"):
-            subnet = topo.subnet_of(vm.id)
-            if subnet is None:
-                self.add("info", "vm-implied-subnet",
-                         f"VM {vm.id} is in no subnet; it is placed in an implied default "
-                         f"subnet ({IMPLIED_SUBNET_PREFIX})", vm.id)
-                net = implied
-            else:
-                net = _net(topo.node(subnet).prefix) or implied
-            address = addresses.get(vm.id, "")
-            if not address:
-                self.add("error", "subnet-full",
-                         f"VM {vm.id} gets no private IP: subnet {subnet or '(implied)'} "
-                         f"({net}) has no free address left", vm.id)
-                continue
-            ip = parse_ipv4(address)
-            if ip is None:
-                continue
-            if vm.private_ip:
+            by_subnet[self.first_out(vm.id, "in_subnet")].append(vm)
+        owners: dict[tuple[str, str], str] = {}
+        for subnet, vms in sorted(by_subnet.items(), key=lambda item: item[0] or ""):
+            net = (self.subnet_net(subnet) if subnet else None) or implied
+            where = f"subnet {subnet or '(implied)'} ({net})"
+            vnet = self.first_out(subnet, "in_vnet") if subnet else None
+            # addresses are unique within a VNet (subnets of one VNet do not overlap)
+            scope = f"virtual network {vnet}" if vnet else f"subnet {subnet or '(implied)'}"
+            first = int(net.network_address) + FIRST_HOST_OFFSET
+            last = int(net.broadcast_address) - 1
+            explicit_hosts: set[int] = set()
+            for vm in vms:
+                if subnet is None:
+                    self.add("info", "vm-implied-subnet",
+                             f"VM {vm.id} is in no subnet; it is placed in an implied default "
+                             f"subnet ({IMPLIED_SUBNET_PREFIX})", vm.id)
+                ip = parse_ipv4(vm.private_ip) if vm.private_ip else None
+                if ip is None:
+                    continue
                 if ip not in net:
                     self.add("error", "vm-ip-outside-subnet",
-                             f"VM {vm.id} has private IP {ip}, outside its subnet "
-                             f"{subnet or '(implied)'} ({net})", vm.id)
+                             f"VM {vm.id} has private IP {ip}, outside its {where}", vm.id)
                     continue
-                offset = int(ip) - int(net.network_address)
-                if net.num_addresses > 2 and (offset < FIRST_HOST_OFFSET or
-                                              ip == net.broadcast_address):
+                if not first <= int(ip) <= last:
                     self.add("error", "vm-ip-reserved",
                              f"VM {vm.id} has private IP {ip}, one of the five addresses Azure "
-                             f"reserves in subnet {subnet or '(implied)'} ({net}: the first "
-                             f"four and the last)", vm.id)
-            # addresses are unique within a VNet (subnets of one VNet do not overlap)
-            vnet = topo.vnet_of(subnet) if subnet else None
-            scope = f"virtual network {vnet}" if vnet else f"subnet {subnet or '(implied)'}"
-            key = (scope, address)
-            if key in owners:
-                self.add("error", "vm-ip-duplicate",
-                         f"VMs {owners[key]} and {vm.id} both have private IP {address} in "
-                         f"{scope}", vm.id)
-            else:
-                owners[key] = vm.id
+                             f"reserves in {where}: the first four and the last", vm.id)
+                else:
+                    explicit_hosts.add(int(ip))
+                key = (scope, str(ip))
+                if key in owners:
+                    self.add("error", "vm-ip-duplicate",
+                             f"VMs {owners[key]} and {vm.id} both have private IP {ip} in "
+                             f"{scope}", vm.id)
+                else:
+                    owners[key] = vm.id
+            # automatic addresses: the free hosts of the subnet in VM id order, as
+            # Topology.private_ips() hands them out; the VMs beyond the free count get none
+            automatic = [vm.id for vm in vms if not vm.private_ip]
+            free = max(0, last - first + 1) - len(explicit_hosts)
+            for vm_id in automatic[max(free, 0):]:
+                self.add("error", "subnet-full",
+                         f"VM {vm_id} gets no private IP: {where} has no free address left",
+                         vm_id)

@@ -71,6 +71,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbars()
         self._build_status_bar()
+        from .export_dialog import install_export_actions
+        install_export_actions(self)
         geometry, state = self.settings.geometry(), self.settings.state()
         if geometry is not None:
             self.restoreGeometry(geometry)

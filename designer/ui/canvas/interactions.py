@@ -84,6 +84,7 @@ class MoveInteraction(Interaction):
         try:
             for node_id, item in self.items.items():
                 item.setPos(self.start[node_id] + delta)
+                self.scene.item_geometry_changed(item)
         finally:
             self.scene.flush_link_updates()
         self._show_drop_target()
@@ -107,6 +108,7 @@ class MoveInteraction(Interaction):
         self.scene.defer_link_updates()
         for node_id, item in self.items.items():
             item.setPos(self.start[node_id])
+            self.scene.item_geometry_changed(item)
         self.scene.flush_link_updates()
 
     def release(self, event) -> None:

@@ -2,11 +2,12 @@
 
 Performance notes (see perf-baselines.md, section 2): every visible part is a C++ item
 (``QGraphicsPathItem``, ``QGraphicsSimpleTextItem``, ``QGraphicsSvgItem`` sharing one
-``QSvgRenderer`` per kind) - no Python ``paint()`` anywhere.  The selectable root of each
-node, box and link is an invisible path item with ``ItemHasNoContents`` (it is hit-tested and
-selected, never painted), so Qt's dashed selection rectangle never appears and selection is
-shown by restyling the visible children.  Pens are cosmetic; glyphs use
-``DeviceCoordinateCache`` so an SVG is rasterised once per zoom level, not once per frame.
+``QSvgRenderer`` per kind).  The selectable root of each node, box and link is an invisible
+path item whose ``paint()`` does nothing (so Qt's dashed selection rectangle never appears;
+selection is shown by restyling the visible children) and which declares
+``ItemContainsChildrenInShape``, so Qt culls an off-screen node or link as a whole.  No
+``itemChange`` override (Qt calls it for every change of every item).  Pens are cosmetic and
+shared; glyphs use ``DeviceCoordinateCache`` so an SVG is rasterised once per zoom level.
 
 Items never write to the model: they are positioned and restyled by the scene.
 """
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from ...model.validation import Finding
 
 NO_PEN = QPen(Qt.PenStyle.NoPen)
+SELECTABLE = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+NO_BUTTON = Qt.MouseButton.NoButton
 NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
 F = QGraphicsItem.GraphicsItemFlag
 
@@ -39,6 +42,10 @@ DETAIL_FULL, DETAIL_REDUCED, DETAIL_MINIMAL = 2, 1, 0
 
 def _font(pixel_size: int, bold: bool = False) -> QFont:
     font = QFont()
+    # module-level fonts exist before the QApplication: name a sans family explicitly, or
+    # headless exports fall back to a serif face
+    font.setFamilies(["DejaVu Sans", "Segoe UI", "Helvetica Neue", "Arial", "sans-serif"])
+    font.setStyleHint(QFont.StyleHint.SansSerif)
     font.setPixelSize(pixel_size)
     font.setBold(bold)
     font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
@@ -86,8 +93,7 @@ class _Decoration:
 
     @staticmethod
     def passive(item: QGraphicsItem) -> QGraphicsItem:
-        item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        item.setAcceptHoverEvents(False)
+        item.setAcceptedMouseButtons(NO_BUTTON)
         return item
 
 
@@ -148,7 +154,10 @@ class CanvasItem(QGraphicsPathItem):
 
     def __init__(self):
         super().__init__()
-        self.setFlag(F.ItemHasNoContents, True)
+        # Painted (as nothing: the children draw) rather than ItemHasNoContents: Qt then culls
+        # an off-screen item by its own bounding rect, children included, instead of visiting
+        # every child of every item on each repaint.
+        self.setFlag(F.ItemContainsChildrenInShape, True)
         self.setPen(NO_PEN)
         self.setBrush(NO_BRUSH)
         self._palette: CanvasPalette | None = None
@@ -200,14 +209,15 @@ class CanvasItem(QGraphicsPathItem):
     def shows_selected(self) -> bool:
         return self.isSelected() and self.decorations_visible()
 
-    def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            scene = self.scene()
-            if scene is not None:
-                scene.item_moved(self)
-        elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
-            self.restyle()
-        return super().itemChange(change, value)
+    # No itemChange() override: Qt calls it for every change of every item (flags, scene,
+    # position...) and a Python override made building a 2,000-node scene several times
+    # slower.  The scene restyles on selectionChanged and updates links where it moves items.
+
+    def tooltip_text(self) -> str:
+        return ""
+
+    def paint(self, painter, option, widget=None) -> None:
+        pass  # the children draw; selection shows by restyling them (no dashed rectangle)
 
     def hoverEnterEvent(self, event):
         self.hovered = True
@@ -230,6 +240,20 @@ class CanvasItem(QGraphicsPathItem):
 
 # ------------------------------------------------------------------------------------ nodes
 
+def _node_paths() -> tuple[QPainterPath, QPainterPath]:
+    half = TILE_SIZE / 2
+    tile = QPainterPath()
+    tile.setFillRule(Qt.FillRule.WindingFill)
+    tile.addRoundedRect(QRectF(-half, -half, TILE_SIZE, TILE_SIZE), TILE_RADIUS, TILE_RADIUS)
+    hit = QPainterPath(tile)
+    # the handle sits on the right edge: hovering it must keep the node hovered
+    hit.addEllipse(QPointF(half + 1, 0), Handle.RADIUS + 2, Handle.RADIUS + 2)
+    return tile, hit.simplified()
+
+
+_TILE_PATH, _NODE_HIT_PATH = _node_paths()
+
+
 class NodeItem(CanvasItem):
     """A component drawn as a tile with its glyph, name, detail line, badge and handle.
     ``pos()`` is the node's centre, equal to the model's ``position``."""
@@ -241,20 +265,12 @@ class NodeItem(CanvasItem):
         self.kind = component.KIND
         self.component = component
         self.detail_level = DETAIL_FULL
-        half = TILE_SIZE / 2
-        tile_rect = QRectF(-half, -half, TILE_SIZE, TILE_SIZE)
-        hit = QPainterPath()
-        hit.addRoundedRect(tile_rect, TILE_RADIUS, TILE_RADIUS)
-        tile_path = QPainterPath(hit)
-        # the handle sits on the right edge: hovering it must keep the node hovered
-        hit.addEllipse(QPointF(half + 1, 0), Handle.RADIUS + 2, Handle.RADIUS + 2)
-        self.setPath(hit.simplified())
+        self.setPath(_NODE_HIT_PATH)
         self.setZValue(zorder.NODES)
-        self.setFlag(F.ItemIsSelectable, True)
-        self.setFlag(F.ItemSendsGeometryChanges, True)
+        self.setFlag(SELECTABLE, True)
         self.setAcceptHoverEvents(True)
 
-        self.tile = _Decoration.passive(QGraphicsPathItem(tile_path, self))
+        self.tile = _Decoration.passive(QGraphicsPathItem(_TILE_PATH, self))
         renderer = glyphs.shared_renderer(self.kind)
         if renderer is not None:
             glyph = QGraphicsSvgItem(self)
@@ -291,10 +307,15 @@ class NodeItem(CanvasItem):
         self.label.setText(component.display_name)
         self.detail.setText(node_detail(component))
         self._layout_labels()
-        self.setToolTip(f"{component.LABEL}: {component.display_name}"
-                        + (f" ({component.id})" if component.name and component.name != component.id
-                           else ""))
         self.restyle()
+
+    def tooltip_text(self) -> str:
+        c = self.component
+        text = f"{c.LABEL}: {c.display_name}"
+        if c.name and c.name != c.id:
+            text += f" ({c.id})"
+        detail = node_detail(c)
+        return text + (f"\n{detail}" if detail else "")
 
     def _layout_labels(self) -> None:
         top = TILE_SIZE / 2 + 4
@@ -306,7 +327,14 @@ class NodeItem(CanvasItem):
         self.detail.setPos(-dr.width() / 2, top + lr.height() - 1)
         width = max(lr.width(), dr.width() if has_detail else 0) + 6
         height = lr.height() + (dr.height() - 1 if has_detail else 0) + 2
-        self.label_bg.setRect(QRectF(-width / 2, top - 1, width, height))
+        label_rect = QRectF(-width / 2, top - 1, width, height)
+        self.label_bg.setRect(label_rect)
+        # the root spans tile, handle and name: clicking the name selects the node, and Qt
+        # may cull the whole node by the root's rectangle (ItemContainsChildrenInShape)
+        hit = QPainterPath(_NODE_HIT_PATH)
+        hit.setFillRule(Qt.FillRule.WindingFill)
+        hit.addRect(label_rect)
+        self.setPath(hit)
 
     def set_detail_level(self, level: int) -> None:
         if level == self.detail_level:
@@ -398,8 +426,7 @@ class ContainerItem(CanvasItem):
         self.component = component
         self.detail_level = DETAIL_FULL
         self.setZValue(zorder.VNET if self.kind == "vnet" else zorder.SUBNET)
-        self.setFlag(F.ItemIsSelectable, True)
-        self.setFlag(F.ItemSendsGeometryChanges, True)
+        self.setFlag(SELECTABLE, True)
         self.setAcceptHoverEvents(True)
         self.box = _Decoration.passive(QGraphicsPathItem(self))
         renderer = glyphs.shared_renderer(self.kind)
@@ -432,9 +459,12 @@ class ContainerItem(CanvasItem):
         name, extra = container_title(component)
         self.title.setText(name)
         self.subtitle.setText(extra)
-        self.setToolTip(f"{component.LABEL}: {name} ({extra})")
         self.set_size(component.size)
         self.restyle()
+
+    def tooltip_text(self) -> str:
+        name, extra = container_title(self.component)
+        return f"{self.component.LABEL}: {name} ({extra})"
 
     def set_size(self, size: tuple[float, float]) -> None:
         w, h = max(float(size[0]), 1.0), max(float(size[1]), 1.0)
@@ -532,15 +562,21 @@ class LinkItem(CanvasItem):
         self.link = link
         self.kind = link.kind
         self.setZValue(zorder.LINKS)
-        self.setFlag(F.ItemIsSelectable, True)
+        self.setFlag(SELECTABLE, True)
         self.setAcceptHoverEvents(True)
         self.line = _Decoration.passive(QGraphicsPathItem(self))
         self.arrow = _Decoration.passive(QGraphicsPathItem(self))
         self._marker: Badge | None = None
         self.mismatch = False
-        self.setToolTip(f"{LINK_RULES[link.kind].label}: {link.source} → {link.target}")
         self._p1 = QPointF()
         self._p2 = QPointF()
+
+    def tooltip_text(self) -> str:
+        link = self.link
+        text = f"{LINK_RULES[link.kind].label}: {link.source} → {link.target}"
+        if self.mismatch:
+            text += "\n(drawn outside its box: the membership is shown by this line)"
+        return text
 
     @property
     def marker(self) -> Badge:

@@ -123,12 +123,20 @@ class DiagramScene(QGraphicsScene):
         # than a linear scan for the few hit tests per event (perf-baselines.md, section 2)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setBackgroundBrush(QBrush(color(self.palette.background)))
+        self._styled_selection: set[QGraphicsItem] = set()
+        self.selectionChanged.connect(self._restyle_selection)
         topology = scenario.topology
         for component in topology.nodes():
             self._add_node_item(component)
         for link in topology.links():
             self._add_link_item(link)
         topology.subscribe(self._on_change)
+
+    def _restyle_selection(self) -> None:
+        current = set(self.selectedItems())
+        for item in current ^ self._styled_selection:
+            item.restyle()
+        self._styled_selection = current
 
     def detach(self) -> None:
         """Stop mirroring (the window drops this scene for another document)."""
@@ -162,6 +170,7 @@ class DiagramScene(QGraphicsScene):
             if kind == "moved":
                 item.component = component
                 item.setPos(QPointF(*component.position))
+                self.item_geometry_changed(item)
             else:
                 item.update_component(component)
                 self.item_geometry_changed(item)
@@ -189,10 +198,6 @@ class DiagramScene(QGraphicsScene):
         return item
 
     # ----------------------------------------------------------------- geometry of links
-    def item_moved(self, item) -> None:
-        """Called by items whenever their position changes (live during drags)."""
-        self.item_geometry_changed(item)
-
     def item_geometry_changed(self, item) -> None:
         keys = self._links_by_node.get(item.node_id, ())
         if self._deferred_links is not None:

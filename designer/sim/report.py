@@ -1,0 +1,245 @@
+"""The simulation report (scenario-format.md section 2) and its human summary.
+
+The report is a plain dict with sorted keys and rounded floats, so that the same scenario and
+seed give byte-identical JSON.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from ..model.topology import Scenario
+from ..model.validation import Finding, validate
+from .engine import COUNTER_NAMES, Engine
+from .paths import PROTOCOLS
+
+REPORT_FORMAT = "outbound-designer-report"
+REPORT_VERSION = 1
+DEFAULT_DURATION_S = 600.0
+FLOAT_DIGITS = 3
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def default_duration(scenario: Scenario) -> float:
+    """The scenario's last generator stop, or 600 s when a generator never stops."""
+    stops = [g.stop_s for g in scenario.topology.nodes("traffic_generator") if not g.muted]
+    if stops and all(s is not None for s in stops) and max(stops) > 0:
+        return float(max(stops))
+    return DEFAULT_DURATION_S
+
+
+def simulate(scenario: Scenario, *, duration: float | None = None, seed: int | None = None,
+             sample_s: float = 60.0, source: str = "") -> dict[str, Any]:
+    """Run ``scenario`` headless for ``duration`` seconds and return the report."""
+    snapshot = scenario.snapshot()
+    duration = default_duration(snapshot) if duration is None else float(duration)
+    if duration <= 0:
+        raise ValueError("the duration must be positive")
+    engine = Engine(snapshot, seed=seed, sample_s=sample_s, record_samples=False)
+    engine.run(until=duration)
+    return build_report(engine, source=source or scenario.name, duration=duration)
+
+
+def _round(value: Any) -> Any:
+    if isinstance(value, float):
+        r = round(value, FLOAT_DIGITS)
+        return int(r) if r == int(r) and abs(r) < 2 ** 53 else r
+    if isinstance(value, dict):
+        return {str(k): _round(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_round(v) for v in value]
+    if isinstance(value, set):
+        return sorted(_round(v) for v in value)
+    return value
+
+
+def _one_or_list(values) -> Any:
+    values = list(values)
+    return values[0] if len(values) == 1 else values
+
+
+def all_findings(engine: Engine) -> list[Finding]:
+    """Validation findings plus what the engine itself reports (not modelled, ...)."""
+    seen = set()
+    out = []
+    for f in list(validate(engine.scenario)) + list(engine.findings):
+        key = (f.code, f.node_id, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    out.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.node_id or "", f.code))
+    return out
+
+
+def build_report(engine: Engine, *, source: str, duration: float) -> dict[str, Any]:
+    scenario = engine.scenario
+    topo = scenario.topology
+    res = engine.resolution
+    vm_protocols: dict[str, set[str]] = {}
+    for gen in topo.nodes("traffic_generator"):
+        if gen.direction == "outbound":
+            for vm_id in topo.generator_sources(gen.id):
+                vm_protocols.setdefault(vm_id, set()).add(gen.protocol)
+    probes = {}
+    for (lb_id, vm_id), state in engine.frame().probes.items():
+        if probes.get(vm_id) != "down":
+            probes[vm_id] = state
+    vms = {}
+    for vm_id, vm_path in sorted(res.paths.items()):
+        vm_i = engine._vm_idx[vm_id]
+        protos = vm_protocols.get(vm_id, {"tcp"})
+        primary = "udp" if protos == {"udp"} else "tcp"
+        path = vm_path.protocol(primary)
+        per_proto = {}
+        for proto in PROTOCOLS:
+            pp = vm_path.protocol(proto)
+            use = engine._vm_use(vm_i, proto)
+            per_proto[proto] = {
+                "outbound": pp.kind, "reason": pp.reason,
+                "public_ip": _one_or_list(pp.public_ips) if pp.public_ips else None,
+                "snat_ports_allocated": use.allocated,
+                "snat_ports_used_peak": engine.vm_peak(vm_i, proto),
+            }
+        entry = {
+            "outbound": path.kind,
+            "reason": path.reason,
+            "public_ip": _one_or_list(path.public_ips) if path.public_ips else None,
+            "snat_ports_allocated": per_proto[primary]["snat_ports_allocated"],
+            "snat_ports_used_peak": max(per_proto[p]["snat_ports_used_peak"] for p in PROTOCOLS),
+            "flows": dict(zip(COUNTER_NAMES, engine._vm_cnt[vm_i])),
+            "probe": probes.get(vm_id),
+            "nodes": list(path.nodes),
+            "protocols": per_proto,
+        }
+        if path.assigned_by:
+            entry["assigned_by"] = path.assigned_by
+        if path.not_modelled:
+            entry["not_modelled"] = path.not_modelled
+        received, denied = engine._vm_in[vm_i]
+        if received or denied:
+            entry["inbound"] = {"received": received, "denied_nsg": denied}
+        extra = engine._vm_extra[vm_i]
+        if extra:
+            entry["connections"] = dict(extra)
+        vms[vm_id] = entry
+
+    public_ips: dict[str, dict] = {}
+    for i, (pip_id, proto) in enumerate(engine._pip_keys):
+        e = public_ips.setdefault(pip_id, {"address": engine._pip_addr[i],
+                                           "ports_allocated": 0, "ports_used_peak": 0})
+        e["ports_allocated"] = max(e["ports_allocated"], engine._pip_alloc[i])
+        e["ports_used_peak"] = max(e["ports_used_peak"], engine._pip_peak[i])
+        if pip_id.startswith("default:"):
+            e["assigned_by"] = "azure"
+    nat_gateways: dict[str, dict] = {}
+    for (nat_id, proto), pool in sorted(engine._nat.items()):
+        n = nat_gateways.setdefault(nat_id, {"ports_allocated": pool.size, "ports_used_peak": 0,
+                                             "public_ips": list(pool.pips)})
+        n["ports_used_peak"] = max(n["ports_used_peak"], pool.used_peak)
+        for k, pip_id in enumerate(pool.pips):
+            node = topo.get(pip_id)
+            e = public_ips.setdefault(pip_id, {"address": node.address if node else "",
+                                               "ports_allocated": pool.per_ip,
+                                               "ports_used_peak": 0})
+            e["ports_used_peak"] = max(e["ports_used_peak"], pool.ip_peak[k])
+    for pip in topo.nodes("public_ip"):
+        public_ips.setdefault(pip.id, {"address": pip.address or "", "ports_allocated": 0,
+                                       "ports_used_peak": 0})
+
+    generators = {g: dict(zip(COUNTER_NAMES, engine._gen_cnt[i]))
+                  for g, i in sorted(engine._gen_idx.items()) if g in topo}
+    endpoints = {}
+    for dest_id in sorted(n.id for n in topo.nodes("endpoint")):
+        i = engine._dest_idx.get(dest_id)
+        entry = {"flows": engine._dest_flows[i] if i is not None else 0,
+                 "seen_sources": sorted(engine._dest_seen[i]) if i is not None else []}
+        if getattr(topo.node(dest_id), "role", None) == "whatismyip":
+            entry["answers"] = engine.whatismyip(dest_id)
+        endpoints[dest_id] = entry
+
+    series_vms = {}
+    n_t = len(engine.series_t)
+    for vm_id in sorted(res.paths):
+        vm_i = engine._vm_idx[vm_id]
+        used = engine.series_used.get(vm_i, [])
+        failed = engine.series_failed.get(vm_i, [])
+        pad = n_t - len(used)
+        series_vms[vm_id] = {"used_ports": [0] * pad + used, "failed": [0] * pad + failed}
+    events = sorted(engine.events, key=lambda e: e["t"])  # stable: keeps sequence order
+    report = {
+        "format": REPORT_FORMAT, "version": REPORT_VERSION,
+        "scenario": source, "semantics": scenario.semantics, "seed": engine.seed,
+        "duration_s": duration, "sample_s": engine.sample_s,
+        "vms": vms, "public_ips": public_ips, "nat_gateways": nat_gateways,
+        "generators": generators, "endpoints": endpoints,
+        "series": {"t": list(engine.series_t), "vms": series_vms},
+        "events": events,
+        "findings": [f.to_dict() for f in all_findings(engine)],
+    }
+    return _round(report)
+
+
+def dumps_report(report: dict[str, Any]) -> str:
+    return json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def series_csv(report: dict[str, Any]) -> str:
+    """The series as CSV: t, then used ports and failed flows per VM."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    vms = sorted(report["series"]["vms"])
+    writer.writerow(["t"] + [f"{vm}.{k}" for vm in vms for k in ("used_ports", "failed")])
+    for row, t in enumerate(report["series"]["t"]):
+        cells = [t]
+        for vm in vms:
+            s = report["series"]["vms"][vm]
+            cells += [s["used_ports"][row], s["failed"][row]]
+        writer.writerow(cells)
+    return out.getvalue()
+
+
+def summary(report: dict[str, Any]) -> str:
+    """A readable summary of a report."""
+    lines = [f"{report['scenario']}: {report['semantics']} semantics, seed {report['seed']}, "
+             f"{report['duration_s']} s simulated"]
+    lines.append("")
+    for vm_id, vm in report["vms"].items():
+        f = vm["flows"]
+        ip = vm["public_ip"]
+        ip = ", ".join(ip) if isinstance(ip, list) else (ip or "-")
+        lines.append(f"{vm_id}: {vm['outbound']} via {ip}"
+                     + (" (assigned by Azure)" if vm.get("assigned_by") else "")
+                     + f"; SNAT ports peak {vm['snat_ports_used_peak']} of "
+                       f"{vm['snat_ports_allocated']}"
+                     + (f"; probe {vm['probe']}" if vm.get("probe") else ""))
+        lines.append(f"    flows {f['attempted']}: {f['succeeded']} ok, {f['failed_snat']} failed "
+                     f"(SNAT), {f['denied_nsg']} denied (NSG), {f['no_route']} no route")
+        lines.append(f"    why: {vm['reason']}")
+    if report["generators"]:
+        lines.append("")
+        for gen_id, c in report["generators"].items():
+            lines.append(f"generator {gen_id}: {c['attempted']} flows, {c['succeeded']} ok, "
+                         f"{c['failed_snat']} failed (SNAT), {c['denied_nsg']} denied (NSG), "
+                         f"{c['no_route']} no route")
+    for ep_id, ep in report["endpoints"].items():
+        seen = ", ".join(ep["seen_sources"]) or "-"
+        lines.append(f"endpoint {ep_id}: {ep['flows']} flows, saw {seen}")
+    kinds: dict[str, int] = {}
+    for e in report["events"]:
+        kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
+    if kinds:
+        lines.append("")
+        lines.append("events: " + ", ".join(f"{k} x{n}" for k, n in sorted(kinds.items())))
+        for e in report["events"][:10]:
+            rest = ", ".join(f"{k}={v}" for k, v in sorted(e.items()) if k not in ("t", "kind"))
+            lines.append(f"  t={e['t']}: {e['kind']} {rest}")
+        if len(report["events"]) > 10:
+            lines.append(f"  ... and {len(report['events']) - 10} more (see --json)")
+    if report["findings"]:
+        lines.append("")
+        for f in report["findings"]:
+            where = f.get("node", "scenario")
+            lines.append(f"{f['severity']}: {where}: {f['message']} [{f['code']}]")
+    return "\n".join(lines) + "\n"
