@@ -128,3 +128,10 @@ def test_application_names_and_icon(qapp):
     configure_application(qapp)
     assert qapp.organizationName() and qapp.applicationName() == "outbound-designer"
     assert not qapp.windowIcon().isNull()
+
+
+def test_settings_and_autosaves_live_in_this_test_process_own_location(qapp):
+    from PySide6.QtCore import QSettings
+    home = os.environ["HOME"]
+    assert QSettings().fileName().startswith(os.path.join(home, ".qttest"))
+    assert str(autosave_dir()).startswith(os.path.join(home, ".qttest"))
