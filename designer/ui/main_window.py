@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWid
                                QUndoView, QVBoxLayout, QWidget)
 
 from .. import __version__
+from ..applog import log_path
 from ..model import Scenario, ScenarioFormatError
 from ..model.validation import Finding
 from . import theme as themes
@@ -761,7 +762,9 @@ class MainWindow(QMainWindow):
             f"<h3>{APP_TITLE} {__version__}</h3>"
             f"<p>Draw Azure network topologies and simulate their outbound connections: "
             f"SNAT ports, NAT gateways, load balancers, NSGs and health probes.</p>"
-            f"<p>Qt {qt_version()} · MIT licence</p>")
+            f"<p>Qt {qt_version()} · MIT licence</p>"
+            f"<p>Log file: <code>{log_path() or 'not set up'}</code></p>"
+            f"<p>No telemetry: nothing leaves this computer.</p>")
 
     # ================================================================== window events
     def showEvent(self, event) -> None:
