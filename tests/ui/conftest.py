@@ -53,6 +53,7 @@ def _application_names(qapp):
 def clean_state(qapp):
     """Every test starts with empty settings and no autosaves."""
     from designer.ui.document import autosave_dir
+    QStandardPaths.setTestModeEnabled(True)  # again: a test elsewhere may have switched it off
     QSettings().clear()
     shutil.rmtree(autosave_dir(), ignore_errors=True)
     yield
