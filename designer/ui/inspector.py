@@ -555,8 +555,8 @@ class Inspector(QWidget):
         layout.addWidget(self.error)
         layout.addWidget(self.scroll, 1)
         self.content: QWidget | None = None
-        #: bumped whenever the editors are rebuilt; a stale editor's late signal is ignored
-        self._generation = 0
+        #: node forms kept per kind (building one costs tens of ms; selecting is frequent)
+        self._node_forms: dict[str, tuple[QWidget, QFormLayout, dict[str, Editor]]] = {}
 
     # ------------------------------------------------------------------ document
     def set_document(self, scenario: Scenario, undo_stack: QUndoStack) -> None:
@@ -568,6 +568,7 @@ class Inspector(QWidget):
 
     def detach(self) -> None:
         self._flush_focus()
+        self._clear_forms()
         if self.scenario is not None:
             self.scenario.topology.unsubscribe(self._on_change)
         self.scenario = None
@@ -606,23 +607,37 @@ class Inspector(QWidget):
             focus.clearFocus()
 
     def _live(self, commit: Callable) -> Callable:
-        """``commit`` as long as the editors it was made for are shown; a no-op afterwards."""
-        generation = self._generation
+        """``commit`` while the editors it was made for are the ones shown (a late signal of
+        an editor that was taken away, e.g. by a document switch, changes nothing)."""
+        content = self.content
 
         def call(*args):
-            if generation != self._generation or self.scenario is None:
+            if self.content is not content or self.scenario is None:
                 return False
             return commit(*args)
         return call
 
+    def _clear_forms(self) -> None:
+        for widget, _form, _editors in self._node_forms.values():
+            if widget is not self.content:
+                widget.deleteLater()
+        self._node_forms.clear()
+
+    def _take_content(self) -> None:
+        old = self.scroll.takeWidget()
+        if old is None:
+            return
+        if any(old is w for w, _f, _e in self._node_forms.values()):
+            old.hide()
+            old.setParent(self)  # kept for the next node of its kind, owned by the inspector
+        else:
+            old.deleteLater()
+
     def _new_content(self) -> QFormLayout:
-        self._generation += 1
         self.editors = {}
         self.node_id = None
         self.link = None
-        old = self.scroll.takeWidget()
-        if old is not None:
-            old.deleteLater()
+        self._take_content()
         self.content = QWidget()
         self.content.setObjectName("inspector-content")
         outer = QVBoxLayout(self.content)
@@ -636,23 +651,36 @@ class Inspector(QWidget):
         return form
 
     def _build_node(self, node_id: str) -> None:
-        form = self._new_content()
         component = self.scenario.topology.node(node_id)
-        self.mode = "node"
-        self.node_id = node_id
         self.title.setText(f"{component.LABEL} · {component.display_name}"
                            + (f" (id {node_id})" if component.display_name != node_id else ""))
-        topology = self.scenario.topology
-        choices = {"frontend": lambda: topology.frontends(node_id)} \
+        cached = self._node_forms.get(component.KIND)
+        if cached is not None:  # the same editors, now showing this node
+            widget, _form, editors = cached
+            if self.content is not widget:
+                self._take_content()
+                self.content = widget
+                self.scroll.setWidget(widget)
+            self.editors = editors
+            self.link = None
+            self.mode = "node"
+            self.node_id = node_id
+            self._sync_node()
+            return
+        form = self._new_content()
+        self.mode = "node"
+        self.node_id = node_id
+        # the editors commit to whichever node they show (self.node_id at the time)
+        choices = {"frontend": lambda: self.scenario.topology.frontends(self.node_id)} \
             if component.KIND == "load_balancer" else None
         for spec in field_specs(type(component)):
             if spec.name in CANVAS_FIELDS:
                 continue
             editor = make_editor(
-                spec, self._live(lambda v, f=spec.name, n=node_id: self._commit_node(n, f, v)),
+                spec, self._live(lambda v, f=spec.name: self._commit_node(self.node_id, f, v)),
                 self.refuse,
-                self._live(lambda v, text, f=spec.name, n=node_id:
-                           self._restructure_node(n, f, v, text)),
+                self._live(lambda v, text, f=spec.name:
+                           self._restructure_node(self.node_id, f, v, text)),
                 choices)
             editor.widget.setToolTip(_tooltip(spec))
             self.editors[spec.name] = editor
@@ -660,6 +688,7 @@ class Inspector(QWidget):
                 form.addRow(editor.widget)
             else:
                 form.addRow(field_label(spec), editor.widget)
+        self._node_forms[component.KIND] = (self.content, form, self.editors)
         self._sync_node()
 
     def _build_link(self, link: Link) -> None:

@@ -279,3 +279,21 @@ def test_a_stale_editor_cannot_write_into_the_next_document(setup):
     assert other.topology.node("vm-1").name is None
     assert scenario.topology.node("vm-1").name is None
     inspector.detach()
+
+
+def test_the_form_of_a_kind_is_reused_and_edits_go_to_the_node_shown(setup):
+    scenario, stack, inspector = setup
+    scenario.topology.add_node(make_component("vm", "vm-2"))
+    inspector.show_selection(["vm-1"], [])
+    form = inspector.content
+    inspector.show_selection(["lb-1"], [])
+    inspector.show_selection(["vm-2"], [])
+    assert inspector.content is form  # no rebuild for a second VM
+    state = field(inspector, "state", QComboBox)
+    state.activated.emit(state.findText("stopped"))
+    assert scenario.topology.node("vm-2").state == "stopped"
+    assert scenario.topology.node("vm-1").state == "running"
+    inspector.show_selection(["vm-1"], [])
+    assert state.currentText() == "running"
+    stack.undo()
+    assert scenario.topology.node("vm-2").state == "running"
