@@ -7,7 +7,6 @@ import os
 import sys
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from .. import APP_ID, __version__
@@ -25,6 +24,14 @@ def configure_application(app: QApplication) -> None:
     app.setApplicationDisplayName("Outbound Designer")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
+    try:
+        from ..resources import icons_dir
+        icon = icons_dir() / "app.svg"
+    except FileNotFoundError:
+        return
+    if icon.is_file():
+        from PySide6.QtGui import QIcon
+        app.setWindowIcon(QIcon(str(icon)))
 
 
 def run_editor(path: str | None = None) -> int:
@@ -33,12 +40,10 @@ def run_editor(path: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_application(app)
     from ..applog import install_qt_message_handler, setup_logging
-    from ..resources import icons_dir
     log_file = setup_logging()
     install_qt_message_handler()
     logging.getLogger(__name__).info("editor starting on %s (log: %s)", path or "the demo",
                                      log_file)
-    app.setWindowIcon(QIcon(str(icons_dir() / "app.svg")))
     from .main_window import MainWindow
     window = MainWindow()
     window.show()

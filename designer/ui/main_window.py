@@ -792,7 +792,7 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched, event) -> bool:
         if self.view is not None and watched is self.view.viewport() and \
-                event.type() == QEvent.Resize:
+                event.type() in (QEvent.Resize, QEvent.Show):
             self._fit_if_ready()
         return super().eventFilter(watched, event)
 
@@ -801,7 +801,7 @@ class MainWindow(QMainWindow):
         the user zooms (so the first layout passes of the window do not leave it small)."""
         viewport = self.view.viewport()
         size = (viewport.width(), viewport.height())
-        if self._fit_pending and self.isVisible() and size[0] > 100 and size[1] > 100 and \
+        if self._fit_pending and viewport.isVisible() and size[0] > 100 and size[1] > 100 and \
                 size != self._fitted_size:
             self._fitted_size = size
             self._fitting = True
