@@ -66,6 +66,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbars()
         self._build_status_bar()
+        # live simulation (designer/ui/live): its docks and toolbar exist before restoreState
+        from .live import install_live_simulation
+        self.live = install_live_simulation(self)
         geometry, state = self.settings.geometry(), self.settings.state()
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -419,6 +422,7 @@ class MainWindow(QMainWindow):
         self._fit_pending = True
         view.viewport().installEventFilter(self)
         self._fit_if_ready()
+        self.live.set_document(document, scene, view)  # a run of the old document ends
         if old is not None:
             if old_scene is not None:
                 old_scene.detach()
@@ -792,6 +796,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        self.live.shutdown()  # stops and joins the simulation thread
         self.autosaver.stop()
         self.statusBar().clearMessage()  # stops the status bar's message timer
         self.findings.detach()
