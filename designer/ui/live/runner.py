@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 #: speeds offered by the controls; None = as fast as possible
 SPEEDS: tuple[float | None, ...] = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 100.0, 300.0, 1000.0, None)
 #: events per slice: small enough that stop, pause and edits take effect within milliseconds
-SLICE_EVENTS = 4000
+SLICE_EVENTS = 500
 #: a frame is published at most this often (wall seconds)
 FRAME_INTERVAL_S = 1 / 60
 #: how long the worker waits when it has caught up with the wall clock
@@ -144,9 +144,10 @@ class SimWorker(QObject):
                 else:
                     time.sleep(0)           # let the GUI thread have the interpreter
             self._publish()
-        except Exception as exc:  # noqa: BLE001 - shown to the user, logged, thread ends
-            log.exception("simulation engine failed at t=%.3f s", self.engine.now)
-            self.failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        except Exception as exc:  # noqa: BLE001 - shown to the user, thread ends
+            # logged by the GUI thread: logging here would leave a threading._DummyThread
+            self.failed.emit(f"{type(exc).__name__}: {exc} (at {self.engine.now:.3f} s)",
+                             traceback.format_exc())
         finally:
             self.finished.emit()
 
