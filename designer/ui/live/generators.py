@@ -115,7 +115,9 @@ class GeneratorDrops(QObject):
     def __init__(self, view, parent: QObject | None = None):
         super().__init__(parent)
         self.view = view
+        # a drop reaches the viewport, or the view when the viewport does not take drops
         view.viewport().installEventFilter(self)
+        view.installEventFilter(self)
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() != QEvent.Type.Drop:
@@ -132,7 +134,10 @@ class GeneratorDrops(QObject):
             return True
         if parsed is None:
             return False
-        scene_pos = self.view.mapToScene(event.position().toPoint())
+        pos = event.position().toPoint()
+        if watched is self.view:
+            pos = self.view.viewport().mapFrom(self.view, pos)
+        scene_pos = self.view.mapToScene(pos)
         add_generator(self.view.diagram_scene(), scene_pos, parsed[1])
         event.acceptProposedAction()
         self.view.setFocus()
