@@ -129,7 +129,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             scenario = load_scenario(name)
         except ScenarioFormatError as exc:
-            print(f"error: {exc.summary()}", file=sys.stderr)
+            print(f"error: {exc.summary(one_line=True)}", file=sys.stderr)
             worst = EXIT_BAD_INPUT
             continue
         findings = validate(scenario)
@@ -149,6 +149,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return worst
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .sim.cli import run_simulate
+    if not args.html:
+        return run_simulate(args)
+
+    def write_html(scenario, report) -> None:
+        # the HTML report embeds the diagram, which needs the (Qt) exporter
+        from .export.cli import ensure_headless_app, scene_for
+        from .export.diagram import ExportOptions, svg_document
+        from .export.reports import write_html as write
+        ensure_headless_app()
+        diagram = svg_document(scene_for(scenario), ExportOptions(title=scenario.name))
+        write(report, args.html, diagram)
+    return run_simulate(args, on_report=write_html)
+
+
 def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         import importlib
@@ -159,7 +175,7 @@ def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": cmd_validate,
     "examples": cmd_examples,
-    "simulate": _lazy(".sim.cli", "run_simulate"),
+    "simulate": cmd_simulate,
     "export": _lazy(".export.cli", "run_export"),
 }
 
@@ -195,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the contract: one line, never a traceback
         from .model import ScenarioFormatError
         if isinstance(exc, ScenarioFormatError):
-            print(f"outbound-designer: error: {exc.summary()}", file=sys.stderr)
+            print(f"outbound-designer: error: {exc.summary(one_line=True)}", file=sys.stderr)
             return EXIT_BAD_INPUT
         log.debug("unexpected failure", exc_info=True)
         print(f"outbound-designer: internal error: {type(exc).__name__}: {exc} "

@@ -388,8 +388,9 @@ A file that cannot be loaded is refused as a whole (nothing that was open change
 collects every problem it finds, each with the JSON path of the offending value
 (`nodes[3].rules[0].frontend`) and what was expected, and reports them together: one line for a
 single problem, a count and one indented line per problem otherwise (at most 20, then "... and N
-more"). The command line prints this on stderr and exits with code 2; the editor shows it in a
-dialog. These are the loader's real messages for some broken files:
+more"). The command line prints it on one line of stderr (the problems separated by `; `) and
+exits with code 2; the editor shows it in a dialog. These are the loader's real messages for
+some broken files:
 
 {errors}
 A file that loads may still describe a topology Azure would refuse (a public IP attached twice, a

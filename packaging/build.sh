@@ -32,6 +32,13 @@ bundle=$root/packaging/dist/outbound-designer
 exe=$bundle/outbound-designer
 [ -x "$exe" ] || exe=$bundle/outbound-designer.exe
 
+# The interpreter's own libraries often carry debug symbols (pyenv's libpython: 23 -> 6.5 MB).
+# Only these: stripping the wheels' libraries (numpy's OpenBLAS) breaks them.
+if [ "$(uname -s)" = Linux ] && command -v strip >/dev/null; then
+    find "$bundle" \( -name 'libpython3*.so*' -o -path '*/lib-dynload/*.so' \) -type f \
+        -exec strip --strip-debug {} +
+fi
+
 built=$(date +%s)
 echo "bundle:     $bundle"
 echo "size:       $(du -sh "$bundle" | cut -f1) ($(find "$bundle" -type f | wc -l) files)"

@@ -110,7 +110,8 @@ def test_validate_notes_only_with_verbose(tmp_path):
     '{"format": "outbound-designer", "version": 1, "nodes": [',   # truncated JSON
     '{"format": "outbound-designer", "version": 9}',               # newer version
     b'\xff\xfe\x00garbage',                                         # not UTF-8
-], ids=["truncated", "newer-version", "not-utf8"])
+    '{"format": "outbound-designer", "version": 1, "seed": "x", "nodes": [{"kind": "vm"}]}',
+], ids=["truncated", "newer-version", "not-utf8", "two-problems"])
 def test_validate_broken_file_exits_2_with_one_line(tmp_path, content):
     path = tmp_path / "broken.outbound.json"
     if isinstance(content, bytes):

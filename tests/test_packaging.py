@@ -237,3 +237,23 @@ def test_install_desktop_registers_every_file_under_a_prefix(tmp_path):
                  f"mime/packages/{APP_ID}.xml", f"icons/hicolor/scalable/apps/{APP_ID}.svg",
                  *(f"icons/hicolor/{n}x{n}/apps/{APP_ID}.png" for n in (16, 48, 256, 512))):
         assert (share / path).is_file(), path
+
+
+@pytest.mark.parametrize("suffix, sizes", [
+    ("ico", [16, 24, 32, 48, 64, 128, 256]),
+    ("icns", [16, 32, 32, 64, 64, 128, 256, 256, 512, 512, 1024]),
+])
+def test_qt_own_image_readers_accept_the_containers(made_icons, suffix, sizes):
+    """An independent reader (Qt's ico / icns image plugins) agrees with our writer."""
+    from PySide6.QtGui import QImageReader
+    module, out = made_icons
+    if suffix.encode() not in [bytes(f) for f in QImageReader.supportedImageFormats()]:
+        pytest.skip(f"this Qt has no {suffix} image plugin")
+    reader = QImageReader(str(out / f"{APP_ID}.{suffix}"))
+    read = []
+    for i in range(reader.imageCount()):
+        reader.jumpToImage(i)
+        image = reader.read()
+        assert not image.isNull(), reader.errorString()
+        read.append(image.width())
+    assert sorted(read) == sizes

@@ -49,7 +49,8 @@ def run_export(args: argparse.Namespace) -> int:
         from .live import apply_simulation_state
         apply_simulation_state(scene, scenario, args.at)
     try:
-        export_scene(scene, args.out, options)
+        for note in export_scene(scene, args.out, options):
+            print(f"outbound-designer: note: {note}", file=sys.stderr)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:

@@ -1,67 +1,17 @@
-"""Simulation report writers: JSON (the contract), CSV (time series) and a self-contained HTML
-page (diagram, per-VM table, event log, SNAT charts) for sharing a finding with a colleague.
+"""The self-contained HTML simulation report (diagram, per-VM table, SNAT charts, event log)
+for sharing a finding with a colleague.
 
-All three take the report *dict* produced by the engine (scenario-format.md section 2), so
-they need no Qt; the HTML writer takes the diagram as ready-made SVG bytes when there is one.
+It takes the report *dict* of ``designer.sim.report`` (scenario-format.md section 2; the JSON
+and CSV writers live there) and the diagram as ready-made SVG bytes.
 """
 from __future__ import annotations
 
-import csv
 import html
-import io
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from ..model.io import atomic_write_text
-
-
-def report_json(report: dict[str, Any]) -> str:
-    """The canonical JSON text: sorted keys, so two runs with the same seed are identical."""
-    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def write_json(report: dict[str, Any], path: str | os.PathLike) -> None:
-    atomic_write_text(path, report_json(report))
-
-
-def series_table(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    """One row per sample, one column per metric: ``t``, then ``<kind>:<id>:<metric>`` for
-    every VM / public IP / NAT gateway series in the report, in sorted order."""
-    series = report.get("series") or {}
-    times = list(series.get("t") or [])
-    columns: list[tuple[str, list[Any]]] = []
-    for group in sorted(k for k in series if k != "t"):
-        entities = series[group]
-        if not isinstance(entities, dict):
-            continue
-        for entity_id in sorted(entities):
-            metrics = entities[entity_id]
-            if not isinstance(metrics, dict):
-                continue
-            for metric in sorted(metrics):
-                values = metrics[metric]
-                if isinstance(values, list):
-                    columns.append((f"{group}:{entity_id}:{metric}", values))
-    header = ["t"] + [name for name, _ in columns]
-    rows = []
-    for i, t in enumerate(times):
-        rows.append([t] + [values[i] if i < len(values) else "" for _, values in columns])
-    return header, rows
-
-
-def report_csv(report: dict[str, Any]) -> str:
-    header, rows = series_table(report)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def write_csv(report: dict[str, Any], path: str | os.PathLike) -> None:
-    atomic_write_text(path, report_csv(report))
 
 
 # ------------------------------------------------------------------------------------ HTML
@@ -146,7 +96,7 @@ def report_html(report: dict[str, Any], diagram_svg: bytes | None = None) -> str
             f"<td class=num>{flows.get('attempted', 0)}</td><td class=num>{flows.get('succeeded', 0)}</td>"
             f"<td class=\"num{' bad' if failed else ''}\">{failed}</td>"
             f"<td class=num>{flows.get('denied_nsg', 0)}</td><td class=num>{flows.get('no_route', 0)}</td>"
-            f"<td>{esc(str(vm.get('probe', '')))}</td><td>{esc(str(vm.get('reason', '')))}</td></tr>")
+            f"<td>{esc(str(vm.get('probe') or '—'))}</td><td>{esc(str(vm.get('reason', '')))}</td></tr>")
     out.append("</table>")
 
     series = report.get("series") or {}

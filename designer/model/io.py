@@ -39,7 +39,9 @@ class ScenarioFormatError(ValueError):
         self.problems = problems
         super().__init__(self.summary())
 
-    def summary(self, limit: int = 20) -> str:
+    def summary(self, limit: int = 20, *, one_line: bool = False) -> str:
+        """The problems for a person: one line for one problem, else a count and one indented
+        line per problem (``one_line``: separated by "; " instead, for a command line)."""
         shown = [f"{path}: {msg}" if path else msg for path, msg in self.problems[:limit]]
         more = len(self.problems) - limit
         if more > 0:
@@ -47,6 +49,8 @@ class ScenarioFormatError(ValueError):
         head = f"{self.source}: " if self.source else ""
         if len(shown) == 1:
             return head + shown[0]
+        if one_line:
+            return head + f"{len(self.problems)} problems: " + "; ".join(shown)
         return head + f"{len(self.problems)} problems:\n  " + "\n  ".join(shown)
 
 
@@ -468,6 +472,14 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
+        # mkstemp creates 0600; keep an existing file's mode, else what the umask allows
+        try:
+            mode = path.stat().st_mode & 0o777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()

@@ -40,6 +40,8 @@ MAX_POOL_SIZE = 1_000
 NSG_PRIORITY_MIN, NSG_PRIORITY_MAX, NSG_PRIORITY_MAX_COMPAT = 100, 4096, 65499
 #: classic idle timeout is fixed at 4 minutes (M-A8)
 CLASSIC_IDLE_TIMEOUT_MIN = 4
+#: classic probes: numberOfProbes >= 2 and interval x count <= 120 s (M-A10)
+CLASSIC_PROBE_MIN_COUNT, CLASSIC_PROBE_MAX_WINDOW_S = 2, 120
 #: Azure's smallest IPv4 subnet (5 addresses are reserved, so /29 leaves 3 usable)
 SMALLEST_SUBNET_PREFIXLEN = 29
 
@@ -317,6 +319,19 @@ class _Checker:
                          f"{CLASSIC_IDLE_TIMEOUT_MIN} min and the simulation uses 4 (M-A8)",
                          lb.id, rule="M-A8")
 
+        probe = lb.probe
+        if probe is not None and self.classic:
+            if probe.count < CLASSIC_PROBE_MIN_COUNT:
+                self.add("error", "classic-probe-count",
+                         f"the health probe of load balancer {lb.id} has count {probe.count}; "
+                         f"the classic numberOfProbes is at least {CLASSIC_PROBE_MIN_COUNT} "
+                         f"(M-A10)", lb.id, rule="M-A10")
+            if probe.interval_s * probe.count > CLASSIC_PROBE_MAX_WINDOW_S:
+                self.add("error", "classic-probe-window",
+                         f"the health probe of load balancer {lb.id} takes {probe.interval_s} s "
+                         f"x {probe.count} = {probe.interval_s * probe.count} s to change state; "
+                         f"classic allows at most {CLASSIC_PROBE_MAX_WINDOW_S} s (M-A10)",
+                         lb.id, rule="M-A10")
         if lb.probe is not None and lb.probe.protocol == "https" and (basic or self.classic):
             self._unsupported(lb, "https-probe", "its health probe uses HTTPS", "HTTPS probes")
 

@@ -3,37 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
+from typing import Callable
 
-from ..model import load_scenario
+from ..model import Scenario, load_scenario
+from ..model.io import atomic_write_text as _write_atomic
 from .report import dumps_report, series_csv, simulate, summary
 
 
-def _write_atomic(path: str, text: str) -> None:
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent or "."))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def run_simulate(args: argparse.Namespace) -> int:
+def run_simulate(args: argparse.Namespace,
+                 on_report: Callable[[Scenario, dict], None] | None = None) -> int:
+    """The simulate command.  ``on_report(scenario, report)`` lets the front door add writers
+    that need Qt (the HTML report with its diagram) without this module importing them."""
     from ..cli import EXIT_OK, CliError
-    if getattr(args, "html", None):
-        raise CliError("--html is not available yet; use --json, --out REPORT or --csv CSV")
     if args.duration is not None and args.duration <= 0:
         raise CliError(f"--duration must be positive, got {args.duration}")
     if args.sample is not None and args.sample <= 0:
         raise CliError(f"--sample must be positive, got {args.sample}")
-    for option in ("out", "csv"):
+    for option in ("out", "csv", "html"):
         target = getattr(args, option, None)
         if target and not Path(target).resolve().parent.is_dir():
             raise CliError(f"--{option}: no such folder: {Path(target).parent}")
@@ -45,6 +33,8 @@ def run_simulate(args: argparse.Namespace) -> int:
         _write_atomic(args.out, text)
     if getattr(args, "csv", None):
         _write_atomic(args.csv, series_csv(report))
+    if on_report is not None:
+        on_report(scenario, report)
     if args.json:
         sys.stdout.write(text)
     else:

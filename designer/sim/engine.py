@@ -18,6 +18,7 @@ then probes, then arrivals, then metric samples.
 """
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 import time as _time
@@ -106,7 +107,10 @@ def _freeze(d: dict) -> Mapping:
 class NatPool:
     """M-B8: 64,512 ports x IPs for one protocol, shared on demand; a port may carry several
     mappings as long as their destination keys differ; cool-downs hold a (port, destination)
-    after close (M-B9); at most 50,000 flows per IP towards one destination."""
+    after close (M-B9); at most 50,000 flows per IP towards one destination.
+
+    Ports are numbered globally: ``ip index * 64,512 + offset``.
+    """
 
     __slots__ = ("nat_id", "protocol", "pips", "per_ip", "size", "free", "pos", "keys",
                  "per_dest", "used_peak", "ip_used", "ip_peak")
@@ -117,65 +121,75 @@ class NatPool:
         self.pips = pips
         self.per_ip = P.NAT_PORTS_PER_IP
         self.size = self.per_ip * len(pips)
-        self.free = list(range(self.size))      # ports without any mapping
-        self.pos = list(range(self.size))       # port -> index in free (-1 when in use)
-        self.keys: dict[int, dict[int, int]] = {}  # port -> {key: mappings}
-        self.per_dest: dict[tuple[int, int], int] = {}  # (ip index, key) -> mappings
+        n = self.per_ip
+        # ports without any mapping, per IP (swap-remove lists with positions)
+        self.free = [list(range(k * n, (k + 1) * n)) for k in range(len(pips))]
+        self.pos = [i % n for i in range(self.size)]
+        self.keys: dict[int, dict[int, int]] = {}          # port -> {key: 1}
+        self.per_dest: dict[tuple[int, int], int] = {}     # (ip index, key) -> mappings
         self.used_peak = 0
         self.ip_used = [0] * len(pips)
         self.ip_peak = [0] * len(pips)
 
     @property
     def used(self) -> int:
-        return self.size - len(self.free)
+        return sum(self.ip_used)
 
     def allocate(self, key: int, engine: "Engine") -> int:
-        """A port for a new flow to ``key``, or -1 (C8)."""
-        free = self.free
-        per_dest = self.per_dest
+        """A port for a new flow to ``key``, or -1 (C8).  A random port without any mapping
+        first; else any port without a mapping (live or cooling down) to this key (M-B8)."""
         cap = P.NAT_MAX_PER_DESTINATION
-        if free:
-            for _ in range(4):
-                i = int(engine._uniform() * len(free))
-                port = free[i]
-                if per_dest.get((port // self.per_ip, key), 0) < cap:
-                    self._take_free(i)
+        per_dest = self.per_dest
+        if len(self.pips) == 1:                      # the common case, without lists
+            if per_dest.get((0, key), 0) >= cap:
+                return -1
+            eligible = (0,)
+            total = len(self.free[0])
+        else:
+            eligible = [k for k in range(len(self.pips)) if per_dest.get((k, key), 0) < cap]
+            if not eligible:
+                return -1
+            total = sum(len(self.free[k]) for k in eligible)
+        if total:
+            i = int(engine._uniform() * total)
+            for k in eligible:
+                n = len(self.free[k])
+                if i < n:
+                    port = self.free[k][i]
+                    self._take_free(k, i)
                     self._add(port, key)
                     return port
-        # every port carries a mapping (or the drawn IPs are at the per-destination cap):
-        # reuse any port without a mapping to this destination (M-B8)
-        size = self.size
-        if size == 0:
-            return -1
-        start = int(engine._uniform() * size)
+                i -= n
+        # every port of the eligible IPs carries a mapping: reuse one without this key
         keys = self.keys
-        for step in range(size):
-            port = (start + step) % size
-            held = keys.get(port)
-            if held is not None and key in held:
+        for k in eligible:
+            if self.ip_used[k] - per_dest.get((k, key), 0) <= 0:
                 continue
-            if per_dest.get((port // self.per_ip, key), 0) >= cap:
-                continue
-            if held is None:
-                self._take_free(self.pos[port])
-            self._add(port, key)
-            return port
+            base = k * self.per_ip
+            for _ in range(64):
+                port = base + int(engine._uniform() * self.per_ip)
+                if key not in keys.get(port, ()):
+                    self._add(port, key)
+                    return port
+            for port in range(base, base + self.per_ip):
+                held = keys.get(port)
+                if held is not None and key not in held:
+                    self._add(port, key)
+                    return port
         return -1
 
-    def _take_free(self, i: int) -> None:
-        free, pos = self.free, self.pos
+    def _take_free(self, k: int, i: int) -> None:
+        free, pos = self.free[k], self.pos
         port = free[i]
         last = free.pop()
         if last != port:
             free[i] = last
             pos[last] = i
-        pos[port] = -1
-        ip = port // self.per_ip
-        n = self.ip_used[ip] + 1
-        self.ip_used[ip] = n
-        if n > self.ip_peak[ip]:
-            self.ip_peak[ip] = n
-        used = self.size - len(free)
+        n = self.ip_used[k] + 1
+        self.ip_used[k] = n
+        if n > self.ip_peak[k]:
+            self.ip_peak[k] = n
+        used = sum(self.ip_used) if len(self.ip_used) > 1 else n
         if used > self.used_peak:
             self.used_peak = used
 
@@ -192,13 +206,13 @@ class NatPool:
     def release(self, port: int, key: int) -> None:
         held = self.keys[port]
         del held[key]  # KeyError = released twice
-        dk = (port // self.per_ip, key)
-        self.per_dest[dk] -= 1
+        k = port // self.per_ip
+        self.per_dest[(k, key)] -= 1
         if not held:
             del self.keys[port]
-            self.ip_used[port // self.per_ip] -= 1
-            self.pos[port] = len(self.free)
-            self.free.append(port)
+            self.ip_used[k] -= 1
+            self.pos[port] = len(self.free[k])
+            self.free[k].append(port)
 
     def address_index(self, port: int) -> int:
         return port // self.per_ip
@@ -285,6 +299,7 @@ class Engine:
         self._events: list[dict] = []
         self._events_sent = 0
         self._samples: list[FlowSample] = []
+        self._samples_fail: list[FlowSample] = []
         self._samples_dropped = 0
         self._denied_reported: set[int] = set()
         self._exhausted: dict[tuple[int, str], int] = {}
@@ -322,7 +337,15 @@ class Engine:
         """Process every event up to ``until`` (or ``max_events`` of them)."""
         if until < self.now:
             raise ValueError(f"cannot run back in time (now {self.now}, until {until})")
-        done = self._advance(until, max_events if max_events is not None else -1)
+        # the loop creates no reference cycles: the cyclic GC would only rescan the flow
+        # table over and over (perf-baselines.md, gotcha 3)
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            done = self._advance(until, max_events if max_events is not None else -1)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         if done and until != INF:
             self.now = until
         return self.now
@@ -351,8 +374,11 @@ class Engine:
         self._events.append(e)
 
     def _sample(self, t, event, vm_i, gen_i, protocol, nodes, outcome, failed_at) -> None:
-        if len(self._samples) < self.sample_limit:
-            self._samples.append(FlowSample(
+        """Keep up to half the per-frame cap for starts/ends and half for failures, so a burst
+        of starts never hides the failures that follow it."""
+        bucket = self._samples_fail if event == "fail" else self._samples
+        if len(bucket) < self.sample_limit // 2:
+            bucket.append(FlowSample(
                 t, event, self._vm_ids[vm_i] if vm_i >= 0 else None, self._gen_ids[gen_i],
                 protocol, nodes, outcome, failed_at))
         elif self.sample_limit:
@@ -1416,9 +1442,10 @@ class Engine:
                   for k in sorted(self._probe_state)}
         events = tuple(self._events[self._events_sent:])
         self._events_sent = len(self._events)
-        samples = tuple(self._samples)
+        samples = tuple(sorted(self._samples + self._samples_fail, key=lambda x: x.t))
         dropped = self._samples_dropped
         self._samples = []
+        self._samples_fail = []
         self._samples_dropped = 0
         return Frame(self.now, _freeze(vms), _freeze(gens), _freeze(snat),
                      _freeze({k: _freeze(v) for k, v in sorted(pips.items())}),

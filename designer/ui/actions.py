@@ -53,6 +53,35 @@ def painted_icon(name: str, colour: QColor) -> QIcon:
             p.drawEllipse(QRectF(x - 3.5, y - 3.5, 7, 7))
         p.drawLine(QPointF(14, 9), QPointF(9, 21))
         p.drawLine(QPointF(18, 9), QPointF(23, 21))
+    elif name in ("undo", "redo"):
+        from PySide6.QtGui import QPainterPath
+        path = QPainterPath()
+        if name == "undo":
+            path.moveTo(26, 24)
+            path.cubicTo(26, 12, 16, 9, 7, 13)
+            p.drawPath(path)
+            p.drawLine(QPointF(7, 13), QPointF(12, 6))
+            p.drawLine(QPointF(7, 13), QPointF(14, 16))
+        else:
+            path.moveTo(6, 24)
+            path.cubicTo(6, 12, 16, 9, 25, 13)
+            p.drawPath(path)
+            p.drawLine(QPointF(25, 13), QPointF(20, 6))
+            p.drawLine(QPointF(25, 13), QPointF(18, 16))
+    elif name == "delete":
+        p.drawLine(QPointF(6, 8), QPointF(26, 8))
+        p.drawLine(QPointF(13, 8), QPointF(13, 5))
+        p.drawLine(QPointF(13, 5), QPointF(19, 5))
+        p.drawLine(QPointF(19, 5), QPointF(19, 8))
+        p.drawRoundedRect(QRectF(9, 8, 14, 19), 2, 2)
+        p.drawLine(QPointF(14, 13), QPointF(14, 22))
+        p.drawLine(QPointF(18, 13), QPointF(18, 22))
+    elif name == "connect":
+        p.drawEllipse(QRectF(3, 19, 10, 10))
+        p.drawRoundedRect(QRectF(19, 3, 10, 10), 2, 2)
+        p.drawLine(QPointF(11, 21), QPointF(20, 12))
+        p.drawLine(QPointF(20, 12), QPointF(14.5, 12.5))
+        p.drawLine(QPointF(20, 12), QPointF(19.5, 17.5))
     elif name == "duplicate":
         p.drawRoundedRect(QRectF(5, 5, 15, 15), 2, 2)
         p.drawRoundedRect(QRectF(12, 12, 15, 15), 2, 2)

@@ -20,7 +20,10 @@ MERGE_SET_META = 1002
 
 
 def _kind_label(component: Component) -> str:
-    return component.LABEL[:1].lower() + component.LABEL[1:]
+    label = component.LABEL
+    if label[:2].isupper():  # an acronym stays as it is: "Add NAT gateway"
+        return label
+    return label[:1].lower() + label[1:]
 
 
 def _plural(n: int, word: str) -> str:

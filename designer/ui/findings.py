@@ -69,7 +69,10 @@ class FindingsPanel(QWidget):
         self.detach()
         self.scenario = scenario
         scenario.topology.subscribe(self._on_change)
-        self.refresh()
+        self.tree.clear()
+        self.findings = []
+        self.summary.setText("Checking…")
+        self.timer.start()  # validate once the window has shown the new document
 
     def detach(self) -> None:
         self.timer.stop()

@@ -19,14 +19,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
                                QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..model import (LINK_RULES, OPTION_SPECS, Link, Scenario, field_specs,
-                     link_kinds_between)
+from ..model import LINK_RULES, OPTION_SPECS, Link, Scenario, field_specs
 from ..model.components import FieldSpec
 from ..model.io import SEMANTICS
 from ..model.topology import ChangeEvent, TopologyError
 from ..model.values import address_problem, parse_cidr, parse_ipv4, parse_ports
-from .commands import (ConnectCommand, DisconnectCommand, ReplaceNodeCommand, SetMetaCommand,
-                       SetPropertyCommand)
+from .commands import ReplaceNodeCommand, SetMetaCommand, SetPropertyCommand
 
 INT_LIMIT = 2_147_483_647
 FLOAT_LIMIT = 1e12
@@ -46,7 +44,7 @@ def parse_text(spec: FieldSpec, text: str) -> Any:
         if spec.type == "cidr_list":
             for item in items:
                 if parse_cidr(item) is None:
-                    raise ValueError(f"{spec.title}: {item!r} is not a CIDR prefix like "
+                    raise ValueError(f"{field_label(spec)}: {item!r} is not a CIDR prefix like "
                                      f"10.0.0.0/16")
         return items
     if not text:
@@ -54,20 +52,20 @@ def parse_text(spec: FieldSpec, text: str) -> Any:
             return None
         if spec.type == "str" and not spec.required:
             return ""
-        raise ValueError(f"{spec.title} must not be empty")
+        raise ValueError(f"{field_label(spec)} must not be empty")
     if spec.type == "ipv4" and parse_ipv4(text) is None:
-        raise ValueError(f"{spec.title}: expected an IPv4 address like 10.0.0.4, got {text!r}")
+        raise ValueError(f"{field_label(spec)}: expected an IPv4 address like 10.0.0.4, got {text!r}")
     if spec.type == "cidr" and parse_cidr(text) is None:
-        raise ValueError(f"{spec.title}: expected a CIDR prefix like 10.0.1.0/24, got {text!r}")
+        raise ValueError(f"{field_label(spec)}: expected a CIDR prefix like 10.0.1.0/24, got {text!r}")
     if spec.type == "address":
         problem = address_problem(text)
         if problem:
-            raise ValueError(f"{spec.title}: {problem}")
+            raise ValueError(f"{field_label(spec)}: {problem}")
     if spec.type == "ports":
         try:
             parse_ports(text)
         except ValueError as exc:
-            raise ValueError(f"{spec.title}: {exc}") from None
+            raise ValueError(f"{field_label(spec)}: {exc}") from None
     return text
 
 
@@ -94,6 +92,22 @@ class Editor:
         raise NotImplementedError
 
 
+#: words shown in capitals in field labels
+ACRONYMS = {"ip": "IP", "ips": "IPs", "snat": "SNAT", "tcp": "TCP", "udp": "UDP", "lb": "LB",
+            "nsg": "NSG", "nat": "NAT", "sku": "SKU", "cidr": "CIDR", "http": "HTTP"}
+
+
+def field_label(spec: FieldSpec) -> str:
+    """The label of a field's editor: its spec title with acronyms in capitals, without a
+    trailing unit word that the spin box shows as a suffix anyway ("Idle timeout min")."""
+    words = spec.title.split()
+    if spec.unit and len(words) > 1 and words[-1].lower() in (spec.unit.lower(), "s", "min"):
+        words = words[:-1]
+        if len(words) > 1 and words[-1] == "per":
+            words = words[:-1]
+    return " ".join(ACRONYMS.get(w.lower(), w) for w in words)
+
+
 def _tooltip(spec: FieldSpec) -> str:
     parts = [spec.help] if spec.help else []
     if spec.minimum is not None or spec.maximum is not None:
@@ -101,6 +115,13 @@ def _tooltip(spec: FieldSpec) -> str:
         hi = "" if spec.maximum is None else f"{spec.maximum:g}"
         parts.append(f"range {lo}..{hi}{' ' + spec.unit if spec.unit else ''}")
     return "\n".join(parts)
+
+
+class CompactDoubleSpinBox(QDoubleSpinBox):
+    """Shows 10 and 2.5 rather than 10.000 and 2.500 (still accepts three decimals)."""
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.{self.decimals()}f}".rstrip("0").rstrip(".")
 
 
 class NumberEditor(Editor):
@@ -111,7 +132,7 @@ class NumberEditor(Editor):
             box.setRange(int(spec.minimum) if spec.minimum is not None else -INT_LIMIT,
                          int(spec.maximum) if spec.maximum is not None else INT_LIMIT)
         else:
-            box = QDoubleSpinBox()
+            box = CompactDoubleSpinBox()
             box.setDecimals(3)
             box.setRange(spec.minimum if spec.minimum is not None else -FLOAT_LIMIT,
                          spec.maximum if spec.maximum is not None else FLOAT_LIMIT)
@@ -208,6 +229,29 @@ class TextEditor(Editor):
             self.edit.blockSignals(False)
 
 
+class ChoiceEditor(Editor):
+    """A string naming another node (a load balancer rule's frontend): a combo box of the
+    ids that fit now (from ``options()``), keeping an unknown current value visible."""
+
+    def __init__(self, spec: FieldSpec, commit: Commit, options: Callable[[], list[str]]):
+        self.box = QComboBox()
+        self.widget = self.box
+        self.options = options
+        self.values: list[str] = []
+        self.box.activated.connect(lambda index: commit(self.values[index]))
+
+    def set_value(self, value: Any) -> None:
+        self.values = list(self.options())
+        if value not in self.values:
+            self.values.insert(0, value)
+        self.box.blockSignals(True)
+        self.box.clear()
+        for v in self.values:
+            self.box.addItem(v if v else "(none)")
+        self.box.setCurrentIndex(self.values.index(value))
+        self.box.blockSignals(False)
+
+
 class OptionalNumberEditor(Editor):
     """A number that may be unset: a check box switches it on (at its default or minimum)."""
 
@@ -257,7 +301,7 @@ class RecordEditor(Editor):
         self._restructure = restructure or (lambda value, text: commit(value))
         self.value: Any = None
         self._commit = commit
-        self.box = QGroupBox(spec.title)
+        self.box = QGroupBox(field_label(spec))
         self.widget = self.box
         self.box.setCheckable(spec.optional)
         form = QFormLayout(self.box)
@@ -267,7 +311,7 @@ class RecordEditor(Editor):
             editor = make_editor(sub, lambda v, name=sub.name: self._field_changed(name, v),
                                  refuse)
             self.editors[sub.name] = editor
-            form.addRow(sub.title, editor.widget)
+            form.addRow(field_label(sub), editor.widget)
             editor.widget.setToolTip(_tooltip(sub))
         if spec.optional:
             self.box.toggled.connect(self._toggled)
@@ -300,19 +344,21 @@ class RecordListEditor(Editor):
     Add, remove and reorder are separate undo steps; field edits merge per field."""
 
     def __init__(self, spec: FieldSpec, commit: Commit, restructure: Callable[[tuple, str], bool],
-                 refuse: Callable[[str], None]):
+                 refuse: Callable[[str], None],
+                 choices: dict[str, Callable[[], list[str]]] | None = None):
         self.spec = spec
         self.record_cls = spec.record
         self.specs = field_specs(self.record_cls)
         self.value: tuple = ()
         self._commit = commit
         self._restructure = restructure
-        self.box = QGroupBox(spec.title)
+        self.choices = choices or {}
+        self.box = QGroupBox(field_label(spec))
         self.widget = self.box
         layout = QVBoxLayout(self.box)
         self.table = QTableWidget(0, len(self.specs))
         self.table.setObjectName(f"table-{spec.name}")
-        self.table.setHorizontalHeaderLabels([s.title for s in self.specs])
+        self.table.setHorizontalHeaderLabels([field_label(s) for s in self.specs])
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
@@ -346,10 +392,10 @@ class RecordListEditor(Editor):
         self.editors: dict[str, Editor] = {}
         for sub in self.specs:
             editor = make_editor(sub, lambda v, name=sub.name: self._field_changed(name, v),
-                                 refuse)
+                                 refuse, choices=choices)
             editor.widget.setToolTip(_tooltip(sub))
             self.editors[sub.name] = editor
-            detail_form.addRow(sub.title, editor.widget)
+            detail_form.addRow(field_label(sub), editor.widget)
         layout.addWidget(self.detail)
         self.buttons["add"].clicked.connect(self.add_row)
         self.buttons["remove"].clicked.connect(self.remove_row)
@@ -378,6 +424,11 @@ class RecordListEditor(Editor):
         if "priority" in {s.name for s in self.specs}:
             used = [getattr(r, "priority") for r in self.value]
             changes["priority"] = min(max(used, default=90) + 10, 4096)
+        for sub in self.specs:  # a rule starts on the first frontend that exists
+            if sub.type == "str" and sub.name in self.choices:
+                options = self.choices[sub.name]()
+                if options:
+                    changes[sub.name] = options[0]
         record = self.record_cls(**changes)
         if self._restructure(self.value + (record,), f"Add {self.noun}"):
             self.select_row(len(self.value) - 1)
@@ -443,8 +494,13 @@ class RecordListEditor(Editor):
 
 
 def make_editor(spec: FieldSpec, commit: Commit, refuse: Callable[[str], None],
-                restructure: Callable[[tuple, str], bool] | None = None) -> Editor:
-    if spec.type in ("int", "float"):
+                restructure: Callable[[tuple, str], bool] | None = None,
+                choices: dict[str, Callable[[], list[str]]] | None = None) -> Editor:
+    """The editor for one field; ``choices`` maps field names that name other nodes to a
+    function listing the ids that fit (a load balancer rule's frontend)."""
+    if spec.type == "str" and choices and spec.name in choices:
+        editor = ChoiceEditor(spec, commit, choices[spec.name])
+    elif spec.type in ("int", "float"):
         editor = OptionalNumberEditor(spec, commit) if spec.optional else \
             NumberEditor(spec, commit)
     elif spec.type == "bool":
@@ -454,7 +510,8 @@ def make_editor(spec: FieldSpec, commit: Commit, refuse: Callable[[str], None],
     elif spec.type == "record":
         editor = RecordEditor(spec, commit, refuse, restructure)
     elif spec.type == "record_list":
-        editor = RecordListEditor(spec, commit, restructure or (lambda v, t: commit(v)), refuse)
+        editor = RecordListEditor(spec, commit, restructure or (lambda v, t: commit(v)), refuse,
+                                  choices)
     else:
         editor = TextEditor(spec, commit, refuse)
     editor.widget.setObjectName(f"field-{spec.name}")
@@ -563,20 +620,22 @@ class Inspector(QWidget):
         self.node_id = node_id
         self.title.setText(f"{component.LABEL} · {component.display_name}"
                            + (f" (id {node_id})" if component.display_name != node_id else ""))
+        topology = self.scenario.topology
+        choices = {"frontend": lambda: topology.frontends(node_id)} \
+            if component.KIND == "load_balancer" else None
         for spec in field_specs(type(component)):
             if spec.name in CANVAS_FIELDS:
                 continue
             editor = make_editor(
                 spec, lambda v, f=spec.name, n=node_id: self._commit_node(n, f, v), self.refuse,
-                lambda v, text, f=spec.name, n=node_id: self._restructure_node(n, f, v, text))
+                lambda v, text, f=spec.name, n=node_id: self._restructure_node(n, f, v, text),
+                choices)
             editor.widget.setToolTip(_tooltip(spec))
             self.editors[spec.name] = editor
             if spec.type in ("record", "record_list"):
                 form.addRow(editor.widget)
             else:
-                form.addRow(spec.title + (f" ({spec.unit})" if spec.unit and
-                                          spec.type not in ("int", "float") else ""),
-                            editor.widget)
+                form.addRow(field_label(spec), editor.widget)
         self._sync_node()
 
     def _build_link(self, link: Link) -> None:
@@ -587,17 +646,14 @@ class Inspector(QWidget):
         rule = LINK_RULES[link.kind]
         self.title.setText(f"Link · {rule.label}")
         src, dst = topology.get(link.source), topology.get(link.target)
-        form.addRow("From", QLabel(f"{src.display_name} ({src.LABEL})" if src else link.source))
-        form.addRow("To", QLabel(f"{dst.display_name} ({dst.LABEL})" if dst else link.target))
-        kinds = link_kinds_between(src.KIND, dst.KIND) if src and dst else [link.kind]
-        combo = QComboBox()
-        combo.setObjectName("field-link-kind")
-        for kind in kinds:
-            combo.addItem(LINK_RULES[kind].label, kind)
-        combo.setCurrentIndex(kinds.index(link.kind) if link.kind in kinds else 0)
-        combo.setEnabled(len(kinds) > 1)
-        combo.activated.connect(lambda i: self._change_link_kind(combo.itemData(i)))
-        form.addRow("Kind", combo)
+        for name, title, node, node_id in (("from", "From", src, link.source),
+                                           ("to", "To", dst, link.target)):
+            label = QLabel(f"{node.display_name} ({node.LABEL})" if node else node_id)
+            label.setObjectName(f"link-{name}")
+            form.addRow(title, label)
+        kind = QLabel(rule.label)
+        kind.setObjectName("field-link-kind")
+        form.addRow("Kind", kind)
         meaning = QLabel(rule.meaning)
         meaning.setWordWrap(True)
         form.addRow(meaning)
@@ -746,29 +802,3 @@ class Inspector(QWidget):
             options[name] = value
         if options != self.scenario.options:
             self._push(SetMetaCommand(self.scenario, "options", options))
-
-    def _change_link_kind(self, kind: str) -> None:
-        link = self.link
-        if link is None or kind == link.kind:
-            return
-        topology = self.scenario.topology
-        new = Link(link.source, link.target, kind)
-        # the old link will be gone when the new one is added: check the new one as if so
-        topology_reason = None
-        other = [l for l in topology.links_from(link.source, kind)]
-        rule = LINK_RULES[kind]
-        if topology.has_link(new):
-            topology_reason = "the link exists already"
-        elif rule.max_out is not None and len(other) >= rule.max_out:
-            topology_reason = f"{link.source} already has {rule.max_out} {kind} link(s)"
-        elif rule.max_in is not None and len(topology.links_to(link.target, kind)) >= rule.max_in:
-            topology_reason = f"{link.target} already has {rule.max_in} incoming {kind} link(s)"
-        if topology_reason:
-            self.refuse(f"Cannot make it a {rule.label} link: {topology_reason}")
-            self._build_link(link)
-            return
-        self.undo_stack.beginMacro(f"Change link {link.source} → {link.target} to {rule.label}")
-        self.undo_stack.push(DisconnectCommand(self.scenario, link))
-        self.undo_stack.push(ConnectCommand(self.scenario, new))
-        self.undo_stack.endMacro()
-        self._build_link(new)

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QMimeData, QSize, Qt
 from PySide6.QtGui import (QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence,
                            QPalette, QUndoGroup)
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget,
-                               QFileDialog, QHeaderView, QLabel, QMainWindow, QMenu,
+                               QFileDialog, QHeaderView, QLabel, QMainWindow,
                                QMessageBox, QStyle, QTableWidget, QTableWidgetItem, QToolBar,
                                QUndoView, QVBoxLayout, QWidget)
 
@@ -34,6 +34,11 @@ from .settings import Settings
 
 APP_TITLE = "Outbound Designer"
 STATUS_TIMEOUT_MS = 6000
+#: actions whose shortcuts work only while the canvas has the keyboard focus
+CANVAS_SHORTCUTS = {"edit-cut", "edit-copy", "edit-paste", "edit-duplicate", "edit-delete",
+                    "edit-select-all", "edit-connect-tool", "view-fit", "view-zoom-selection",
+                    *(f"edit-align-{e}" for e in ("left", "right", "top", "bottom", "hcenter",
+                                                  "vcenter"))}
 
 
 def _example_title(path: Path) -> str:
@@ -66,6 +71,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbars()
         self._build_status_bar()
+        from .export_dialog import install_export_actions
+        install_export_actions(self)
         # live simulation (designer/ui/live): its docks and toolbar exist before restoreState
         from .live import install_live_simulation
         self.live = install_live_simulation(self)
@@ -77,6 +84,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self._fit_pending = True
+        self._fitted_size = None
         self._fitting = False
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         self.set_document(Document(Scenario()))
@@ -138,7 +146,13 @@ class MainWindow(QMainWindow):
         action.setCheckable(checkable)
         if slot is not None:
             (action.toggled if checkable else action.triggered).connect(slot)
-        self.addAction(action)  # shortcuts work even while a menu bar is hidden
+        if name in CANVAS_SHORTCUTS:
+            # Delete, F, C, Ctrl+C ... act on the diagram only while it has the focus, so
+            # that they never hit the canvas from the inspector's tables or the palette
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            self.canvas_holder.addAction(action)
+        else:
+            self.addAction(action)  # shortcuts work even while a menu bar is hidden
         self.actions_by_name[action.objectName()] = action
         return action
 
@@ -161,18 +175,18 @@ class MainWindow(QMainWindow):
         a("file-revert", "&Revert", self.revert, None,
           "Drop the unsaved changes and reload the file")
         a("file-clear-recent", "Clear Recent Files", self.clear_recent)
-        a("file-quit", "&Quit", self.close, QKeySequence.Quit, "Close the window")
+        a("file-quit", "&Quit", self.close,
+          QKeySequence.Quit if not QKeySequence(QKeySequence.Quit).isEmpty() else "Ctrl+Q",
+          "Close the window")
         # Edit: undo / redo follow the active document's stack, with named entries
         undo = self.undo_group.createUndoAction(self, "&Undo")
         undo.setObjectName("action-edit-undo")
         undo.setShortcuts(QKeySequence.Undo)
-        undo.setIcon(sp(QStyle.SP_ArrowBack))
         redo = self.undo_group.createRedoAction(self, "&Redo")
         redo.setObjectName("action-edit-redo")
         redo.setShortcuts([QKeySequence(QKeySequence.Redo), QKeySequence("Ctrl+Y")]
                           if QKeySequence(QKeySequence.Redo) != QKeySequence("Ctrl+Y")
                           else QKeySequence.Redo)
-        redo.setIcon(sp(QStyle.SP_ArrowForward))
         for action in (undo, redo):
             self.addAction(action)
             self.actions_by_name[action.objectName()] = action
@@ -184,7 +198,7 @@ class MainWindow(QMainWindow):
           "Duplicate the selection")
         a("edit-delete", "&Delete", lambda: self.scene.delete_selection(),
           [QKeySequence(QKeySequence.Delete), QKeySequence("Backspace")],
-          "Delete the selection (a node goes with its links)", sp(QStyle.SP_TrashIcon))
+          "Delete the selection (a node goes with its links)")
         a("edit-select-all", "Select &All", self.select_all, QKeySequence.SelectAll)
         for edge, text, key in (("left", "Align &Left", "Ctrl+Shift+Left"),
                                 ("right", "Align &Right", "Ctrl+Shift+Right"),
@@ -197,10 +211,14 @@ class MainWindow(QMainWindow):
                            ("vertical", "Distribute &Vertically")):
             a(f"edit-distribute-{axis}", text,
               lambda _=False, ax=axis: self.scene.distribute(ax))
+        a("edit-connect-tool", "&Connect Tool", self.set_connect_tool, "C",
+          "Drag from one node to another to link them (C switches the tool on and off)",
+          checkable=True)
         a("edit-auto-layout", "Auto-&layout", lambda: self.scene.auto_layout(), "Ctrl+L",
           "Arrange every node automatically (one undo step)")
         # View
-        a("view-zoom-in", "Zoom &In", lambda: self.view.zoom_in(), QKeySequence.ZoomIn)
+        a("view-zoom-in", "Zoom &In", lambda: self.view.zoom_in(),
+          [QKeySequence(QKeySequence.ZoomIn), QKeySequence("Ctrl+=")])
         a("view-zoom-out", "Zoom &Out", lambda: self.view.zoom_out(), QKeySequence.ZoomOut)
         a("view-zoom-reset", "&Actual Size (100%)", lambda: self.view.reset_zoom(), "Ctrl+0")
         a("view-fit", "&Fit to View", lambda: self.view.fit_all(), "F",
@@ -237,6 +255,9 @@ class MainWindow(QMainWindow):
             key = f"action-view-{name}"
             self.actions_by_name[key].setIcon(painted_icon(name, colour))
         self.actions_by_name["action-edit-auto-layout"].setIcon(painted_icon("layout", colour))
+        self.actions_by_name["action-edit-connect-tool"].setIcon(painted_icon("connect", colour))
+        for name in ("undo", "redo", "delete"):
+            self.actions_by_name[f"action-edit-{name}"].setIcon(painted_icon(name, colour))
         self.actions_by_name["action-edit-duplicate"].setIcon(painted_icon("duplicate", colour))
 
     def palette_colour(self):
@@ -270,6 +291,7 @@ class MainWindow(QMainWindow):
             edit.addAction(self.action(f"action-edit-{name}"))
         edit.addSeparator()
         edit.addAction(self.action("action-edit-select-all"))
+        edit.addAction(self.action("action-edit-connect-tool"))
         edit.addSeparator()
         align = edit.addMenu("A&lign")
         align.setObjectName("menu-edit-align")
@@ -309,7 +331,7 @@ class MainWindow(QMainWindow):
     def _build_toolbars(self) -> None:
         groups = (("file", "File", ("file-new", "file-open", "file-save")),
                   ("edit", "Edit", ("edit-undo", "edit-redo", "edit-delete", "edit-duplicate",
-                                    "edit-auto-layout")),
+                                    "edit-connect-tool", "edit-auto-layout")),
                   ("view", "View", ("view-zoom-in", "view-zoom-out", "view-zoom-reset",
                                     "view-fit", "view-zoom-selection", "view-grid",
                                     "view-snap")))
@@ -390,9 +412,11 @@ class MainWindow(QMainWindow):
         self.document = document
         scene = DiagramScene(document.scenario, document.undo_stack)
         scene.setParent(document)
-        scene.set_theme(self.dark)
+        if self.dark:  # a scene starts light; restyling thousands of items costs seconds
+            scene.set_theme(True)
         scene.grid_visible = self.action("action-view-grid").isChecked()
         scene.snap_to_grid = self.action("action-view-snap").isChecked()
+        scene.connect_tool = self.action("action-edit-connect-tool").isChecked()
         scene.statusMessage.connect(self.show_status)
         scene.selectionChanged.connect(self._selection_changed)
         scene.nodeActivated.connect(self._node_activated)
@@ -420,6 +444,7 @@ class MainWindow(QMainWindow):
         self._zoom_changed(view.zoom_factor())
         # fit once the view has its real size (the first resize after it is laid out)
         self._fit_pending = True
+        self._fitted_size = None
         view.viewport().installEventFilter(self)
         self._fit_if_ready()
         self.live.set_document(document, scene, view)  # a run of the old document ends
@@ -481,8 +506,7 @@ class MainWindow(QMainWindow):
         """Open a scenario file; a broken file leaves the current document untouched."""
         document = self._load(path)
         if document is None:
-            if Path(path).resolve().as_posix() in self.settings.recent_files() and \
-                    not Path(path).exists():
+            if not Path(path).exists():  # a recent file that went away leaves the list
                 self.settings.remove_recent_file(str(Path(path).resolve()))
             return False
         if not self.maybe_save():
@@ -672,6 +696,12 @@ class MainWindow(QMainWindow):
         if self.scene is not None:
             self.scene.snap_to_grid = on
 
+    def set_connect_tool(self, on: bool) -> None:
+        if self.scene is not None:
+            self.scene.connect_tool = on
+        if on:
+            self.show_status("Connect tool: drag from one node to another to link them")
+
     def set_theme(self, theme: str) -> None:
         self.settings.set_theme(theme)
         self.theme = theme
@@ -693,7 +723,8 @@ class MainWindow(QMainWindow):
     def shortcut_rows(self) -> list[tuple[str, str]]:
         rows = []
         for action in self.actions_by_name.values():
-            keys = ", ".join(k.toString(QKeySequence.NativeText) for k in action.shortcuts())
+            keys = ", ".join(k.toString(QKeySequence.NativeText)
+                             for k in action.shortcuts()[:2])
             if keys:
                 rows.append((action.text().replace("&", "").rstrip("…").split("\t")[0], keys))
         rows += [("Zoom around the cursor", "Ctrl+wheel"),
@@ -734,7 +765,7 @@ class MainWindow(QMainWindow):
             f"<h3>{APP_TITLE} {__version__}</h3>"
             f"<p>Draw Azure network topologies and simulate their outbound connections: "
             f"SNAT ports, NAT gateways, load balancers, NSGs and health probes.</p>"
-            f"<p>Qt {QtVersion()} · MIT licence</p>")
+            f"<p>Qt {qt_version()} · MIT licence</p>")
 
     # ================================================================== window events
     def showEvent(self, event) -> None:
@@ -755,8 +786,10 @@ class MainWindow(QMainWindow):
         """Fit a newly shown document to the view, again on each resize of the view until
         the user zooms (so the first layout passes of the window do not leave it small)."""
         viewport = self.view.viewport()
-        if self._fit_pending and self.isVisible() and viewport.width() > 100 and \
-                viewport.height() > 100:
+        size = (viewport.width(), viewport.height())
+        if self._fit_pending and self.isVisible() and size[0] > 100 and size[1] > 100 and \
+                size != self._fitted_size:
+            self._fitted_size = size
             self._fitting = True
             try:
                 self.view.fit_all()
@@ -812,7 +845,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
 
-def QtVersion() -> str:
+def qt_version() -> str:
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import qVersion
     return f"{qVersion()} (PySide6 {pyside_version})"

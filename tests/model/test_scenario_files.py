@@ -362,3 +362,12 @@ def mutated_documents(draw):
 @given(mutated_documents())
 def test_mutated_documents_only_raise_format_error(doc):
     _only_format_errors(json.dumps(doc))
+
+
+def test_one_line_summary_for_the_command_line():
+    with pytest.raises(ScenarioFormatError) as info:
+        loads(bad(name=1, seed="x"), source="f.json")
+    assert info.value.summary(one_line=True) == \
+        "f.json: 2 problems: name: expected a string, got an integer; " \
+        "seed: expected an integer, got a string"
+    assert "\n" in info.value.summary()

@@ -260,6 +260,12 @@ CASES: list[tuple[str, Callable[[], Spec], Callable[[], Spec]]] = [
     ("classic-https-probe",
      lambda: classic().set("lb", probe=Probe(protocol="https", port=443)),
      lambda: classic().set("lb", probe=Probe(protocol="http", port=80))),
+    ("classic-probe-count",  # M-A10: numberOfProbes >= 2
+     lambda: classic().set("lb", probe=Probe(port=80, interval_s=15, count=1)),
+     lambda: classic().set("lb", probe=Probe(port=80, interval_s=15, count=2))),
+    ("classic-probe-window",  # M-A10: interval x count <= 120 s
+     lambda: classic().set("lb", probe=Probe(port=80, interval_s=15, count=9)),
+     lambda: classic().set("lb", probe=Probe(port=80, interval_s=15, count=8))),
     ("classic-private-subnet",
      lambda: classic().set("sub", private=True),
      lambda: modern().set("sub", private=True)),
@@ -580,3 +586,63 @@ def test_subnet_full_agrees_with_automatic_addresses(prefixlen, n_auto, explicit
     unaddressed = {vm for vm, ip in scenario.topology.private_ips().items() if not ip}
     flagged = {f.node_id for f in validate(scenario) if f.code == "subnet-full"}
     assert flagged == unaddressed
+
+
+# -------------------------------------------------------------------- any topology
+
+@st.composite
+def random_scenarios(draw):
+    """Random nodes of every kind with random links the link table allows (multiplicity
+    ignored, as a hand-written file may), under either semantics."""
+    from designer.model import LINK_RULES, NODE_KINDS, Scenario, make_component
+    scenario = Scenario(semantics=draw(st.sampled_from(["classic", "modern"])))
+    topo = scenario.topology
+    kinds = draw(st.lists(st.sampled_from(NODE_KINDS), min_size=1, max_size=14))
+    for i, kind in enumerate(kinds):
+        fields = {}
+        if kind in ("load_balancer", "public_ip"):
+            fields["sku"] = draw(st.sampled_from(["basic", "standard"]))
+        if kind == "load_balancer":
+            fields["type"] = draw(st.sampled_from(["public", "internal"]))
+            fields["rules"] = tuple(LbRule(name=draw(st.sampled_from("ab")),
+                                           frontend=f"n{draw(st.integers(0, len(kinds)))}",
+                                           frontend_port=draw(st.integers(0, 20)))
+                                    for _ in range(draw(st.integers(0, 2))))
+            fields["outbound_rules"] = tuple(
+                OutboundRule(name="o", frontends=(f"n{draw(st.integers(0, len(kinds)))}",),
+                             allocated_ports=draw(st.integers(0, 70_000)))
+                for _ in range(draw(st.integers(0, 1))))
+        if kind == "vm":
+            fields["private_ip"] = draw(st.sampled_from([None, "10.0.0.4", "10.0.0.0",
+                                                         "10.255.0.9", "192.168.1.1"]))
+            fields["availability_set"] = draw(st.sampled_from([None, "s"]))
+        if kind == "subnet":
+            fields["prefix"] = draw(st.sampled_from(["10.0.0.0/24", "10.0.0.0/16",
+                                                     "10.0.0.128/25", "10.0.0.0/30"]))
+        if kind == "nsg":
+            fields["rules"] = tuple(NsgRule(name=draw(st.sampled_from("xy")),
+                                            priority=draw(st.sampled_from([100, 4097, 65499])))
+                                    for _ in range(draw(st.integers(0, 3))))
+        if kind == "traffic_generator":
+            fields["direction"] = draw(st.sampled_from(["outbound", "inbound"]))
+        topo.add_node(make_component(kind, f"n{i}", **fields))
+    for _ in range(draw(st.integers(0, 25))):
+        a, b = draw(st.integers(0, len(kinds) - 1)), draw(st.integers(0, len(kinds) - 1))
+        source, target = topo.node(f"n{a}"), topo.node(f"n{b}")
+        allowed = [r.kind for r in LINK_RULES.values()
+                   if source.KIND in r.sources and target.KIND in r.targets]
+        if a != b and allowed:
+            link = Link(source.id, target.id, draw(st.sampled_from(allowed)))
+            if not topo.has_link(link):
+                topo.connect(link, check_limits=False)
+    return scenario
+
+
+@given(random_scenarios())
+def test_any_topology_validates_in_order(scenario):
+    found = validate(scenario)
+    assert found == sorted(found, key=Finding.sort_key)
+    for finding in found:
+        assert finding.severity in v.SEVERITIES
+        assert finding.node_id is None or finding.node_id in scenario.topology
+        assert finding.message

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, QStandardPaths, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 QStandardPaths.setTestModeEnabled(True)
 
@@ -49,6 +49,7 @@ def clean_state(qapp):
     yield
     QSettings().clear()
     shutil.rmtree(autosave_dir(), ignore_errors=True)
+    qapp.setPalette(qapp.style().standardPalette())  # a theme test must not colour the next
 
 
 def _active_timers(qapp) -> list[str]:

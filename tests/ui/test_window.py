@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QPalette
-from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QFileDialog, QMessageBox, QMenu
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPalette
+from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QFileDialog, QMenu, QMessageBox,
+                               QTableWidget)
 
 from designer.model import Link, Scenario, dumps, make_component, save_scenario
 from designer.model.validation import Finding
@@ -327,9 +327,10 @@ def test_window_geometry_and_docks_are_restored(qtbot, answer, no_leaks):
 
 def test_help_lists_shortcuts_and_about_names_the_version(window, answer):
     dialog = window.show_shortcuts()
-    table = dialog.findChild(type(dialog.children()[1]), "shortcuts-table") or \
-        dialog.findChildren(object)[0]
+    table = dialog.findChild(QTableWidget, "shortcuts-table")
+    shown = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
     rows = dict(window.shortcut_rows())
+    assert shown == rows
     assert "Fit to View" in rows and rows["Fit to View"] == "F"
     assert any(text.startswith("Undo") for text in rows)
     dialog.close()
@@ -407,3 +408,47 @@ def test_save_as_adds_the_scenario_suffix(loaded, tmp_path, monkeypatch):
     assert seen["start"].endswith("small.outbound.json")
     assert "*.outbound.json" in seen["filters"]
     assert window.document.path == (tmp_path / "copy.outbound.json").resolve()
+
+
+def test_connect_tool_follows_the_action_across_documents(window):
+    tool = window.action("action-edit-connect-tool")
+    tool.trigger()
+    assert tool.isChecked() and window.scene.connect_tool
+    window.action("action-file-new").trigger()
+    assert window.scene.connect_tool
+    tool.trigger()
+    assert not window.scene.connect_tool
+
+
+def test_scene_hints_show_in_the_status_bar(window):
+    window.scene.statusMessage.emit("a vm cannot link to a vm")
+    assert window.statusBar().currentMessage() == "a vm cannot link to a vm"
+
+
+def test_delete_key_acts_on_the_canvas_only_when_it_has_the_focus(loaded, qtbot):
+    window, _path = loaded
+    topo = window.document.scenario.topology
+    window.scene.select_nodes(["vm-2"])
+    window.palette.list.setFocus()
+    qtbot.keyClick(window.palette.list, Qt.Key_Delete)
+    assert "vm-2" in topo
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key_Delete)
+    assert "vm-2" not in topo
+
+
+def test_system_theme_follows_the_platform_colour_scheme(window, monkeypatch):
+    from PySide6.QtGui import QGuiApplication
+    from designer.ui import theme
+    window.action("action-view-theme-system").trigger()
+    monkeypatch.setattr(theme, "system_prefers_dark", lambda: True)
+    QGuiApplication.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    assert window.dark and QApplication.palette().color(QPalette.Window).lightness() < 100
+    monkeypatch.setattr(theme, "system_prefers_dark", lambda: False)
+    QGuiApplication.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert not window.dark
+    # an explicit choice is not overridden by the platform
+    window.action("action-view-theme-dark").trigger()
+    QGuiApplication.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert window.dark
+    window.action("action-view-theme-light").trigger()

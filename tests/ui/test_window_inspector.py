@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGroupBox, QLineEdit,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGroupBox, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QTableWidget, QWidget)
 
-from designer.model import Link, NsgRule, Scenario, make_component
+from designer.model import Link, Scenario, make_component
 from designer.ui.inspector import Inspector
 
 
@@ -216,8 +216,10 @@ def test_link_kind_and_ends(setup):
     link = Link("nat-1", "subnet-1", "nat")
     inspector.show_selection([], [link])
     assert "NAT" in inspector.title.text()
-    combo = inspector.content.findChild(QComboBox, "field-link-kind")
-    assert not combo.isEnabled()  # only one kind fits a NAT gateway -> subnet
+    kind = inspector.content.findChild(QLabel, "field-link-kind")
+    assert kind.text() == "NAT gateway"
+    assert inspector.content.findChild(QLabel, "link-from").text() == "nat-1 (NAT gateway)"
+    assert inspector.content.findChild(QLabel, "link-to").text() == "subnet-1 (Subnet)"
 
 
 def test_inspector_follows_removal_of_the_shown_node(setup):
@@ -231,3 +233,20 @@ def test_multiple_selection_summary(setup):
     scenario, stack, inspector = setup
     inspector.show_selection(["vm-1", "lb-1"], [])
     assert inspector.title.text() == "2 items selected"
+
+
+def test_lb_rule_frontend_is_chosen_among_the_lb_frontends(setup, qtbot):
+    scenario, stack, inspector = setup
+    topo = scenario.topology
+    topo.add_node(make_component("public_ip", "pip-2"))
+    topo.connect(Link("lb-1", "pip-1", "frontend"))
+    topo.connect(Link("lb-1", "pip-2", "frontend"))
+    inspector.show_selection(["lb-1"], [])
+    box = field(inspector, "rules", QGroupBox)
+    qtbot.mouseClick(box.findChild(QPushButton, "button-rules-add"), Qt.LeftButton)
+    rule = topo.node("lb-1").rules[0]
+    assert rule.frontend == "pip-1"  # a new rule starts on the first frontend
+    frontend = box.findChild(QComboBox, "field-frontend")
+    assert [frontend.itemText(i) for i in range(frontend.count())] == ["pip-1", "pip-2"]
+    frontend.activated.emit(1)
+    assert topo.node("lb-1").rules[0].frontend == "pip-2"

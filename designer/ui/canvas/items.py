@@ -2,11 +2,12 @@
 
 Performance notes (see perf-baselines.md, section 2): every visible part is a C++ item
 (``QGraphicsPathItem``, ``QGraphicsSimpleTextItem``, ``QGraphicsSvgItem`` sharing one
-``QSvgRenderer`` per kind) - no Python ``paint()`` anywhere.  The selectable root of each
-node, box and link is an invisible path item with ``ItemHasNoContents`` (it is hit-tested and
-selected, never painted), so Qt's dashed selection rectangle never appears and selection is
-shown by restyling the visible children.  Pens are cosmetic; glyphs use
-``DeviceCoordinateCache`` so an SVG is rasterised once per zoom level, not once per frame.
+``QSvgRenderer`` per kind).  The selectable root of each node, box and link is an invisible
+path item whose ``paint()`` does nothing (so Qt's dashed selection rectangle never appears;
+selection is shown by restyling the visible children) and which declares
+``ItemContainsChildrenInShape``, so Qt culls an off-screen node or link as a whole.  No
+``itemChange`` override (Qt calls it for every change of every item).  Pens are cosmetic and
+shared; glyphs use ``DeviceCoordinateCache`` so an SVG is rasterised once per zoom level.
 
 Items never write to the model: they are positioned and restyled by the scene.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPainterPathStroker, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen, QPolygonF
 from PySide6.QtSvgWidgets import QGraphicsSvgItem
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem,
                                QGraphicsRectItem, QGraphicsSimpleTextItem)
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from ...model.validation import Finding
 
 NO_PEN = QPen(Qt.PenStyle.NoPen)
+SELECTABLE = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+NO_BUTTON = Qt.MouseButton.NoButton
 NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
 F = QGraphicsItem.GraphicsItemFlag
 
@@ -90,8 +93,7 @@ class _Decoration:
 
     @staticmethod
     def passive(item: QGraphicsItem) -> QGraphicsItem:
-        item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        item.setAcceptHoverEvents(False)
+        item.setAcceptedMouseButtons(NO_BUTTON)
         return item
 
 
@@ -152,12 +154,49 @@ class CanvasItem(QGraphicsPathItem):
 
     def __init__(self):
         super().__init__()
-        self.setFlag(F.ItemHasNoContents, True)
+        # Painted (as nothing: the children draw) rather than ItemHasNoContents: Qt then culls
+        # an off-screen item by its own bounding rect, children included, instead of visiting
+        # every child of every item on each repaint.
+        self.setFlag(F.ItemContainsChildrenInShape, True)
         self.setPen(NO_PEN)
         self.setBrush(NO_BRUSH)
         self._palette: CanvasPalette | None = None
         self.hovered = False
         self.highlight: str | None = None  # None / "valid" / "target" / "invalid" / "drop"
+
+    # decorations are created on first use: most items never show a badge or a handle, and
+    # every child item costs time when the scene is built, indexed and painted
+    _badge: "Badge | None" = None
+    _handle: "Handle | None" = None
+
+    @property
+    def badge(self) -> "Badge":
+        if self._badge is None:
+            self._badge = Badge(self)
+            self._badge.setPos(self.badge_pos())
+        return self._badge
+
+    @property
+    def handle(self) -> "Handle":
+        if self._handle is None:
+            self._handle = Handle(self)
+            self._handle.setPos(self.handle_pos())
+            p = self.palette()
+            if p is not None:
+                self._handle.restyle(p)
+        return self._handle
+
+    def badge_pos(self) -> QPointF:
+        return QPointF()
+
+    def handle_pos(self) -> QPointF:
+        return QPointF()
+
+    def _show_handle(self, visible: bool) -> None:
+        if visible:
+            self.handle.setVisible(True)
+        elif self._handle is not None:
+            self._handle.setVisible(False)
 
     def palette(self) -> CanvasPalette:
         scene = self.scene()
@@ -170,14 +209,15 @@ class CanvasItem(QGraphicsPathItem):
     def shows_selected(self) -> bool:
         return self.isSelected() and self.decorations_visible()
 
-    def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            scene = self.scene()
-            if scene is not None:
-                scene.item_moved(self)
-        elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
-            self.restyle()
-        return super().itemChange(change, value)
+    # No itemChange() override: Qt calls it for every change of every item (flags, scene,
+    # position...) and a Python override made building a 2,000-node scene several times
+    # slower.  The scene restyles on selectionChanged and updates links where it moves items.
+
+    def tooltip_text(self) -> str:
+        return ""
+
+    def paint(self, painter, option, widget=None) -> None:
+        pass  # the children draw; selection shows by restyling them (no dashed rectangle)
 
     def hoverEnterEvent(self, event):
         self.hovered = True
@@ -200,6 +240,20 @@ class CanvasItem(QGraphicsPathItem):
 
 # ------------------------------------------------------------------------------------ nodes
 
+def _node_paths() -> tuple[QPainterPath, QPainterPath]:
+    half = TILE_SIZE / 2
+    tile = QPainterPath()
+    tile.setFillRule(Qt.FillRule.WindingFill)
+    tile.addRoundedRect(QRectF(-half, -half, TILE_SIZE, TILE_SIZE), TILE_RADIUS, TILE_RADIUS)
+    hit = QPainterPath(tile)
+    # the handle sits on the right edge: hovering it must keep the node hovered
+    hit.addEllipse(QPointF(half + 1, 0), Handle.RADIUS + 2, Handle.RADIUS + 2)
+    return tile, hit.simplified()
+
+
+_TILE_PATH, _NODE_HIT_PATH = _node_paths()
+
+
 class NodeItem(CanvasItem):
     """A component drawn as a tile with its glyph, name, detail line, badge and handle.
     ``pos()`` is the node's centre, equal to the model's ``position``."""
@@ -211,20 +265,12 @@ class NodeItem(CanvasItem):
         self.kind = component.KIND
         self.component = component
         self.detail_level = DETAIL_FULL
-        half = TILE_SIZE / 2
-        tile_rect = QRectF(-half, -half, TILE_SIZE, TILE_SIZE)
-        hit = QPainterPath()
-        hit.addRoundedRect(tile_rect, TILE_RADIUS, TILE_RADIUS)
-        tile_path = QPainterPath(hit)
-        # the handle sits on the right edge: hovering it must keep the node hovered
-        hit.addEllipse(QPointF(half + 1, 0), Handle.RADIUS + 2, Handle.RADIUS + 2)
-        self.setPath(hit.simplified())
+        self.setPath(_NODE_HIT_PATH)
         self.setZValue(zorder.NODES)
-        self.setFlag(F.ItemIsSelectable, True)
-        self.setFlag(F.ItemSendsGeometryChanges, True)
+        self.setFlag(SELECTABLE, True)
         self.setAcceptHoverEvents(True)
 
-        self.tile = _Decoration.passive(QGraphicsPathItem(tile_path, self))
+        self.tile = _Decoration.passive(QGraphicsPathItem(_TILE_PATH, self))
         renderer = glyphs.shared_renderer(self.kind)
         if renderer is not None:
             glyph = QGraphicsSvgItem(self)
@@ -247,11 +293,13 @@ class NodeItem(CanvasItem):
         self.label.setFont(LABEL_FONT)
         self.detail = _Decoration.passive(QGraphicsSimpleTextItem(self))
         self.detail.setFont(DETAIL_FONT)
-        self.badge = Badge(self)
-        self.badge.setPos(half - 3, -half + 3)
-        self.handle = Handle(self)
-        self.handle.setPos(half + 1, 0)
         self.update_component(component)
+
+    def badge_pos(self) -> QPointF:
+        return QPointF(TILE_SIZE / 2 - 3, -TILE_SIZE / 2 + 3)
+
+    def handle_pos(self) -> QPointF:
+        return QPointF(TILE_SIZE / 2 + 1, 0)
 
     # model -> item
     def update_component(self, component: Component) -> None:
@@ -259,10 +307,15 @@ class NodeItem(CanvasItem):
         self.label.setText(component.display_name)
         self.detail.setText(node_detail(component))
         self._layout_labels()
-        self.setToolTip(f"{component.LABEL}: {component.display_name}"
-                        + (f" ({component.id})" if component.name and component.name != component.id
-                           else ""))
         self.restyle()
+
+    def tooltip_text(self) -> str:
+        c = self.component
+        text = f"{c.LABEL}: {c.display_name}"
+        if c.name and c.name != c.id:
+            text += f" ({c.id})"
+        detail = node_detail(c)
+        return text + (f"\n{detail}" if detail else "")
 
     def _layout_labels(self) -> None:
         top = TILE_SIZE / 2 + 4
@@ -274,7 +327,14 @@ class NodeItem(CanvasItem):
         self.detail.setPos(-dr.width() / 2, top + lr.height() - 1)
         width = max(lr.width(), dr.width() if has_detail else 0) + 6
         height = lr.height() + (dr.height() - 1 if has_detail else 0) + 2
-        self.label_bg.setRect(QRectF(-width / 2, top - 1, width, height))
+        label_rect = QRectF(-width / 2, top - 1, width, height)
+        self.label_bg.setRect(label_rect)
+        # the root spans tile, handle and name: clicking the name selects the node, and Qt
+        # may cull the whole node by the root's rectangle (ItemContainsChildrenInShape)
+        hit = QPainterPath(_NODE_HIT_PATH)
+        hit.setFillRule(Qt.FillRule.WindingFill)
+        hit.addRect(label_rect)
+        self.setPath(hit)
 
     def set_detail_level(self, level: int) -> None:
         if level == self.detail_level:
@@ -287,7 +347,8 @@ class NodeItem(CanvasItem):
         self.restyle()
 
     def set_findings(self, findings: list["Finding"]) -> None:
-        self.badge.show_findings(findings)
+        if findings or self._badge is not None:
+            self.badge.show_findings(findings)
 
     def scene_rect(self) -> QRectF:
         half = TILE_SIZE / 2
@@ -322,9 +383,10 @@ class NodeItem(CanvasItem):
         self.label.setBrush(QBrush(color(p.text)))
         self.detail.setBrush(QBrush(color(p.text_muted)))
         self.label_bg.setBrush(QBrush(color(p.label_background)))
-        self.handle.restyle(p)
-        self.handle.setVisible(self.decorations_visible() and not minimal
-                               and (self.hovered or self.isSelected()))
+        if self._handle is not None:
+            self._handle.restyle(p)
+        self._show_handle(self.decorations_visible() and not minimal
+                          and (self.hovered or self.isSelected()))
         self.setOpacity(0.35 if self.highlight == "invalid" else 1.0)
 
 
@@ -364,8 +426,7 @@ class ContainerItem(CanvasItem):
         self.component = component
         self.detail_level = DETAIL_FULL
         self.setZValue(zorder.VNET if self.kind == "vnet" else zorder.SUBNET)
-        self.setFlag(F.ItemIsSelectable, True)
-        self.setFlag(F.ItemSendsGeometryChanges, True)
+        self.setFlag(SELECTABLE, True)
         self.setAcceptHoverEvents(True)
         self.box = _Decoration.passive(QGraphicsPathItem(self))
         renderer = glyphs.shared_renderer(self.kind)
@@ -390,8 +451,6 @@ class ContainerItem(CanvasItem):
         self.subtitle = _Decoration.passive(QGraphicsSimpleTextItem(self))
         self.subtitle.setFont(DETAIL_FONT)
         self.grip = ResizeGrip(self)
-        self.badge = Badge(self)
-        self.handle = Handle(self)
         self.size = (0.0, 0.0)
         self.update_component(component)
 
@@ -400,9 +459,12 @@ class ContainerItem(CanvasItem):
         name, extra = container_title(component)
         self.title.setText(name)
         self.subtitle.setText(extra)
-        self.setToolTip(f"{component.LABEL}: {name} ({extra})")
         self.set_size(component.size)
         self.restyle()
+
+    def tooltip_text(self) -> str:
+        name, extra = container_title(self.component)
+        return f"{self.component.LABEL}: {name} ({extra})"
 
     def set_size(self, size: tuple[float, float]) -> None:
         w, h = max(float(size[0]), 1.0), max(float(size[1]), 1.0)
@@ -423,8 +485,16 @@ class ContainerItem(CanvasItem):
         tr = self.title.boundingRect()
         self.subtitle.setPos(36 + tr.width() + 8, 9 + tr.height() - self.subtitle.boundingRect().height() - 1)
         self.grip.setPos(w - 3, h - 3)
-        self.badge.setPos(w - 4, 4)
-        self.handle.setPos(w, h / 2)
+        if self._badge is not None:
+            self._badge.setPos(self.badge_pos())
+        if self._handle is not None:
+            self._handle.setPos(self.handle_pos())
+
+    def badge_pos(self) -> QPointF:
+        return QPointF(self.size[0] - 4, 4)
+
+    def handle_pos(self) -> QPointF:
+        return QPointF(self.size[0], self.size[1] / 2)
 
     def scene_rect(self) -> QRectF:
         return QRectF(self.pos(), QPointF(self.pos().x() + self.size[0],
@@ -439,7 +509,8 @@ class ContainerItem(CanvasItem):
         self.icon.setVisible(level >= DETAIL_REDUCED)
 
     def set_findings(self, findings: list["Finding"]) -> None:
-        self.badge.show_findings(findings)
+        if findings or self._badge is not None:
+            self.badge.show_findings(findings)
 
     def restyle(self) -> None:
         p = self.palette()
@@ -463,12 +534,13 @@ class ContainerItem(CanvasItem):
             self.icon.setBrush(QBrush(kind_color))
         self.title.setBrush(QBrush(kind_color.darker(115) if not p.dark else kind_color))
         self.subtitle.setBrush(QBrush(color(p.text_muted)))
-        self.handle.restyle(p)
+        if self._handle is not None:
+            self._handle.restyle(p)
         self.grip.setBrush(QBrush(kind_color))
         self.grip.setPen(NO_PEN)
         decorate = self.decorations_visible()
         self.grip.setVisible(decorate and self.isSelected())
-        self.handle.setVisible(decorate and (self.hovered or self.isSelected()))
+        self._show_handle(decorate and (self.hovered or self.isSelected()))
         self.setOpacity(0.35 if self.highlight == "invalid" else 1.0)
 
 
@@ -490,16 +562,29 @@ class LinkItem(CanvasItem):
         self.link = link
         self.kind = link.kind
         self.setZValue(zorder.LINKS)
-        self.setFlag(F.ItemIsSelectable, True)
+        self.setFlag(SELECTABLE, True)
         self.setAcceptHoverEvents(True)
         self.line = _Decoration.passive(QGraphicsPathItem(self))
         self.arrow = _Decoration.passive(QGraphicsPathItem(self))
-        self.marker = Badge(self)
-        self.marker.setZValue(1)
+        self._marker: Badge | None = None
         self.mismatch = False
-        self.setToolTip(f"{LINK_RULES[link.kind].label}: {link.source} → {link.target}")
         self._p1 = QPointF()
         self._p2 = QPointF()
+
+    def tooltip_text(self) -> str:
+        link = self.link
+        text = f"{LINK_RULES[link.kind].label}: {link.source} → {link.target}"
+        if self.mismatch:
+            text += "\n(drawn outside its box: the membership is shown by this line)"
+        return text
+
+    @property
+    def marker(self) -> Badge:
+        if self._marker is None:
+            self._marker = Badge(self)
+            self._marker.setZValue(1)
+            self._marker.setPos(QLineF(self._p1, self._p2).center())
+        return self._marker
 
     def set_endpoints(self, p1: QPointF, p2: QPointF) -> None:
         if p1 == self._p1 and p2 == self._p2:
@@ -519,15 +604,18 @@ class LinkItem(CanvasItem):
                                         base - normal * (ARROW_WIDTH / 2), p2]))
         else:
             path.lineTo(p2)
-        self.prepareGeometryChange()
-        stroker = QPainterPathStroker()
-        stroker.setWidth(HIT_WIDTH)
-        hit = QPainterPath(p1)
-        hit.lineTo(p2)
-        self.setPath(stroker.createStroke(hit))
+        # the hit area: a band HIT_WIDTH wide around the line (cheaper than a path stroker)
+        if length > 0:
+            n = QPointF(-(p2 - p1).y(), (p2 - p1).x()) * (HIT_WIDTH / 2 / length)
+            hit = QPainterPath()
+            hit.addPolygon(QPolygonF([p1 + n, p2 + n, p2 - n, p1 - n, p1 + n]))
+        else:
+            hit = QPainterPath()
+        self.setPath(hit)  # setPath calls prepareGeometryChange itself
         self.line.setPath(path)
         self.arrow.setPath(arrow)
-        self.marker.setPos(line.center())
+        if self._marker is not None:
+            self._marker.setPos(line.center())
 
     def set_mismatch(self, mismatch: bool) -> None:
         """For in_subnet / in_vnet links drawn because the member sits outside its box."""
@@ -536,8 +624,13 @@ class LinkItem(CanvasItem):
             self.restyle()
 
     def set_findings(self, findings: list["Finding"]) -> None:
-        self.marker.show_findings(findings)
+        if findings or self._marker is not None:
+            self.marker.show_findings(findings)
         self.restyle()
+
+    def set_detail_level(self, level: int) -> None:
+        """Arrowheads are a pixel wide when far out: not drawn then."""
+        self.arrow.setVisible(level != DETAIL_MINIMAL)
 
     def restyle(self) -> None:
         p = self.palette()
@@ -546,8 +639,9 @@ class LinkItem(CanvasItem):
         style = LINK_STYLES[self.kind]
         c = p.link_color(self.kind)
         width = style.width
-        if self.marker.severity in ("error", "warning"):
-            c = QColor(SEVERITY_COLORS[self.marker.severity])
+        severity = self._marker.severity if self._marker is not None else None
+        if severity in ("error", "warning"):
+            c = QColor(SEVERITY_COLORS[severity])
         if self.shows_selected():
             c = color(p.selection)
             width += 1.5

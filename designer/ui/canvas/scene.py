@@ -115,14 +115,28 @@ class DiagramScene(QGraphicsScene):
         self._links_by_node: dict[str, set[tuple]] = defaultdict(set)
         self._node_findings: dict[str, list] = {}
         self._link_findings: dict[tuple, list] = {}
+        self._containers: dict[str, ContainerItem] = {}
+        #: link keys waiting for a geometry update while a drag moves many items
+        self._deferred_links: set[tuple] | None = None
         self._paste_count = 0
+        # no BSP index: with thousands of items, re-indexing on every move costs far more
+        # than a linear scan for the few hit tests per event (perf-baselines.md, section 2)
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setBackgroundBrush(QBrush(color(self.palette.background)))
+        self._styled_selection: set[QGraphicsItem] = set()
+        self.selectionChanged.connect(self._restyle_selection)
         topology = scenario.topology
         for component in topology.nodes():
             self._add_node_item(component)
         for link in topology.links():
             self._add_link_item(link)
         topology.subscribe(self._on_change)
+
+    def _restyle_selection(self) -> None:
+        current = set(self.selectedItems())
+        for item in current ^ self._styled_selection:
+            item.restyle()
+        self._styled_selection = current
 
     def detach(self) -> None:
         """Stop mirroring (the window drops this scene for another document)."""
@@ -136,6 +150,7 @@ class DiagramScene(QGraphicsScene):
             self._refresh_containment_around(item)
         elif kind == "node_removed":
             item = self._nodes.pop(event.node_id, None)
+            self._containers.pop(event.node_id, None)
             if item is not None:
                 self.removeItem(item)
             self._links_by_node.pop(event.node_id, None)
@@ -155,6 +170,7 @@ class DiagramScene(QGraphicsScene):
             if kind == "moved":
                 item.component = component
                 item.setPos(QPointF(*component.position))
+                self.item_geometry_changed(item)
             else:
                 item.update_component(component)
                 self.item_geometry_changed(item)
@@ -165,12 +181,14 @@ class DiagramScene(QGraphicsScene):
         item.setPos(QPointF(*component.position))
         self.addItem(item)
         item.set_detail_level(self.detail_level)
-        item.restyle()
         self._nodes[component.id] = item
+        if isinstance(item, ContainerItem):
+            self._containers[component.id] = item
         return item
 
     def _add_link_item(self, link: Link) -> LinkItem:
         item = LinkItem(link, self.palette)
+        item.set_detail_level(DETAIL_FULL if self.export_mode else self.detail_level)
         self.addItem(item)
         self._links[link.key] = item
         self._links_by_node[link.source].add(link.key)
@@ -180,12 +198,25 @@ class DiagramScene(QGraphicsScene):
         return item
 
     # ----------------------------------------------------------------- geometry of links
-    def item_moved(self, item) -> None:
-        """Called by items whenever their position changes (live during drags)."""
-        self.item_geometry_changed(item)
-
     def item_geometry_changed(self, item) -> None:
-        for key in self._links_by_node.get(item.node_id, ()):
+        keys = self._links_by_node.get(item.node_id, ())
+        if self._deferred_links is not None:
+            self._deferred_links.update(keys)
+            return
+        for key in keys:
+            link_item = self._links.get(key)
+            if link_item is not None:
+                self._update_link(link_item)
+
+    def defer_link_updates(self) -> None:
+        """Collect link updates until :meth:`flush_link_updates` (one update per link per
+        drag frame, however many of its ends moved)."""
+        if self._deferred_links is None:
+            self._deferred_links = set()
+
+    def flush_link_updates(self) -> None:
+        keys, self._deferred_links = self._deferred_links, None
+        for key in keys or ():
             link_item = self._links.get(key)
             if link_item is not None:
                 self._update_link(link_item)
@@ -300,9 +331,8 @@ class DiagramScene(QGraphicsScene):
         """The topmost box of ``kind`` (subnet / vnet) containing ``pos``."""
         exclude = set(exclude)
         best = None
-        for item in self._nodes.values():
-            if isinstance(item, ContainerItem) and item.kind == kind and \
-                    item.node_id not in exclude and item.scene_rect().contains(pos):
+        for item in self._containers.values():
+            if item.kind == kind and item.node_id not in exclude and item.scene_rect().contains(pos):
                 # the smallest box wins when boxes overlap
                 if best is None or item.size[0] * item.size[1] < best.size[0] * best.size[1]:
                     best = item
@@ -725,6 +755,7 @@ class DiagramScene(QGraphicsScene):
             item.set_detail_level(effective)
         if changed:  # links end at the labels' edge while labels show
             for link_item in self._links.values():
+                link_item.set_detail_level(effective)
                 self._update_link(link_item)
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
@@ -734,9 +765,11 @@ class DiagramScene(QGraphicsScene):
         if self.export_mode or not self._grid_visible:
             return
         scale = painter.worldTransform().m11()
-        for step, colour in ((GRID_STEP, self.palette.grid_minor),
-                             (GRID_STEP * 5, self.palette.grid_major)):
-            if step * scale < 7:
+        antialiased = painter.testRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # axis-aligned lines
+        for step, colour, min_px in ((GRID_STEP, self.palette.grid_minor, 9),
+                                     (GRID_STEP * 5, self.palette.grid_major, 16)):
+            if step * scale < min_px:
                 continue
             left = math.floor(rect.left() / step) * step
             top = math.floor(rect.top() / step) * step
@@ -753,6 +786,7 @@ class DiagramScene(QGraphicsScene):
                 y += step
             painter.setPen(cosmetic_pen(colour, 1.0))
             painter.drawLines(lines)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialiased)
 
     # ==================================================================== mouse handling
     def mousePressEvent(self, event) -> None:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsView, QToolTip, QWidget
 
 from .interactions import PanInteraction
 from .items import DETAIL_FULL, DETAIL_MINIMAL, DETAIL_REDUCED
@@ -97,6 +97,8 @@ class DiagramView(QGraphicsView):
             level = detail_for_zoom(self.zoom_factor())
             if level != scene.detail_level:
                 scene.set_detail_level(level)
+            # far out, thousands of one-pixel shapes: antialiasing costs more than it shows
+            self.setRenderHint(QPainter.RenderHint.Antialiasing, level != DETAIL_MINIMAL)
 
     def fit_rect(self, rect: QRectF, max_zoom: float = 1.5) -> None:
         if rect.isEmpty():
@@ -233,6 +235,23 @@ class DiagramView(QGraphicsView):
                 self.fileDropped.emit(url.toLocalFile())
                 return
         event.ignore()
+
+    # ------------------------------------------------------------------------ tooltips
+    def viewportEvent(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            scene = self.diagram_scene()
+            pos = self.mapToScene(event.pos())
+            for item in scene.items(pos, Qt.ItemSelectionMode.IntersectsItemShape,
+                                    Qt.SortOrder.DescendingOrder, self.transform()):
+                if item.toolTip():  # badges, handles and grips carry their own
+                    return super().viewportEvent(event)
+                text = item.tooltip_text() if hasattr(item, "tooltip_text") else ""
+                if text:
+                    QToolTip.showText(event.globalPos(), text, self.viewport())
+                    return True
+            QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
 
     # ------------------------------------------------------------------------ helpers
     def visible_scene_rect(self) -> QRectF:

@@ -1,0 +1,162 @@
+"""Engine shape: step/run/now, frames, samples, pacer, snapshots; the CLI; no Qt."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from designer.cli import main
+from designer.model import save_scenario
+from designer.sim import Engine, Pacer, simulate
+from designer.sim.engine import SAMPLE_LIMIT
+
+from .helpers import Builder, Hold
+
+
+def web(rate=20.0, **gen):
+    b = Builder("classic", seed=7)
+    b.vms(2)
+    b.pip("lb-ip", "52.0.0.10")
+    b.lb("lb", ["vm-1"], ["lb-ip"])
+    b.endpoint("api", "20.50.1.4")
+    b.gen("gen", ["vm-1", "vm-2"], ["api"], rate_per_s=rate, stop_s=600, **gen)
+    return b
+
+
+def test_step_run_now():
+    e = web().engine()
+    assert e.now == 0
+    t1 = e.step()
+    t2 = e.step()
+    assert 0 <= t1 <= t2 == e.now
+    e.run(100)
+    assert e.now == 100
+    with pytest.raises(ValueError):
+        e.run(50)
+
+
+def test_frame_counters_events_and_bounded_samples():
+    e = web(rate=2000, hold=Hold("fixed", 1000.0)).engine()
+    e.run(2)
+    f = e.frame()
+    assert f.t == 2
+    c = f.vms["vm-1"]
+    assert c.attempted == c.succeeded + c.failed_snat + c.denied_nsg + c.no_route
+    assert f.generators["gen"].attempted == f.vms["vm-1"].attempted + f.vms["vm-2"].attempted
+    assert len(f.samples) == SAMPLE_LIMIT and f.samples_dropped > 0
+    fail = next(s for s in f.samples if s.outcome == "failed_snat" and s.vm == "vm-1")
+    assert fail.failed_at == "lb-ip" and fail.nodes == ("vm-1", "lb", "lb-ip", "api")
+    assert any(ev["kind"] == "snat_exhausted" for ev in f.events)
+    f2 = e.frame()
+    assert f2.events == () and f2.samples == ()          # only what is new
+    with pytest.raises(TypeError):
+        f2.vms["vm-1"] = None                            # immutable
+
+
+def test_failure_samples_name_the_node_where_it_failed():
+    b = web()
+    b.subnet("sn", "10.0.1.0/24", vms=["vm-2"], default_route="virtual_appliance")
+    e = b.engine()
+    e.run(5)
+    f = e.frame()
+    no_route = [s for s in f.samples if s.outcome == "no_route"]
+    assert no_route and no_route[0].failed_at == "vm-2"
+
+
+def test_same_seed_same_report_and_other_seed_differs():
+    b = web()
+    a = json.dumps(simulate(b.scenario, duration=300), sort_keys=True)
+    assert a == json.dumps(simulate(b.scenario, duration=300), sort_keys=True)
+    assert a != json.dumps(simulate(b.scenario, duration=300, seed=99), sort_keys=True)
+
+
+def test_snapshot_mid_run_adds_generator_and_applies_at_next_step():
+    b = web()
+    e = b.engine()
+    e.run(10)
+    b.endpoint("other", "20.9.9.9")
+    b.gen("gen-2", ["vm-2"], ["other"], rate_per_s=50, stop_s=600)
+    e.set_snapshot(b.snapshot())
+    assert "gen-2" not in e.frame().generators           # not before the next step
+    e.run(20)
+    assert e.frame().generators["gen-2"].attempted > 100
+    # removing a VM ends its flows and releases their ports
+    b.t.remove_node("vm-2")
+    e.set_snapshot(b.snapshot())
+    e.run(21)
+    assert all(m[0] != "default:vm:vm-2" for m in e.live_mappings())
+    alloc, released, live = e.port_accounting()
+    assert alloc == released + live
+
+
+def test_pacer_follows_the_clock_at_a_speed_factor():
+    now = [0.0]
+    e = web().engine()
+    pacer = Pacer(e, speed=10.0, clock=lambda: now[0])
+    now[0] = 2.0
+    while not pacer.tick():
+        pass
+    assert e.now == pytest.approx(20.0)
+    pacer.speed = 1000.0
+    now[0] = 2.5
+    while not pacer.tick():
+        pass
+    assert e.now == pytest.approx(520.0)
+    pacer.pause()
+    now[0] = 10.0
+    assert pacer.tick() and e.now == pytest.approx(520.0)
+    pacer.resume()
+    unlimited = Pacer(e, speed=None, max_events_per_slice=100)
+    before = e.now
+    unlimited.tick(limit=600)
+    assert e.now > before
+
+
+def test_report_shape(tmp_path):
+    b = web()
+    report = simulate(b.scenario, duration=120, sample_s=60)
+    assert report["format"] == "outbound-designer-report" and report["version"] == 1
+    vm = report["vms"]["vm-1"]
+    assert vm["outbound"] == "load_balancer" and vm["public_ip"] == "52.0.0.10"
+    assert set(vm["flows"]) == {"attempted", "succeeded", "failed_snat", "denied_nsg",
+                                "no_route"}
+    assert report["vms"]["vm-2"]["assigned_by"] == "azure"
+    assert report["series"]["t"] == [0, 60, 120]
+    assert len(report["series"]["vms"]["vm-1"]["used_ports"]) == 3
+    assert report["endpoints"]["api"]["seen_sources"][0] in ("52.0.0.10",) or \
+        "52.0.0.10" in report["endpoints"]["api"]["seen_sources"]
+    times = [ev["t"] for ev in report["events"]]
+    assert times == sorted(times)
+
+
+def test_cli_simulate(tmp_path, capsys):
+    path = tmp_path / "web.outbound.json"
+    save_scenario(web().scenario, path)
+    out = tmp_path / "report.json"
+    csv = tmp_path / "series.csv"
+    assert main(["simulate", str(path), "--duration", "120", "--seed", "3", "--json",
+                 "--out", str(out), "--csv", str(csv)]) == 0
+    printed = capsys.readouterr().out
+    assert json.loads(printed) == json.loads(out.read_text())
+    assert csv.read_text().startswith("t,vm-1.used_ports,vm-1.failed")
+    assert main(["simulate", str(path), "--duration", "60"]) == 0
+    text = capsys.readouterr().out
+    assert "vm-1: load_balancer via 52.0.0.10" in text and "why:" in text
+    assert main(["simulate", str(path), "--html", str(tmp_path / "r.html")]) == 2
+    assert "not available yet" in capsys.readouterr().err
+    assert main(["simulate", str(tmp_path / "missing.json")]) == 2
+
+
+def test_sim_never_imports_qt():
+    code = ("import sys, builtins\n"
+            "real = builtins.__import__\n"
+            "def guard(name, *a, **k):\n"
+            "    if name.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph'):\n"
+            "        raise ImportError('Qt imported: ' + name)\n"
+            "    return real(name, *a, **k)\n"
+            "builtins.__import__ = guard\n"
+            "import designer.sim, designer.sim.cli, designer.sim.report\n"
+            "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
+    assert out.stdout.strip() == "ok", out.stderr

@@ -1,0 +1,45 @@
+"""File > Export Diagram… and Export Simulation Report… driven through the window's actions."""
+from PySide6.QtGui import QImage
+
+from designer.resources import demo_path
+from designer.ui import export_dialog
+from designer.ui.export_dialog import ExportDialog, export_diagram, export_report
+
+
+def test_export_actions_are_in_the_file_menu(window):
+    names = [a.objectName() for a in window.menuBar().findChild(
+        export_dialog.QMenu, "menu-file").actions()]
+    assert "action-file-export" in names and "action-file-export-report" in names
+
+
+def test_export_selection_as_png_at_2x_through_the_dialog(window, tmp_path, qtbot):
+    window.open_path(demo_path())
+    window.scene.select_nodes(["web-1"])
+    dialog = ExportDialog(window, has_selection=True)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData(".png"))
+    dialog.scope.setCurrentIndex(1)
+    dialog.scale.setValue(2)
+    out = tmp_path / "web-1"
+    assert export_diagram(window, str(out), dialog)
+    image = QImage(str(out) + ".png")
+    item = window.scene.node_item("web-1").sceneBoundingRect()
+    assert image.width() == round((item.width() + 48) * 2)
+    assert window.scene.selected_node_ids() == ["web-1"]
+
+
+def test_export_report_html_and_json(window, tmp_path):
+    window.open_path(demo_path())
+    html = tmp_path / "report.html"
+    assert export_report(window, str(html))
+    page = html.read_text()
+    assert "web-1" in page and "<svg" in page
+    assert export_report(window, str(tmp_path / "report.json"))
+    assert (tmp_path / "report.json").read_text().startswith("{")
+
+
+def test_export_to_an_unwritable_place_shows_an_error(window, tmp_path, answer):
+    dialog = ExportDialog(window)
+    dialog.format.setCurrentIndex(dialog.format.findData(".svg"))
+    assert not export_diagram(window, str(tmp_path / "missing" / "x.svg"), dialog)
+    assert answer.calls and "x.svg" in answer.calls[-1][2]
