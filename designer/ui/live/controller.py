@@ -88,9 +88,10 @@ class LiveSimulation(QObject):
         self.events = EventLog()
         self.events.nodeSelected.connect(self.select_node)
         self.dock_metrics = w._dock("metrics", "Metrics", self.metrics, Qt.RightDockWidgetArea)
-        self.dock_events = w._dock("events", "Event log", self.events, Qt.BottomDockWidgetArea)
-        w.tabifyDockWidget(w.dock_findings, self.dock_events)
-        w.dock_findings.raise_()
+        self.dock_events = w._dock("events", "Event log", self.events, Qt.RightDockWidgetArea)
+        # beside the undo history (a tab bar there already: the window keeps its minimum size)
+        w.tabifyDockWidget(w.dock_history, self.dock_events)
+        w.dock_inspector.raise_()
         panels = w.menuBar().findChild(QMenu, "menu-view-docks")
         for dock in (self.dock_metrics, self.dock_events):
             toggle = dock.toggleViewAction()

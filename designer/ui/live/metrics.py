@@ -156,6 +156,9 @@ class MetricsPanel(QWidget):
         self.cursor.sigPositionChanged.connect(self._cursor_moved)
         self.ports.addItem(self.cursor, ignoreBounds=True)
         self.cursor.hide()
+        # small windows: the dock may shrink below the plots' natural size
+        self.plots.setMinimumHeight(20)
+        self.setMinimumHeight(40)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
