@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox, QDoubleSpinBox,
                                QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -555,6 +555,8 @@ class Inspector(QWidget):
         layout.addWidget(self.error)
         layout.addWidget(self.scroll, 1)
         self.content: QWidget | None = None
+        #: node forms kept per kind (building one costs tens of ms; selecting is frequent)
+        self._node_forms: dict[str, tuple[QWidget, QFormLayout, dict[str, Editor]]] = {}
 
     # ------------------------------------------------------------------ document
     def set_document(self, scenario: Scenario, undo_stack: QUndoStack) -> None:
@@ -565,12 +567,15 @@ class Inspector(QWidget):
         self.show_selection([], [])
 
     def detach(self) -> None:
+        self._flush_focus()
+        self._clear_forms()
         if self.scenario is not None:
             self.scenario.topology.unsubscribe(self._on_change)
         self.scenario = None
         self.undo_stack = None
 
     def show_selection(self, node_ids: list[str], links: list[Link]) -> None:
+        self._flush_focus()
         self.clear_error()
         if self.scenario is None:
             return
@@ -594,13 +599,45 @@ class Inspector(QWidget):
         self.error.hide()
 
     # ------------------------------------------------------------------ building
+    def _flush_focus(self) -> None:
+        """Finish the edit in progress (a line edit commits on focus out) while its node and
+        document are still the ones shown, before the editors go away."""
+        focus = QApplication.focusWidget()
+        if focus is not None and self.content is not None and self.content.isAncestorOf(focus):
+            focus.clearFocus()
+
+    def _live(self, commit: Callable) -> Callable:
+        """``commit`` while the editors it was made for are the ones shown (a late signal of
+        an editor that was taken away, e.g. by a document switch, changes nothing)."""
+        content = self.content
+
+        def call(*args):
+            if self.content is not content or self.scenario is None:
+                return False
+            return commit(*args)
+        return call
+
+    def _clear_forms(self) -> None:
+        for widget, _form, _editors in self._node_forms.values():
+            if widget is not self.content:
+                widget.deleteLater()
+        self._node_forms.clear()
+
+    def _take_content(self) -> None:
+        old = self.scroll.takeWidget()
+        if old is None:
+            return
+        if any(old is w for w, _f, _e in self._node_forms.values()):
+            old.hide()
+            old.setParent(self)  # kept for the next node of its kind, owned by the inspector
+        else:
+            old.deleteLater()
+
     def _new_content(self) -> QFormLayout:
         self.editors = {}
         self.node_id = None
         self.link = None
-        old = self.scroll.takeWidget()
-        if old is not None:
-            old.deleteLater()
+        self._take_content()
         self.content = QWidget()
         self.content.setObjectName("inspector-content")
         outer = QVBoxLayout(self.content)
@@ -614,21 +651,36 @@ class Inspector(QWidget):
         return form
 
     def _build_node(self, node_id: str) -> None:
-        form = self._new_content()
         component = self.scenario.topology.node(node_id)
-        self.mode = "node"
-        self.node_id = node_id
         self.title.setText(f"{component.LABEL} · {component.display_name}"
                            + (f" (id {node_id})" if component.display_name != node_id else ""))
-        topology = self.scenario.topology
-        choices = {"frontend": lambda: topology.frontends(node_id)} \
+        cached = self._node_forms.get(component.KIND)
+        if cached is not None:  # the same editors, now showing this node
+            widget, _form, editors = cached
+            if self.content is not widget:
+                self._take_content()
+                self.content = widget
+                self.scroll.setWidget(widget)
+            self.editors = editors
+            self.link = None
+            self.mode = "node"
+            self.node_id = node_id
+            self._sync_node()
+            return
+        form = self._new_content()
+        self.mode = "node"
+        self.node_id = node_id
+        # the editors commit to whichever node they show (self.node_id at the time)
+        choices = {"frontend": lambda: self.scenario.topology.frontends(self.node_id)} \
             if component.KIND == "load_balancer" else None
         for spec in field_specs(type(component)):
             if spec.name in CANVAS_FIELDS:
                 continue
             editor = make_editor(
-                spec, lambda v, f=spec.name, n=node_id: self._commit_node(n, f, v), self.refuse,
-                lambda v, text, f=spec.name, n=node_id: self._restructure_node(n, f, v, text),
+                spec, self._live(lambda v, f=spec.name: self._commit_node(self.node_id, f, v)),
+                self.refuse,
+                self._live(lambda v, text, f=spec.name:
+                           self._restructure_node(self.node_id, f, v, text)),
                 choices)
             editor.widget.setToolTip(_tooltip(spec))
             self.editors[spec.name] = editor
@@ -636,6 +688,7 @@ class Inspector(QWidget):
                 form.addRow(editor.widget)
             else:
                 form.addRow(field_label(spec), editor.widget)
+        self._node_forms[component.KIND] = (self.content, form, self.editors)
         self._sync_node()
 
     def _build_link(self, link: Link) -> None:
@@ -672,27 +725,28 @@ class Inspector(QWidget):
         scenario = self.scenario
         name = QLineEdit()
         name.setObjectName("meta-name")
-        name.editingFinished.connect(lambda: self._commit_meta("name", name.text().strip()
-                                                               or "Untitled"))
+        name.editingFinished.connect(self._live(
+            lambda: self._commit_meta("name", name.text().strip() or "Untitled")))
         form.addRow("Name", name)
         description = QPlainTextEdit()
         description.setObjectName("meta-description")
         description.setMaximumHeight(90)
-        description.textChanged.connect(
-            lambda: self._commit_meta("description", description.toPlainText()))
+        description.textChanged.connect(self._live(
+            lambda: self._commit_meta("description", description.toPlainText())))
         form.addRow("Description", description)
         semantics = QComboBox()
         semantics.setObjectName("meta-semantics")
         semantics.addItems(list(SEMANTICS))
         semantics.setToolTip("classic: the 2015-2019 documents (section M-A); modern: the "
                              "current documents (section M-B)")
-        semantics.activated.connect(lambda i: self._commit_meta("semantics", SEMANTICS[i]))
+        semantics.activated.connect(self._live(
+            lambda i: self._commit_meta("semantics", SEMANTICS[i])))
         form.addRow("Semantics", semantics)
         seed = QSpinBox()
         seed.setObjectName("meta-seed")
         seed.setRange(0, INT_LIMIT)
         seed.setKeyboardTracking(False)
-        seed.valueChanged.connect(lambda v: self._commit_meta("seed", int(v)))
+        seed.valueChanged.connect(self._live(lambda v: self._commit_meta("seed", int(v))))
         form.addRow("Random seed", seed)
         options_box = QGroupBox("Options")
         options_form = QFormLayout(options_box)
@@ -705,8 +759,8 @@ class Inspector(QWidget):
             for choice in option.choices:
                 combo.addItem(format_value(choice), choice)
             combo.setToolTip(option.help)
-            combo.activated.connect(lambda i, o=option.name, c=combo: self._commit_option(
-                o, c.itemData(i), i == 0))
+            combo.activated.connect(self._live(
+                lambda i, o=option.name, c=combo: self._commit_option(o, c.itemData(i), i == 0)))
             options_form.addRow(option.name.replace("_", " "), combo)
             self._option_boxes[option.name] = combo
         form.addRow(options_box)

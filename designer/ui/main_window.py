@@ -8,6 +8,7 @@ in a new DiagramScene and DiagramView (the old ones go with the old document).
 """
 from __future__ import annotations
 
+import atexit
 import json
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWid
                                QUndoView, QVBoxLayout, QWidget)
 
 from .. import __version__
+from ..applog import log_path
 from ..model import Scenario, ScenarioFormatError
 from ..model.validation import Finding
 from . import theme as themes
@@ -44,6 +46,19 @@ CANVAS_SHORTCUTS = {"edit-cut", "edit-copy", "edit-paste", "edit-duplicate", "ed
 def _example_title(path: Path) -> str:
     stem = path.name.removesuffix(".outbound.json").removesuffix(".json")
     return stem.replace("-", " ").replace("_", " ").capitalize()
+
+
+def _clear_clipboard_at_exit() -> None:
+    """Qt's clipboard owns the QMimeData we put there and deletes it in a static destructor,
+    after Python has finalised; its wrapper then calls into a dead interpreter and the process
+    segfaults on exit.  Clearing the clipboard while Python still runs avoids that."""
+    global _CLIPBOARD_HOOKED
+    if not _CLIPBOARD_HOOKED:
+        _CLIPBOARD_HOOKED = True
+        atexit.register(lambda: QApplication.instance() and QApplication.clipboard().clear())
+
+
+_CLIPBOARD_HOOKED = False
 
 
 class MainWindow(QMainWindow):
@@ -632,6 +647,7 @@ class MainWindow(QMainWindow):
         mime.setData(CLIPBOARD_MIME, text.encode("utf-8"))
         mime.setText(text)
         QApplication.clipboard().setMimeData(mime)
+        _clear_clipboard_at_exit()
         return True
 
     def cut(self) -> None:
@@ -765,7 +781,9 @@ class MainWindow(QMainWindow):
             f"<h3>{APP_TITLE} {__version__}</h3>"
             f"<p>Draw Azure network topologies and simulate their outbound connections: "
             f"SNAT ports, NAT gateways, load balancers, NSGs and health probes.</p>"
-            f"<p>Qt {qt_version()} · MIT licence</p>")
+            f"<p>Qt {qt_version()} · MIT licence</p>"
+            f"<p>Log file: <code>{log_path() or 'not set up'}</code></p>"
+            f"<p>No telemetry: nothing leaves this computer.</p>")
 
     # ================================================================== window events
     def showEvent(self, event) -> None:
@@ -778,7 +796,7 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched, event) -> bool:
         if self.view is not None and watched is self.view.viewport() and \
-                event.type() == QEvent.Resize:
+                event.type() in (QEvent.Resize, QEvent.Show):
             self._fit_if_ready()
         return super().eventFilter(watched, event)
 
@@ -787,7 +805,7 @@ class MainWindow(QMainWindow):
         the user zooms (so the first layout passes of the window do not leave it small)."""
         viewport = self.view.viewport()
         size = (viewport.width(), viewport.height())
-        if self._fit_pending and self.isVisible() and size[0] > 100 and size[1] > 100 and \
+        if self._fit_pending and viewport.isVisible() and size[0] > 100 and size[1] > 100 and \
                 size != self._fitted_size:
             self._fitted_size = size
             self._fitting = True

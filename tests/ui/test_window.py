@@ -454,3 +454,48 @@ def test_system_theme_follows_the_platform_colour_scheme(window, monkeypatch):
     QGuiApplication.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
     assert window.dark
     window.action("action-view-theme-light").trigger()
+
+
+def test_periodic_autosave_while_modified_and_removed_on_save(qtbot, tmp_path, answer, no_leaks,
+                                                             monkeypatch):
+    window = MainWindow(autosave_interval_ms=50)
+    qtbot.addWidget(window)
+    no_leaks.append(window)
+    window.show()
+    autosave = window.autosaver.scenario_file
+    qtbot.wait(120)
+    assert not autosave.exists()  # nothing to keep while unmodified
+    window.place_at_centre("vm")
+    qtbot.waitUntil(autosave.exists, timeout=2000)
+    assert "vm-1" in autosave.read_text()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "kept.outbound.json"), ""))
+    window.action("action-file-save").trigger()
+    assert not autosave.exists()
+    qtbot.wait(120)
+    assert not autosave.exists()
+    window.close()
+
+
+def test_drag_a_vm_from_the_palette_onto_the_canvas(window):
+    from PySide6.QtGui import QDragMoveEvent
+    from designer.ui.canvas import KIND_MIME
+    item = window.palette.item_for("vm")
+    mime = window.palette.list.mimeData([item])
+    assert bytes(mime.data(KIND_MIME)) == b"vm"
+    viewport = window.view.viewport()
+    pos = QPointF(viewport.width() * 0.3, viewport.height() * 0.4)
+    for event in (QDragEnterEvent(pos.toPoint(), Qt.CopyAction, mime, Qt.LeftButton,
+                                  Qt.NoModifier),
+                  QDragMoveEvent(pos.toPoint(), Qt.CopyAction, mime, Qt.LeftButton,
+                                 Qt.NoModifier)):
+        QApplication.sendEvent(viewport, event)
+        assert event.isAccepted()
+    drop = QDropEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(viewport, drop)
+    topo = window.document.scenario.topology
+    assert [c.KIND for c in topo.nodes()] == ["vm"]
+    placed = window.scene.node_item(topo.nodes()[0].id).sceneBoundingRect().center()
+    target = window.view.mapToScene(pos.toPoint())
+    assert (placed - target).manhattanLength() < 80
+    assert window.action("action-edit-undo").text().replace("&", "") == "Undo Add virtual machine"

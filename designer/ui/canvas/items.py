@@ -13,6 +13,7 @@ Items never write to the model: they are positioned and restyled by the scene.
 """
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Iterable
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 NO_PEN = QPen(Qt.PenStyle.NoPen)
 SELECTABLE = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+DEVICE_CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
 NO_BUTTON = Qt.MouseButton.NoButton
 NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
 F = QGraphicsItem.GraphicsItemFlag
@@ -293,6 +295,9 @@ class NodeItem(CanvasItem):
         self.label.setFont(LABEL_FONT)
         self.detail = _Decoration.passive(QGraphicsSimpleTextItem(self))
         self.detail.setFont(DETAIL_FONT)
+        # QGraphicsSimpleTextItem lays its text out again on every paint: keep the pixels
+        for text in (self.label, self.detail):
+            text.setCacheMode(DEVICE_CACHE)
         self.update_component(component)
 
     def badge_pos(self) -> QPointF:
@@ -329,6 +334,7 @@ class NodeItem(CanvasItem):
         height = lr.height() + (dr.height() - 1 if has_detail else 0) + 2
         label_rect = QRectF(-width / 2, top - 1, width, height)
         self.label_bg.setRect(label_rect)
+        self.anchor_below = label_rect.bottom() if self.label.text() else TILE_SIZE / 2
         # the root spans tile, handle and name: clicking the name selects the node, and Qt
         # may cull the whole node by the root's rectangle (ItemContainsChildrenInShape)
         hit = QPainterPath(_NODE_HIT_PATH)
@@ -354,13 +360,18 @@ class NodeItem(CanvasItem):
         half = TILE_SIZE / 2
         return QRectF(self.pos().x() - half, self.pos().y() - half, TILE_SIZE, TILE_SIZE)
 
+    #: how far below the centre links stop (the bottom of the name; see anchor_rect)
+    anchor_below = TILE_SIZE / 2
+
     def anchor_rect(self, margin: float = 0.0) -> QRectF:
-        """Where links end: the tile, and the name below it while the name is shown (so an
-        arrowhead is never hidden under a label)."""
-        rect = QRectF(self.tile.boundingRect())
-        if self.label.isVisible():
-            rect = rect.united(self.label_bg.rect())
-        return rect.translated(self.pos()).adjusted(-margin, -margin, margin, margin)
+        """Where links end: the tile, stretched down over the name (so an arrowhead coming
+        from below is never hidden under the label).  Only as wide as the tile, so a long
+        name does not push sideways links away, and the same at every level of detail, so
+        zooming never has to recompute thousands of links."""
+        half = TILE_SIZE / 2
+        p = self.pos()
+        return QRectF(p.x() - half - margin, p.y() - half - margin,
+                      TILE_SIZE + 2 * margin, half + self.anchor_below + 2 * margin)
 
     def restyle(self) -> None:
         p = self.palette()
@@ -450,6 +461,8 @@ class ContainerItem(CanvasItem):
         self.title.setFont(TITLE_FONT)
         self.subtitle = _Decoration.passive(QGraphicsSimpleTextItem(self))
         self.subtitle.setFont(DETAIL_FONT)
+        for text in (self.title, self.subtitle):
+            text.setCacheMode(DEVICE_CACHE)
         self.grip = ResizeGrip(self)
         self.size = (0.0, 0.0)
         self.update_component(component)
@@ -567,6 +580,8 @@ class LinkItem(CanvasItem):
         self.line = _Decoration.passive(QGraphicsPathItem(self))
         self.arrow = _Decoration.passive(QGraphicsPathItem(self))
         self._marker: Badge | None = None
+        self._ends: tuple[float, float, float, float] | None = None
+        self._arrow = LINK_STYLES[link.kind].arrow
         self.mismatch = False
         self._p1 = QPointF()
         self._p2 = QPointF()
@@ -587,35 +602,40 @@ class LinkItem(CanvasItem):
         return self._marker
 
     def set_endpoints(self, p1: QPointF, p2: QPointF) -> None:
-        if p1 == self._p1 and p2 == self._p2:
+        self.set_endpoints_xy(p1.x(), p1.y(), p2.x(), p2.y())
+
+    def set_endpoints_xy(self, x1: float, y1: float, x2: float, y2: float) -> None:
+        """Place the line (plain float arithmetic: this runs for every moved link of every
+        drag frame)."""
+        ends = (x1, y1, x2, y2)
+        if ends == self._ends:
             return
-        self._p1, self._p2 = QPointF(p1), QPointF(p2)
-        line = QLineF(p1, p2)
-        length = line.length()
-        style = LINK_STYLES[self.kind]
-        path = QPainterPath(p1)
+        self._ends = ends
+        self._p1, self._p2 = QPointF(x1, y1), QPointF(x2, y2)
+        dx, dy = x2 - x1, y2 - y1
+        length = math.hypot(dx, dy)
+        path = QPainterPath(self._p1)
         arrow = QPainterPath()
-        if style.arrow and length > ARROW_LENGTH * 1.5:
-            unit = (p2 - p1) / length
-            normal = QPointF(-unit.y(), unit.x())
-            base = p2 - unit * ARROW_LENGTH
-            path.lineTo(p2 - unit * (ARROW_LENGTH - 1))
-            arrow.addPolygon(QPolygonF([p2, base + normal * (ARROW_WIDTH / 2),
-                                        base - normal * (ARROW_WIDTH / 2), p2]))
+        if self._arrow and length > ARROW_LENGTH * 1.5:
+            ux, uy = dx / length, dy / length
+            bx, by = x2 - ux * ARROW_LENGTH, y2 - uy * ARROW_LENGTH
+            w = ARROW_WIDTH / 2
+            path.lineTo(x2 - ux * (ARROW_LENGTH - 1), y2 - uy * (ARROW_LENGTH - 1))
+            arrow.addPolygon(QPolygonF([self._p2, QPointF(bx - uy * w, by + ux * w),
+                                        QPointF(bx + uy * w, by - ux * w), self._p2]))
         else:
-            path.lineTo(p2)
+            path.lineTo(self._p2)
         # the hit area: a band HIT_WIDTH wide around the line (cheaper than a path stroker)
+        hit = QPainterPath()
         if length > 0:
-            n = QPointF(-(p2 - p1).y(), (p2 - p1).x()) * (HIT_WIDTH / 2 / length)
-            hit = QPainterPath()
-            hit.addPolygon(QPolygonF([p1 + n, p2 + n, p2 - n, p1 - n, p1 + n]))
-        else:
-            hit = QPainterPath()
+            nx, ny = -dy * (HIT_WIDTH / 2 / length), dx * (HIT_WIDTH / 2 / length)
+            hit.addPolygon(QPolygonF([QPointF(x1 + nx, y1 + ny), QPointF(x2 + nx, y2 + ny),
+                                      QPointF(x2 - nx, y2 - ny), QPointF(x1 - nx, y1 - ny)]))
         self.setPath(hit)  # setPath calls prepareGeometryChange itself
         self.line.setPath(path)
         self.arrow.setPath(arrow)
         if self._marker is not None:
-            self._marker.setPos(line.center())
+            self._marker.setPos((x1 + x2) / 2, (y1 + y2) / 2)
 
     def set_mismatch(self, mismatch: bool) -> None:
         """For in_subnet / in_vnet links drawn because the member sits outside its box."""

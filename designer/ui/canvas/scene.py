@@ -56,6 +56,23 @@ def _exit_point(rect: QRectF, start: QPointF, toward: QPointF) -> QPointF:
     return start + d * t
 
 
+def _exit_xy(cx: float, cy: float, half_w: float, up: float, down: float,
+             tx: float, ty: float) -> tuple[float, float]:
+    """Where the ray from (cx, cy) toward (tx, ty) leaves the box [cx - half_w, cx + half_w]
+    x [cy - up, cy + down]; (tx, ty) itself when it lies inside."""
+    dx, dy = tx - cx, ty - cy
+    t = 1.0
+    if dx > 0:
+        t = min(t, half_w / dx)
+    elif dx < 0:
+        t = min(t, -half_w / dx)
+    if dy > 0:
+        t = min(t, down / dy)
+    elif dy < 0:
+        t = min(t, -up / dy)
+    return cx + dx * t, cy + dy * t
+
+
 def _nearest_on_border(rect: QRectF, p: QPointF) -> QPointF:
     x = min(max(p.x(), rect.left()), rect.right())
     y = min(max(p.y(), rect.top()), rect.bottom())
@@ -237,10 +254,20 @@ class DiagramScene(QGraphicsScene):
             return
         if link.kind in CONTAINMENT:
             inside = dst.scene_rect().contains(self.anchor_point(src))
-            link_item.setVisible(not inside)
+            if inside != (not link_item.isVisible()):
+                link_item.setVisible(not inside)
             link_item.set_mismatch(not inside)
             if inside:
                 return
+        if type(src) is NodeItem and type(dst) is NodeItem:
+            # the common case, in floats: from tile to tile
+            sp, tp = src.pos(), dst.pos()
+            sx, sy, tx, ty = sp.x(), sp.y(), tp.x(), tp.y()
+            half = TILE_SIZE / 2
+            x1, y1 = _exit_xy(sx, sy, half + 2, half + 2, src.anchor_below + 2, tx, ty)
+            x2, y2 = _exit_xy(tx, ty, half + 3, half + 3, dst.anchor_below + 3, x1, y1)
+            link_item.set_endpoints_xy(x1, y1, x2, y2)
+            return
         ref_s, ref_t = self.anchor_point(src), self.anchor_point(dst)
         end_t = _nearest_on_border(dst.scene_rect(), ref_s) if isinstance(dst, ContainerItem) else None
         if isinstance(src, ContainerItem):
@@ -709,6 +736,11 @@ class DiagramScene(QGraphicsScene):
     @grid_visible.setter
     def grid_visible(self, visible: bool) -> None:
         self._grid_visible = bool(visible)
+        self._background_changed()
+
+    def _background_changed(self) -> None:
+        # views cache their background (CacheBackground): tell them it changed
+        self.invalidate(QRectF(), QGraphicsScene.SceneLayer.BackgroundLayer)
         self.update()
 
     @property
@@ -729,7 +761,7 @@ class DiagramScene(QGraphicsScene):
         self.palette = palette_for(dark)
         self.setBackgroundBrush(QBrush(color(self.palette.background)))
         self._restyle_all()
-        self.update()
+        self._background_changed()
 
     def set_export_mode(self, on: bool, transparent: bool = False) -> None:
         """For rendering without a view: no grid, no selection, hover, handles or grips, full
@@ -741,7 +773,7 @@ class DiagramScene(QGraphicsScene):
                 item.hovered = False
         self.set_detail_level(DETAIL_FULL if on else self.detail_level, force=True)
         self._restyle_all()
-        self.update()
+        self._background_changed()
 
     def set_detail_level(self, level: int, force: bool = False) -> None:
         """Level of detail chosen by the main view from its zoom (labels and glyphs fade out
@@ -753,10 +785,9 @@ class DiagramScene(QGraphicsScene):
         for item in self._nodes.values():
             changed |= item.detail_level != effective
             item.set_detail_level(effective)
-        if changed:  # links end at the labels' edge while labels show
+        if changed:
             for link_item in self._links.values():
                 link_item.set_detail_level(effective)
-                self._update_link(link_item)
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         if self._export_transparent:

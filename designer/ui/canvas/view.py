@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsView, QToolTip, QWidget
 
@@ -45,10 +45,18 @@ class DiagramView(QGraphicsView):
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState, True)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        # the grid is redrawn only on zoom, scroll or style changes, not on every frame
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._pan: PanInteraction | None = None
         self._space = False
+        # far out, the whole diagram is on screen and a full repaint draws every item: keep
+        # what was drawn in a pixmap and re-render only what the scene reports as changed
+        self._cache: QPixmap | None = None
+        self._cache_key: tuple | None = None
+        self._cache_dirty: list[QRectF] = []
+        scene.changed.connect(self._scene_changed)
         self._apply_detail()
 
     def diagram_scene(self) -> DiagramScene:
@@ -235,6 +243,54 @@ class DiagramView(QGraphicsView):
                 self.fileDropped.emit(url.toLocalFile())
                 return
         event.ignore()
+
+    # ------------------------------------------------------------------ painting cache
+    def _scene_changed(self, regions) -> None:
+        if self._cache is not None:
+            self._cache_dirty.extend(regions)
+
+    def _cache_wanted(self) -> bool:
+        scene = self.scene()
+        return (isinstance(scene, DiagramScene) and scene.detail_level == DETAIL_MINIMAL
+                and scene.interaction is None and not scene.export_mode
+                and self._pan is None and self.rubberBandRect().isNull())
+
+    def _render_into(self, pixmap: QPixmap, rects: list[QRect]) -> None:
+        painter = QPainter(pixmap)
+        painter.setRenderHints(self.renderHints())
+        area = self.viewport().rect()
+        for rect in rects:
+            rect = rect.intersected(area)
+            if rect.isEmpty():
+                continue
+            painter.save()
+            painter.setClipRect(rect)
+            self.render(painter, QRectF(rect), rect)
+            painter.restore()
+        painter.end()
+
+    def paintEvent(self, event) -> None:
+        if not self._cache_wanted():
+            self._cache = None
+            super().paintEvent(event)
+            return
+        viewport = self.viewport()
+        dpr = viewport.devicePixelRatioF()
+        key = (self.transform(), self.horizontalScrollBar().value(),
+               self.verticalScrollBar().value(), viewport.size(), dpr)
+        if self._cache is None or key != self._cache_key:
+            pixmap = QPixmap(viewport.size() * dpr)
+            pixmap.setDevicePixelRatio(dpr)
+            self._render_into(pixmap, [viewport.rect()])
+            self._cache, self._cache_key = pixmap, key
+        elif self._cache_dirty:
+            rects = [self.mapFromScene(r).boundingRect().adjusted(-3, -3, 3, 3)
+                     for r in self._cache_dirty]
+            self._render_into(self._cache, rects)
+        self._cache_dirty = []
+        painter = QPainter(viewport)
+        painter.drawPixmap(0, 0, self._cache)
+        painter.end()
 
     # ------------------------------------------------------------------------ tooltips
     def viewportEvent(self, event) -> bool:
