@@ -83,7 +83,7 @@ def build_report(engine: Engine, *, source: str, duration: float) -> dict[str, A
             for vm_id in topo.generator_sources(gen.id):
                 vm_protocols.setdefault(vm_id, set()).add(gen.protocol)
     probes = {}
-    for (lb_id, vm_id), state in engine.frame().probes.items():
+    for (lb_id, vm_id), state in engine.probe_states().items():
         if probes.get(vm_id) != "down":
             probes[vm_id] = state
     vms = {}
