@@ -99,6 +99,19 @@ class Frame:
     samples: tuple[FlowSample, ...]                    # new since the previous frame
     samples_dropped: int                               # beyond the per-frame cap
 
+    def azure_metrics(self) -> dict[str, dict[str, Any]]:
+        """The frame under Azure Monitor's names (C12, M-B15), per VM: AllocatedSnatPorts and
+        UsedSnatPorts by protocol, SnatConnectionCount by connection state."""
+        out = {}
+        for vm, use in self.snat.items():
+            c = self.vms[vm]
+            out[vm] = {
+                "AllocatedSnatPorts": {p: u.allocated for p, u in use.items()},
+                "UsedSnatPorts": {p: u.used for p, u in use.items()},
+                "SnatConnectionCount": {"Successful": c.succeeded, "Failed": c.failed_snat},
+            }
+        return out
+
 
 def _freeze(d: dict) -> Mapping:
     return MappingProxyType(d)
