@@ -249,6 +249,14 @@ class Engine:
         self.sample_s = float(sample_s)
         self.sample_limit = sample_limit if record_samples else 0
         self._heap: list[tuple] = []
+        # releases of the arrival loop go to a calendar of buckets instead of the heap: the
+        # current bucket is a small heap, later ones are plain lists (exact order: a bucket
+        # holds only times later than every earlier bucket's)
+        self._cal: dict[int, list[tuple]] = {}
+        self._cal_ids: list[int] = []
+        self._cur: list[tuple] = []
+        self._cur_b = -1
+        self._inv_w = 0.0
         self._next_seq = itertools.count(1).__next__
         self._next_fid = self._next_seq      # flow ids and heap sequence share one counter
         self._pending: Scenario | None = None
@@ -367,7 +375,18 @@ class Engine:
     def peek(self) -> float:
         """The time of the next event."""
         t_arr = self._arr_t[self._ai] if self._ai < len(self._arr_t) else self._next_arrival()
-        return min(t_arr, self._heap[0][0] if self._heap else INF)
+        self._advance_calendar()
+        return min(t_arr, self._heap[0][0] if self._heap else INF,
+                   self._cur[0][0] if self._cur else INF)
+
+    def _advance_calendar(self) -> None:
+        """When the current bucket is used up, the next non-empty one becomes current."""
+        if not self._cur and self._cal_ids:
+            b = heapq.heappop(self._cal_ids)
+            cur = self._cal.pop(b)
+            heapq.heapify(cur)
+            self._cur = cur
+            self._cur_b = b
 
     # ------------------------------------------------------------------ helpers
     def _push(self, t: float, prio: int, code: int, arg: Any) -> None:
@@ -852,6 +871,10 @@ class Engine:
                 streams.append((stream, gen.rate_per_s, gen.start_s, stop, gen.hold.mean_s,
                                 hold_exp))
         self._streams_all = streams
+        if not self._inv_w:
+            total = sum(st[1] for st in streams)
+            width = min(max(2048.0 / total, 1e-3), 60.0) if total > 0 else 1.0
+            self._inv_w = 1.0 / width
         self._bounds = sorted(bounds)
         self._new_segment(self.now)
 
@@ -969,6 +992,10 @@ class Engine:
         dest_seen, pip_addr = self._dest_seen, self._pip_addr
         sampling = self.sample_limit > 0
         next_seq = self._next_seq
+        cal, cal_ids = self._cal, self._cal_ids
+        cur, cur_b = self._cur, self._cur_b
+        inv_w = self._inv_w or 1.0
+        heapify = heapq.heapify
         ai = self._ai
         arr_t, arr_s, arr_u, arr_h = self._arr_t, self._arr_s, self._arr_u, self._arr_h
         seg_streams = self._seg_streams
@@ -990,8 +1017,22 @@ class Engine:
                                                   self._arr_h)
                     seg_streams = self._seg_streams
                     n_arr = len(arr_t)
-                if heap:
+                if not cur and cal_ids:
+                    cur_b = heappop(cal_ids)
+                    cur = cal.pop(cur_b)
+                    heapify(cur)
+                if cur:
+                    top = cur[0]
+                    src = cur
+                    if heap and heap[0] < top:
+                        top = heap[0]
+                        src = heap
+                elif heap:
                     top = heap[0]
+                    src = heap
+                else:
+                    top = None
+                if top is not None:
                     t = top[0]
                     heap_first = t < t_arr or (t == t_arr and top[1] < PRIO_ARRIVAL)
                     if not heap_first:
@@ -1004,7 +1045,7 @@ class Engine:
                 count += 1
                 t_last = t
                 if heap_first:
-                    _, _, _, code, arg = heappop(heap)
+                    _, _, _, code, arg = heappop(src)
                     if code == REL:
                         rec = flows.pop(arg, None)
                         if rec is None:
@@ -1146,11 +1187,22 @@ class Engine:
                 fid = next_seq()          # flow ids share the heap's sequence counter
                 flows[fid] = (kind, o, key, slot, vm_i, gen_i, dest_i, proto, t)
                 if rel != INF:
-                    heappush(heap, (t + hold + rel, PRIO_TIMER, fid, REL, fid))
+                    tr = t + hold + rel
+                    b = int(tr * inv_w)
+                    if b <= cur_b:
+                        heappush(cur, (tr, PRIO_TIMER, fid, REL, fid))
+                    else:
+                        lst = cal.get(b)
+                        if lst is None:
+                            cal[b] = [(tr, PRIO_TIMER, fid, REL, fid)]
+                            heappush(cal_ids, b)
+                        else:
+                            lst.append((tr, PRIO_TIMER, fid, REL, fid))
                 if sampling:
                     self._sample(t, "start", vm_i, gen_i, proto, nodes_of[di], "succeeded",
                                  None)
         finally:
+            self._cur, self._cur_b = cur, cur_b
             self._ai = ai
             self.now = t_last
             self._allocated += allocated
