@@ -240,13 +240,16 @@ class Engine:
     ``set_snapshot(new)`` (applied at the next step boundary) and ``frame()``."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None, *, sample_s: float = 60.0,
-                 sample_limit: int = SAMPLE_LIMIT, record_samples: bool = True):
+                 sample_limit: int = SAMPLE_LIMIT, record_samples: bool = True,
+                 pause_gc: bool = True):
         if sample_s <= 0:
             raise ValueError("sample_s must be positive")
         self.seed = scenario.seed if seed is None else int(seed)
         self.rng = np.random.default_rng(self.seed % (2 ** 63))
         self.now = 0.0
         self.sample_s = float(sample_s)
+        #: switch the cyclic GC off inside run() (process-wide: a GUI may prefer False)
+        self.pause_gc = pause_gc
         self.sample_limit = sample_limit if record_samples else 0
         self._heap: list[tuple] = []
         # releases of the arrival loop go to a calendar of buckets instead of the heap: the
@@ -361,8 +364,9 @@ class Engine:
             raise ValueError(f"cannot run back in time (now {self.now}, until {until})")
         # the loop creates no reference cycles: the cyclic GC would only rescan the flow
         # table over and over (perf-baselines.md, gotcha 3)
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
+        gc_was_enabled = gc.isenabled() and self.pause_gc
+        if gc_was_enabled:
+            gc.disable()
         try:
             done = self._advance(until, max_events if max_events is not None else -1)
         finally:
