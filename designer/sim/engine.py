@@ -1006,6 +1006,7 @@ class Engine:
         n_arr = len(arr_t)
         allocated = released = 0
         count = 0
+        no_more_arrivals = False
         t_last = self.now
         try:
             while True:
@@ -1013,6 +1014,8 @@ class Engine:
                     return False
                 if ai < n_arr:
                     t_arr = arr_t[ai]
+                elif no_more_arrivals:
+                    t_arr = INF
                 else:
                     self._ai = ai
                     t_arr = self._next_arrival()
@@ -1021,6 +1024,7 @@ class Engine:
                                                   self._arr_h)
                     seg_streams = self._seg_streams
                     n_arr = len(arr_t)
+                    no_more_arrivals = t_arr == INF   # until the next snapshot
                 if not cur and cal_ids:
                     cur_b = heappop(cal_ids)
                     cur = cal.pop(cur_b)
