@@ -263,6 +263,7 @@ class Engine:
         self._next_seq = itertools.count(1).__next__
         self._next_fid = self._next_seq      # flow ids and heap sequence share one counter
         self._pending: Scenario | None = None
+        self._fast_forwarded = False
         self._ubuf: list[float] = []
         self._upos = 0
         # registries (indices are never reused, so state survives snapshots)
@@ -362,6 +363,8 @@ class Engine:
         """Process every event up to ``until`` (or ``max_events`` of them)."""
         if until < self.now:
             raise ValueError(f"cannot run back in time (now {self.now}, until {until})")
+        if self._fast_forwarded:
+            raise RuntimeError("this engine was fast-forwarded for a report; it cannot go on")
         # the loop creates no reference cycles: the cyclic GC would only rescan the flow
         # table over and over (perf-baselines.md, gotcha 3)
         gc_was_enabled = gc.isenabled() and self.pause_gc
