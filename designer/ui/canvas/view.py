@@ -284,9 +284,11 @@ class DiagramView(QGraphicsView):
             self._render_into(pixmap, [viewport.rect()])
             self._cache, self._cache_key = pixmap, key
         elif self._cache_dirty:
-            rects = [self.mapFromScene(r).boundingRect().adjusted(-3, -3, 3, 3)
-                     for r in self._cache_dirty]
-            self._render_into(self._cache, rects)
+            # one render of the changed area (each render call walks every item)
+            area = QRect()
+            for r in self._cache_dirty:
+                area = area.united(self.mapFromScene(r).boundingRect().adjusted(-3, -3, 3, 3))
+            self._render_into(self._cache, [area])
         self._cache_dirty = []
         painter = QPainter(viewport)
         painter.drawPixmap(0, 0, self._cache)
