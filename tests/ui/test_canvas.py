@@ -68,8 +68,13 @@ def test_drop_vm_from_palette_mime_places_it_in_the_model(qtbot):
     enter = QDragEnterEvent(where, actions, mime, Qt.MouseButton.LeftButton, NO_MOD)
     QApplication.sendEvent(target, enter)
     assert enter.isAccepted()
+    over_box = vp(view, (460, 340))
+    move = QDragMoveEvent(over_box, actions, mime, Qt.MouseButton.LeftButton, NO_MOD)
+    QApplication.sendEvent(target, move)
+    assert scene.node_item("subnet-1").highlight == "drop", "the box it would join lights up"
     move = QDragMoveEvent(where, actions, mime, Qt.MouseButton.LeftButton, NO_MOD)
     QApplication.sendEvent(target, move)
+    assert scene.node_item("subnet-1").highlight is None
     drop = QDropEvent(QPointF(where), actions, mime, Qt.MouseButton.LeftButton, NO_MOD)
     QApplication.sendEvent(target, drop)
     topology = scene.scenario.topology

@@ -215,15 +215,36 @@ class DiagramView(QGraphicsView):
             event.ignore()
 
     def dragMoveEvent(self, event) -> None:
-        if self._acceptable(event.mimeData()):
+        mime = event.mimeData()
+        if self._acceptable(mime):
             event.acceptProposedAction()
+            self._show_drop_box(mime, event.position().toPoint())
         else:
             event.ignore()
 
     def dragLeaveEvent(self, event) -> None:
+        self._show_drop_box(None, None)
         event.accept()
 
+    def _show_drop_box(self, mime, pos) -> None:
+        """While a VM (subnet) from the palette hovers a subnet (VNet) box, light the box up:
+        dropping there puts the new node in it."""
+        box = None
+        if mime is not None and mime.hasFormat(KIND_MIME):
+            kind = bytes(mime.data(KIND_MIME)).decode("utf-8").strip()
+            if kind in ("vm", "subnet"):
+                box = self.diagram_scene().container_at(
+                    self.mapToScene(pos), "subnet" if kind == "vm" else "vnet")
+        previous = getattr(self, "_drop_box", None)
+        if previous is not box:
+            if previous is not None and previous.scene() is not None:
+                previous.set_highlight(None)
+            if box is not None:
+                box.set_highlight("drop")
+            self._drop_box = box
+
     def dropEvent(self, event) -> None:
+        self._show_drop_box(None, None)
         mime = event.mimeData()
         if mime.hasFormat(KIND_MIME):
             kind = bytes(mime.data(KIND_MIME)).decode("utf-8").strip()
