@@ -51,6 +51,7 @@ class DiagramView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._pan: PanInteraction | None = None
         self._space = False
+        self._own_scene_rect = False
         # far out, the whole diagram is on screen and a full repaint draws every item: keep
         # what was drawn in a pixmap and re-render only what the scene reports as changed
         self._cache: QPixmap | None = None
@@ -113,13 +114,31 @@ class DiagramView(QGraphicsView):
             return
         margin = 40.0
         rect = rect.adjusted(-margin, -margin, margin, margin)
+        # the scene's growing rect is refreshed lazily: make sure the scroll range covers the
+        # target now (right after a layout the items may sit outside the old range)
+        self.scene().sceneRect()
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom_factor() > max_zoom:
             self.set_zoom(max_zoom, rect.center())
         elif self.zoom_factor() < MIN_ZOOM:
             self.set_zoom(MIN_ZOOM, rect.center())
-        self.centerOn(rect.center())
+        # room to scroll so that the target can sit in the middle, whatever the scene's
+        # (never shrinking) rectangle says
+        zoom = self.zoom_factor()
+        w, h = self.viewport().width() / zoom, self.viewport().height() / zoom
+        c = rect.center()
+        self._extend_scroll_area(QRectF(c.x() - w / 2, c.y() - h / 2, w, h))
+        self.centerOn(c)
         self._zoom_changed()
+
+    def _extend_scroll_area(self, rect: QRectF) -> None:
+        if not self._own_scene_rect:
+            self._own_scene_rect = True
+            self.scene().sceneRectChanged.connect(self._scene_rect_changed)
+        self.setSceneRect(self.sceneRect().united(self.scene().sceneRect()).united(rect))
+
+    def _scene_rect_changed(self, rect: QRectF) -> None:
+        self.setSceneRect(self.sceneRect().united(rect))
 
     def fit_all(self) -> None:
         self.fit_rect(self.diagram_scene().items_bounding_rect())
