@@ -478,3 +478,27 @@ def test_dark_theme_restyles_background_and_items(qtbot):
     assert scene.backgroundBrush().color() == QColor("#1e2227")
     assert scene.node_item("web-1").tile.brush().color() != light_tile
     assert scene.node_item("web-1").label.brush().color().lightness() > 150
+
+
+def test_ctrl_wheel_zooms_around_the_cursor_and_middle_button_pans(qtbot):
+    from PySide6.QtGui import QWheelEvent
+    scene, view, stack, _ = make_canvas(qtbot, sample_scenario())
+    cursor = vp(view, (120, 160))
+    under_before = view.mapToScene(cursor)
+    wheel = QWheelEvent(QPointF(cursor), QPointF(view.viewport().mapToGlobal(cursor)), QPoint(0, 0),
+                        QPoint(0, 240), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.ControlModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view.viewport(), wheel)
+    assert view.zoom_factor() == pytest.approx(1.44)
+    under_after = view.mapToScene(cursor)
+    assert abs(under_after.x() - under_before.x()) < 2 and abs(under_after.y() - under_before.y()) < 2
+    # middle-button drag pans the view (scene point under the cursor follows the mouse)
+    w = view.viewport()
+    start, end = QPoint(500, 400), QPoint(400, 330)
+    centre_before = view.visible_scene_rect().center()
+    qtbot.mousePress(w, Qt.MouseButton.MiddleButton, NO_MOD, start)
+    qtbot.mouseMove(w, end)
+    qtbot.mouseRelease(w, Qt.MouseButton.MiddleButton, NO_MOD, end)
+    moved = view.visible_scene_rect().center() - centre_before
+    assert moved.x() == pytest.approx(100 / 1.44, abs=2) and moved.y() == pytest.approx(70 / 1.44, abs=2)
+    assert stack.count() == 0, "panning is not an edit"
