@@ -494,6 +494,7 @@ class ContainerItem(CanvasItem):
             return
         self.prepareGeometryChange()
         self.size = (w, h)
+        self._scene_rect = None
         rect = QRectF(0, 0, w, h)
         hit = QPainterPath()
         hit.addRect(rect)
@@ -518,9 +519,17 @@ class ContainerItem(CanvasItem):
     def handle_pos(self) -> QPointF:
         return QPointF(self.size[0], self.size[1] / 2)
 
+    #: the box in scene coordinates, cached (the scene drops it whenever the box moves)
+    _scene_rect: QRectF | None = None
+
     def scene_rect(self) -> QRectF:
-        return QRectF(self.pos(), QPointF(self.pos().x() + self.size[0],
-                                          self.pos().y() + self.size[1]))
+        if self._scene_rect is None:
+            p = self.pos()
+            self._scene_rect = QRectF(p.x(), p.y(), self.size[0], self.size[1])
+        return self._scene_rect
+
+    def forget_geometry(self) -> None:
+        self._scene_rect = None
 
     def set_detail_level(self, level: int) -> None:
         if level == self.detail_level:

@@ -200,6 +200,8 @@ class DiagramScene(QGraphicsScene):
         cls = ContainerItem if component.CONTAINER else NodeItem
         item = cls(component, self.palette)
         item.setPos(QPointF(*component.position))
+        if cls is ContainerItem:
+            item.forget_geometry()
         self.addItem(item)
         item.set_detail_level(self.detail_level)
         self._nodes[component.id] = item
@@ -221,6 +223,8 @@ class DiagramScene(QGraphicsScene):
     # ----------------------------------------------------------------- geometry of links
     def item_geometry_changed(self, item) -> None:
         item.far_rect = None
+        if item.__class__ is ContainerItem:
+            item.forget_geometry()
         if self.far_layer.isVisible():
             r = item.scene_rect()
             self.far_layer.extend(r.left(), r.top(), r.right(), r.bottom())
