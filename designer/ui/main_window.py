@@ -773,7 +773,7 @@ class MainWindow(QMainWindow):
             self._size_docks = False
             self.layout().activate()
             self.resizeDocks([self.dock_palette, self.dock_inspector], [230, 400], Qt.Horizontal)
-            self.resizeDocks([self.dock_findings], [150], Qt.Vertical)
+            self.resizeDocks([self.dock_findings], [120], Qt.Vertical)
 
     def eventFilter(self, watched, event) -> bool:
         if self.view is not None and watched is self.view.viewport() and \
