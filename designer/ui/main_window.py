@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QMimeData, QSize, Qt
+from PySide6.QtCore import QEvent, QMimeData, QRectF, QSize, Qt
 from PySide6.QtGui import (QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence,
                            QPalette, QUndoGroup)
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget,
@@ -192,7 +192,8 @@ class MainWindow(QMainWindow):
         a("edit-copy", "&Copy", self.copy, QKeySequence.Copy,
           "Copy the selection (with the links among the copied items)")
         a("edit-paste", "&Paste", self.paste, QKeySequence.Paste, "Paste with fresh ids")
-        a("edit-duplicate", "D&uplicate", lambda: self.scene.duplicate_selection(), "Ctrl+D",
+        a("edit-duplicate", "D&uplicate", lambda: self._reveal(self.scene.duplicate_selection()),
+          "Ctrl+D",
           "Duplicate the selection")
         a("edit-delete", "&Delete", lambda: self.scene.delete_selection(),
           [QKeySequence(QKeySequence.Delete), QKeySequence("Backspace")],
@@ -645,7 +646,17 @@ class MainWindow(QMainWindow):
         except ValueError:
             self.show_status("The clipboard's diagram items are unreadable")
             return
-        self.scene.paste(data)
+        self._reveal(self.scene.paste(data))
+
+    def _reveal(self, node_ids: list[str]) -> None:
+        """Scroll the view so that new items (pasted, duplicated) are in sight."""
+        rect = QRectF()
+        for node_id in node_ids:
+            item = self.scene.node_item(node_id)
+            if item is not None:
+                rect = rect.united(item.sceneBoundingRect())
+        if not rect.isEmpty():
+            self.view.ensureVisible(rect, 40, 40)
 
     def _selection_changed(self) -> None:
         scene = self.scene

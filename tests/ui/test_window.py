@@ -497,3 +497,16 @@ def test_drag_a_vm_from_the_palette_onto_the_canvas(window):
     target = window.view.mapToScene(pos.toPoint())
     assert (placed - target).manhattanLength() < 80
     assert window.action("action-edit-undo").text().replace("&", "") == "Undo Add virtual machine"
+
+
+def test_paste_scrolls_the_copies_into_sight(loaded):
+    window, _path = loaded
+    window.scene.select_nodes(["gen-1"])
+    window.action("action-edit-copy").trigger()
+    window.view.set_zoom(2.0)
+    window.view.centerOn(-3000, -3000)  # look far away from the originals
+    window.action("action-edit-paste").trigger()
+    new_id = [n for n in window.document.scenario.topology.node_ids("traffic_generator")
+              if n != "gen-1"][0]
+    visible = window.view.mapToScene(window.view.viewport().rect()).boundingRect()
+    assert visible.intersects(window.scene.node_item(new_id).sceneBoundingRect())
