@@ -510,3 +510,18 @@ def test_paste_scrolls_the_copies_into_sight(loaded):
               if n != "gen-1"][0]
     visible = window.view.mapToScene(window.view.viewport().rect()).boundingRect()
     assert visible.intersects(window.scene.node_item(new_id).sceneBoundingRect())
+
+
+def test_align_and_auto_layout_through_the_edit_menu_are_one_undo_step_each(loaded):
+    window, _path = loaded
+    topo = window.document.scenario.topology
+    window.scene.select_nodes(["vm-1", "gen-1"])
+    window.action("action-edit-align-top").trigger()
+    assert topo.node("vm-1").position[1] == topo.node("gen-1").position[1]
+    before = {c.id: c.position for c in small_scenario().topology.nodes()}
+    count = window.document.undo_stack.count()
+    window.action("action-edit-auto-layout").trigger()
+    assert window.document.undo_stack.count() == count + 1
+    window.action("action-edit-undo").trigger()
+    window.action("action-edit-undo").trigger()
+    assert {c.id: c.position for c in topo.nodes()} == before
