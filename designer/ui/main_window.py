@@ -439,6 +439,7 @@ class MainWindow(QMainWindow):
         self.findings.set_document(document.scenario)
         self.autosaver.set_document(document)
         document.changed.connect(self.update_title)
+        document.undo_stack.indexChanged.connect(self._index_changed)  # a renamed scenario
         self.update_title()
         self._zoom_changed(view.zoom_factor())
         # fit once the view has its real size (the first resize after it is laid out)
@@ -459,6 +460,10 @@ class MainWindow(QMainWindow):
         overview.setObjectName("overview")
         layout.addWidget(overview)
         self.overview = overview
+
+    def _index_changed(self, _index: int) -> None:
+        if self.document is not None and self.sender() is self.document.undo_stack:
+            self.update_title()
 
     def update_title(self) -> None:
         doc = self.document

@@ -525,3 +525,14 @@ def test_align_and_auto_layout_through_the_edit_menu_are_one_undo_step_each(load
     window.action("action-edit-undo").trigger()
     window.action("action-edit-undo").trigger()
     assert {c.id: c.position for c in topo.nodes()} == before
+
+
+def test_renaming_an_untitled_scenario_updates_the_title(window):
+    from PySide6.QtWidgets import QLineEdit
+    window.scene.select_nodes([])
+    name = window.inspector.content.findChild(QLineEdit, "meta-name")
+    name.setText("Hub and spoke")
+    name.editingFinished.emit()
+    assert window.windowTitle().startswith("Hub and spoke (unsaved)")
+    window.action("action-edit-undo").trigger()
+    assert window.windowTitle().startswith("Untitled (unsaved)")
