@@ -87,6 +87,11 @@ class _ExportState:
         scene.set_theme(self.options.dark)
         # the exporter paints background and grid itself (the scene's are view-oriented)
         scene.set_export_mode(True, transparent=True)
+        # item caches hold device pixels: PDF and SVG must get vectors and real text
+        self.cached = [(item, item.cacheMode()) for item in scene.items()
+                       if item.cacheMode() != QGraphicsItem.CacheMode.NoCache]
+        for item, _mode in self.cached:
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
         self.hidden: list = []
         if self.options.node_ids:
             keep = set(self.options.node_ids)
@@ -104,6 +109,8 @@ class _ExportState:
         scene = self.scene
         for item in self.hidden:
             item.setVisible(True)
+        for item, mode in self.cached:
+            item.setCacheMode(mode)
         scene.set_export_mode(False)
         scene.set_theme(self.saved_dark)
         scene.select_nodes(self.saved_selection)

@@ -18,8 +18,10 @@ then probes, then arrivals, then metric samples.
 """
 from __future__ import annotations
 
+import bisect
 import gc
 import heapq
+import itertools
 import math
 import time as _time
 from dataclasses import dataclass
@@ -234,7 +236,7 @@ class Engine:
         self.sample_s = float(sample_s)
         self.sample_limit = sample_limit if record_samples else 0
         self._heap: list[tuple] = []
-        self._seq = 0
+        self._next_seq = itertools.count(1).__next__
         self._pending: Scenario | None = None
         self._ubuf: list[float] = []
         self._upos = 0
@@ -271,7 +273,7 @@ class Engine:
         self._pip_idx: dict[str, int] = {}
         self._pip_keys: list[tuple[str, str]] = []
         self._pip_addr: list[str] = []
-        self._pip_free: list[list[int]] = []
+        self._pip_free: list[list[int]] = []   # sorted free ports per IP and protocol
         self._pip_cap: list[int] = []
         self._pip_alloc: list[int] = []
         self._pip_used: list[int] = []
@@ -281,7 +283,7 @@ class Engine:
         self._nat_vm_peak: dict[tuple[int, str], int] = {}
         # flows: fid -> (kind, owner|pool, key, slot, vm, gen, dest, protocol, t0)
         self._flows: dict[int, tuple] = {}
-        self._fid = 0
+        self._next_fid = itertools.count(1).__next__
         self._released = 0
         self._allocated = 0
         # pooled connections: (gen, vm, dest) -> [fids]; fid -> last activity
@@ -357,8 +359,7 @@ class Engine:
 
     # ------------------------------------------------------------------ helpers
     def _push(self, t: float, prio: int, code: int, arg: Any) -> None:
-        self._seq += 1
-        heapq.heappush(self._heap, (t, prio, self._seq, code, arg))
+        heapq.heappush(self._heap, (t, prio, self._next_seq(), code, arg))
 
     def _uniform(self) -> float:
         if self._upos >= len(self._ubuf):
@@ -432,14 +433,13 @@ class Engine:
             old = self._pip_cap[i]
             if capacity > old:   # more ports usable (fewer rule blocks): add them
                 for port in range(P.FIRST_SNAT_PORT + old, P.FIRST_SNAT_PORT + capacity):
-                    heapq.heappush(self._pip_free[i], port)
+                    bisect.insort(self._pip_free[i], port)
                 self._pip_cap[i] = capacity
             # a smaller capacity only stops new grants; ports already granted stay (M-A9 spirit)
             elif capacity < old:
                 self._pip_cap[i] = capacity
                 limit = P.FIRST_SNAT_PORT + capacity
                 self._pip_free[i] = [p for p in self._pip_free[i] if p < limit]
-                heapq.heapify(self._pip_free[i])
         return i
 
     # ------------------------------------------------------------------ snapshots
@@ -523,7 +523,7 @@ class Engine:
         for o in range(len(self._o_sig)):
             if o not in current_owners and self._o_live[o] == 0 and self._o_slots[o]:
                 for pip_i, port in self._o_slots[o]:
-                    heapq.heappush(self._pip_free[pip_i], port)
+                    bisect.insort(self._pip_free[pip_i], port)
                     self._pip_alloc[pip_i] -= 1
                 self._o_slots[o] = []
                 self._o_refc[o] = []
@@ -582,7 +582,7 @@ class Engine:
                     ended += 1
             for i in revoked:
                 pip_i, port = slots[i]
-                heapq.heappush(self._pip_free[pip_i], port)
+                bisect.insort(self._pip_free[pip_i], port)
                 self._pip_alloc[pip_i] -= 1
             remap = {old_i: new_i for new_i, old_i in enumerate(keep)}
             self._o_slots[o] = [slots[i] for i in keep]
@@ -609,11 +609,12 @@ class Engine:
         elif budget > old:
             need = budget - old
             for pip_i in pips:
-                free = self._pip_free[pip_i]
-                while need and free:
-                    slots.append((pip_i, heapq.heappop(free)))
-                    self._pip_alloc[pip_i] += 1
-                    need -= 1
+                free = self._pip_free[pip_i]     # sorted: the lowest free ports first
+                take = free[:need]
+                del free[:need]
+                slots.extend((pip_i, port) for port in take)
+                self._pip_alloc[pip_i] += len(take)
+                need -= len(take)
             self._o_refc[o].extend([0] * (len(slots) - old))
             self._o_budget[o] = len(slots)
             if need:
@@ -801,31 +802,38 @@ class Engine:
                 continue
             if not dests:
                 continue
+            # per destination: index, address, port, local?, whatismyip? (once per generator)
+            dinfo = []
+            for d in dests:
+                address, port = self._dest_address(d)
+                local = address in PLATFORM_ADDRESSES or self.nsg.in_vnet(ip_int(address))
+                dinfo.append((d, self._dest(d), address, port, local,
+                              getattr(topo.node(d), "role", None) == "whatismyip"))
             for vm_id in topo.generator_sources(gen.id):
                 vm = topo.node(vm_id)
                 if vm.state != "running":
                     continue
                 vm_i = self._vm(vm_id)
                 kind, owner, path = self._routes[(vm_i, gen.protocol)]
+                nsg_nodes = tuple(n for n in topo.nsgs_of_vm(vm_id) if n)
+                local_nodes = (vm_id,) + nsg_nodes
                 codes, keys, dest_is, nodes, addrs = [], [], [], [], []
-                for d in dests:
-                    dest_i = self._dest(d)
-                    address, port = self._dest_address(d)
+                for d, dest_i, address, port, local, myip in dinfo:
                     dest_is.append(dest_i)
-                    verdict = self.nsg.outbound(vm_id, gen.protocol, address, port)
-                    aint = ip_int(address)
-                    local = address in PLATFORM_ADDRESSES or self.nsg.in_vnet(aint)
-                    codes.append(-1 if verdict.denied else 1 if local else 0)
+                    if nsg_nodes:
+                        verdict = self.nsg.outbound(vm_id, gen.protocol, address, port)
+                        denied = verdict.denied
+                    else:
+                        denied = False
+                    codes.append(-1 if denied else 1 if local else 0)
                     keys.append(self._key(path.key_mode, address, port))
-                    if verdict.denied:
+                    if denied:
                         nodes.append((vm_id, verdict.nsg, d))
                     elif local:
-                        nodes.append((vm_id,) + path.nodes[1:1 + len(topo.nsgs_of_vm(vm_id))]
-                                     + (d,))
+                        nodes.append(local_nodes + (d,))
                     else:
                         nodes.append(path.nodes + (d,))
-                    node = topo.node(d)
-                    addrs.append(getattr(node, "role", None) == "whatismyip")
+                    addrs.append(myip)
                 rel = self._release_delays(path, gen)
                 conn_idle = path.idle_timeout_s if rel[2] != INF else INF
                 stream = (kind, gen_i, vm_i, gen.protocol, owner, rel[close], dest_is, keys,
@@ -942,179 +950,202 @@ class Engine:
         heappop, heappush = heapq.heappop, heapq.heappush
         flows = self._flows
         vm_cnt, gen_cnt = self._vm_cnt, self._gen_cnt
-        o_pairs, o_budget, o_refc, o_used, o_peak, o_pip, o_live = (
+        o_pairs, o_budget, o_refc, o_used, o_peak, o_pip, o_live, o_slots = (
             self._o_pairs, self._o_budget, self._o_refc, self._o_used, self._o_peak,
-            self._o_pip, self._o_live)
+            self._o_pip, self._o_live, self._o_slots)
         pip_used, pip_peak = self._pip_used, self._pip_peak
         dest_flows = self._dest_flows
         dest_seen, pip_addr = self._dest_seen, self._pip_addr
         sampling = self.sample_limit > 0
+        next_fid, next_seq = self._next_fid, self._next_seq
+        ai = self._ai
+        arr_t, arr_s, arr_u, arr_h = self._arr_t, self._arr_s, self._arr_u, self._arr_h
+        seg_streams = self._seg_streams
+        n_arr = len(arr_t)
+        allocated = released = 0
         count = 0
-        while True:
-            if max_events >= 0 and count >= max_events:
-                return False
-            ai = self._ai
-            arr_t = self._arr_t
-            if ai < len(arr_t):
-                t_arr = arr_t[ai]
-            else:
-                t_arr = self._next_arrival()
-                ai = self._ai
-            if heap:
-                top = heap[0]
-                t_heap = top[0]
-                heap_first = t_heap < t_arr or (t_heap == t_arr and top[1] < PRIO_ARRIVAL)
-            else:
-                heap_first = False
-                t_heap = INF
-            t = t_heap if heap_first else t_arr
-            if t > until or t == INF:
-                return True
-            count += 1
-            self.now = t
-            if heap_first:
-                _, _, _, code, arg = heappop(heap)
-                if code == REL:
-                    rec = flows.pop(arg, None)
-                    if rec is None:
-                        continue
-                    if rec[0] == K_EXCL:        # inlined release (C7, C9)
-                        o = rec[1]
-                        slot = rec[3]
-                        heappush(o_pairs[o][rec[2]][1], slot)
-                        refc = o_refc[o]
-                        c = refc[slot] - 1
-                        refc[slot] = c
-                        o_live[o] -= 1
-                        self._released += 1
-                        if c == 0:
-                            o_used[o] -= 1
-                            p = o_pip[o]
-                            pip_used[p if p >= 0 else self._o_slots[o][slot][0]] -= 1
-                        elif c < 0:
-                            raise AssertionError("SNAT slot released twice")
-                    else:
-                        self._release_rec(rec)
-                    if sampling:
-                        self._sample(t, "end", rec[4], rec[5], rec[7],
-                                     self._rec_nodes(rec), "ended", None)
-                elif code == SAMPLE:
-                    self._take_sample(t)
-                elif code == PROBE:
-                    self._probe(arg, t)
-                elif code == IDLE:
-                    self._idle_check(arg, t)
-                elif code == INB_END:
-                    flows.pop(arg, None)
-                elif code == GENSTOP:
-                    self._close_pools(arg, t)
-                continue
-            # ---------------------------------------------------------- an arrival
-            self._ai = ai + 1
-            s = self._seg_streams[self._arr_s[ai]]
-            kind = s[0]
-            gen_i = s[1]
-            gc = gen_cnt[gen_i]
-            gc[ATT] += 1
-            u = self._arr_u[ai]
-            if kind == K_IN:
-                self._inbound(s, t, u, self._arr_h[ai], gc)
-                continue
-            vm_i = s[2]
-            vc = vm_cnt[vm_i]
-            vc[ATT] += 1
-            di = int(u * s[9])
-            code = s[8][di]
-            if code < 0:
-                vc[FNSG] += 1
-                gc[FNSG] += 1
-                if vm_i not in self._denied_reported:
-                    self._report_denied(s, di, t)
-                if sampling:
-                    nodes = s[11][di]
-                    self._sample(t, "fail", vm_i, gen_i, s[3], nodes, "denied_nsg", nodes[1])
-                continue
-            if code == 1 or kind == K_ILPIP:
-                # VNet-internal / platform destination (no SNAT) or instance IP (C10)
-                vc[OK] += 1
-                gc[OK] += 1
-                dest_i = s[6][di]
-                dest_flows[dest_i] += 1
-                self._seen(s, di, dest_i, code, vm_i)
-                if sampling:
-                    self._sample(t, "start", vm_i, gen_i, s[3], s[11][di], "succeeded", None)
-                continue
-            if kind == K_NONE:
-                vc[FROUTE] += 1
-                gc[FROUTE] += 1
-                if sampling:
-                    self._sample(t, "fail", vm_i, gen_i, s[3], s[11][di], "no_route",
-                                 self._vm_ids[vm_i])
-                continue
-            if s[10]:
-                self._pooled(s, t, di, self._arr_h[ai], vc, gc)
-                continue
-            key = s[7][di]
-            if kind == K_EXCL:           # inlined allocator: lowest free slot for the key
-                o = s[4]
-                pairs = o_pairs[o]
-                pr = pairs.get(key)
-                if pr is None:
-                    pr = pairs[key] = [0, []]
-                fh = pr[1]
-                if fh:
-                    slot = heappop(fh)
-                elif pr[0] < o_budget[o]:
-                    slot = pr[0]
-                    pr[0] = slot + 1
+        t_last = self.now
+        try:
+            while True:
+                if max_events >= 0 and count >= max_events:
+                    return False
+                if ai < n_arr:
+                    t_arr = arr_t[ai]
                 else:
-                    self._fail_snat(s, t, di, vc, gc)
+                    self._ai = ai
+                    t_arr = self._next_arrival()
+                    ai = self._ai
+                    arr_t, arr_s, arr_u, arr_h = (self._arr_t, self._arr_s, self._arr_u,
+                                                  self._arr_h)
+                    seg_streams = self._seg_streams
+                    n_arr = len(arr_t)
+                if heap:
+                    top = heap[0]
+                    t = top[0]
+                    heap_first = t < t_arr or (t == t_arr and top[1] < PRIO_ARRIVAL)
+                    if not heap_first:
+                        t = t_arr
+                else:
+                    heap_first = False
+                    t = t_arr
+                if t > until or t == INF:
+                    return True
+                count += 1
+                t_last = t
+                if heap_first:
+                    _, _, _, code, arg = heappop(heap)
+                    if code == REL:
+                        rec = flows.pop(arg, None)
+                        if rec is None:
+                            continue
+                        if rec[0] == K_EXCL:        # inlined release (C7, C9)
+                            o = rec[1]
+                            slot = rec[3]
+                            heappush(o_pairs[o][rec[2]][1], slot)
+                            refc = o_refc[o]
+                            c = refc[slot] - 1
+                            refc[slot] = c
+                            o_live[o] -= 1
+                            released += 1
+                            if c == 0:
+                                o_used[o] -= 1
+                                p = o_pip[o]
+                                pip_used[p if p >= 0 else o_slots[o][slot][0]] -= 1
+                            elif c < 0:
+                                raise AssertionError("SNAT slot released twice")
+                        else:
+                            self._release_rec(rec)
+                        if sampling:
+                            self._sample(t, "end", rec[4], rec[5], rec[7],
+                                         self._rec_nodes(rec), "ended", None)
+                        continue
+                    self.now = t
+                    if code == SAMPLE:
+                        self._take_sample(t)
+                    elif code == PROBE:
+                        self._probe(arg, t)
+                    elif code == IDLE:
+                        self._idle_check(arg, t)
+                    elif code == INB_END:
+                        flows.pop(arg, None)
+                    elif code == GENSTOP:
+                        self._close_pools(arg, t)
                     continue
-                refc = o_refc[o]
-                c = refc[slot]
-                refc[slot] = c + 1
-                o_live[o] += 1
-                if c == 0:
-                    used = o_used[o] + 1
-                    o_used[o] = used
-                    if used > o_peak[o]:
-                        o_peak[o] = used
+                # ------------------------------------------------------ an arrival
+                s = seg_streams[arr_s[ai]]
+                u = arr_u[ai]
+                hold = arr_h[ai]
+                ai += 1
+                kind = s[0]
+                gen_i = s[1]
+                gc = gen_cnt[gen_i]
+                gc[ATT] += 1
+                if kind == K_IN:
+                    self.now = t
+                    self._inbound(s, t, u, hold, gc)
+                    continue
+                vm_i = s[2]
+                vc = vm_cnt[vm_i]
+                vc[ATT] += 1
+                di = int(u * s[9])
+                code = s[8][di]
+                if code < 0:
+                    vc[FNSG] += 1
+                    gc[FNSG] += 1
+                    if vm_i not in self._denied_reported:
+                        self._report_denied(s, di, t)
+                    if sampling:
+                        nodes = s[11][di]
+                        self._sample(t, "fail", vm_i, gen_i, s[3], nodes, "denied_nsg",
+                                     nodes[1])
+                    continue
+                if code == 1 or kind == K_ILPIP:
+                    # VNet-internal / platform destination (no SNAT) or instance IP (C10)
+                    vc[OK] += 1
+                    gc[OK] += 1
+                    dest_i = s[6][di]
+                    dest_flows[dest_i] += 1
+                    self._seen(s, di, dest_i, code, vm_i)
+                    if sampling:
+                        self._sample(t, "start", vm_i, gen_i, s[3], s[11][di], "succeeded",
+                                     None)
+                    continue
+                if kind == K_NONE:
+                    vc[FROUTE] += 1
+                    gc[FROUTE] += 1
+                    if sampling:
+                        self._sample(t, "fail", vm_i, gen_i, s[3], s[11][di], "no_route",
+                                     self._vm_ids[vm_i])
+                    continue
+                if s[10]:
+                    self.now = t
+                    self._pooled(s, t, di, hold, vc, gc)
+                    continue
+                key = s[7][di]
+                o = s[4]
+                if kind == K_EXCL:           # inlined allocator: lowest free slot for the key
+                    pairs = o_pairs[o]
+                    pr = pairs.get(key)
+                    if pr is None:
+                        pr = pairs[key] = [0, []]
+                    fh = pr[1]
+                    if fh:
+                        slot = heappop(fh)
+                    elif pr[0] < o_budget[o]:
+                        slot = pr[0]
+                        pr[0] = slot + 1
+                    else:
+                        self._fail_snat(s, t, di, vc, gc)
+                        continue
+                    refc = o_refc[o]
+                    c = refc[slot]
+                    refc[slot] = c + 1
+                    o_live[o] += 1
                     p = o_pip[o]
                     if p < 0:
-                        p = self._o_slots[o][slot][0]
-                    pu = pip_used[p] + 1
-                    pip_used[p] = pu
-                    if pu > pip_peak[p]:
-                        pip_peak[p] = pu
-            else:
-                o = s[4]
-                slot = o.allocate(key, self)
-                if slot < 0:
-                    self._fail_snat(s, t, di, vc, gc)
-                    continue
-                nk = (vm_i, s[3])
-                nu = self._nat_vm_used.get(nk, 0) + 1
-                self._nat_vm_used[nk] = nu
-                if nu > self._nat_vm_peak.get(nk, 0):
-                    self._nat_vm_peak[nk] = nu
-            self._allocated += 1
-            vc[OK] += 1
-            gc[OK] += 1
-            dest_i = s[6][di]
-            dest_flows[dest_i] += 1
-            if kind == K_EXCL and not s[12][di]:
-                p = o_pip[o]
-                dest_seen[dest_i].add(pip_addr[p if p >= 0 else self._o_slots[o][slot][0]])
-            else:
-                self._seen(s, di, dest_i, 0, vm_i, o, slot)
-            fid = self._fid = self._fid + 1
-            flows[fid] = (kind, o, key, slot, vm_i, gen_i, dest_i, s[3], t)
-            rel = s[5]
-            if rel != INF:
-                self._seq += 1
-                heappush(heap, (t + self._arr_h[ai] + rel, PRIO_TIMER, self._seq, REL, fid))
-            if sampling:
-                self._sample(t, "start", vm_i, gen_i, s[3], s[11][di], "succeeded", None)
+                        p = o_slots[o][slot][0]
+                    if c == 0:
+                        used = o_used[o] + 1
+                        o_used[o] = used
+                        if used > o_peak[o]:
+                            o_peak[o] = used
+                        pu = pip_used[p] + 1
+                        pip_used[p] = pu
+                        if pu > pip_peak[p]:
+                            pip_peak[p] = pu
+                    dest_i = s[6][di]
+                    if s[12][di]:
+                        self._seen(s, di, dest_i, 0, vm_i, o, slot)
+                    else:
+                        dest_seen[dest_i].add(pip_addr[p])
+                else:
+                    slot = o.allocate(key, self)
+                    if slot < 0:
+                        self._fail_snat(s, t, di, vc, gc)
+                        continue
+                    nk = (vm_i, s[3])
+                    nu = self._nat_vm_used.get(nk, 0) + 1
+                    self._nat_vm_used[nk] = nu
+                    if nu > self._nat_vm_peak.get(nk, 0):
+                        self._nat_vm_peak[nk] = nu
+                    dest_i = s[6][di]
+                    self._seen(s, di, dest_i, 0, vm_i, o, slot)
+                allocated += 1
+                vc[OK] += 1
+                gc[OK] += 1
+                dest_flows[dest_i] += 1
+                fid = next_fid()
+                flows[fid] = (kind, o, key, slot, vm_i, gen_i, dest_i, s[3], t)
+                rel = s[5]
+                if rel != INF:
+                    heappush(heap, (t + hold + rel, PRIO_TIMER, next_seq(), REL, fid))
+                if sampling:
+                    self._sample(t, "start", vm_i, gen_i, s[3], s[11][di], "succeeded", None)
+        finally:
+            self._ai = ai
+            self.now = t_last
+            self._allocated += allocated
+            self._released += released
 
     # ------------------------------------------------------------------ arrival helpers
     def _seen(self, s, di, dest_i, code, vm_i, o=None, slot=None) -> None:
@@ -1194,7 +1225,7 @@ class Engine:
         dest_i = s[6][di]
         self._dest_flows[dest_i] += 1
         self._seen(s, di, dest_i, 0, vm_i, o, slot)
-        fid = self._fid = self._fid + 1
+        fid = self._next_fid()
         self._flows[fid] = (kind, o, key, slot, vm_i, gen_i, dest_i, s[3], t)
         conns.append(fid)
         self._conn_last[fid] = end
@@ -1355,7 +1386,7 @@ class Engine:
         vin[0] += 1
         self._dest_flows[dest_i] += 1
         self._dest_seen[dest_i].add(INTERNET_CLIENT_IP)
-        fid = self._fid = self._fid + 1
+        fid = self._next_fid()
         self._flows[fid] = (K_IN, lb_id, 0, 0, vm_i, s[1], dest_i, proto, t)
         self._push(t + hold, PRIO_TIMER, INB_END, fid)
         if self.sample_limit:

@@ -106,6 +106,21 @@ class _Resolver:
         self._finding_keys: set[tuple[str, str | None]] = set()
         self.default_addresses = default_addresses
         self.basic_frontend: dict[str, str] = {}
+        self._pools: dict[str, list[str]] = {}
+        self._fronts: dict[str, list[str]] = {}
+
+    def pool(self, lb_id: str) -> list[str]:
+        """The backend pool of an LB (memoised: the topology answers in O(degree))."""
+        got = self._pools.get(lb_id)
+        if got is None:
+            got = self._pools[lb_id] = self.t.backend_pool(lb_id)
+        return got
+
+    def fronts(self, lb_id: str) -> list[str]:
+        got = self._fronts.get(lb_id)
+        if got is None:
+            got = self._fronts[lb_id] = self.t.frontends(lb_id)
+        return got
 
     def finding(self, severity: str, code: str, message: str, node: str | None = None) -> None:
         if (code, node) in self._finding_keys:
@@ -168,9 +183,9 @@ class _Resolver:
                 self.finding("warning", "classic-no-outbound-rules",
                              f"outbound rules of {lb_id} are ignored: classic semantics have "
                              f"none (M-A1)", lb_id)
-            if len(t.backend_pool(lb_id)) > P.TIER_TABLE_MAX_POOL:
+            if len(self.pool(lb_id)) > P.TIER_TABLE_MAX_POOL:
                 self.finding("warning", "pool-beyond-table",
-                             f"the pool of {lb_id} has {len(t.backend_pool(lb_id))} members; "
+                             f"the pool of {lb_id} has {len(self.pool(lb_id))} members; "
                              f"the documented port table stops at 1,000 (32 ports are used)",
                              lb_id)
         if self.classic:
@@ -225,7 +240,7 @@ class _Resolver:
             lb = self.t.node(lb_id)
             if lb.type != "public" or (basic_only and lb.sku != "basic"):
                 continue
-            fronts = set(self.t.frontends(lb_id))
+            fronts = set(self.fronts(lb_id))
             rules = [r for r in lb.rules if r.frontend in fronts]
             if rules:
                 out.append((lb_id, rules[0]))
@@ -235,12 +250,12 @@ class _Resolver:
                    rule) -> ProtocolPath:
         """Scenario 2 (M-A2): a Basic public LB with a rule; one random frontend (M-A4), the
         tier table by pool size (M-A5), both protocols whatever the rule's (M-A7)."""
-        fronts = self.t.frontends(lb_id)
+        fronts = self.fronts(lb_id)
         chosen = self.basic_frontend.get(lb_id)
         if chosen is None:
             chosen = basic_frontend_choice(self.s.seed, lb_id, fronts)
             self.basic_frontend[lb_id] = chosen
-        pool = self.t.backend_pool(lb_id)
+        pool = self.pool(lb_id)
         budget = P.tier_ports(len(pool))
         address = self.addr(chosen)
         more = (f"; of its {len(fronts)} frontends Azure picked {chosen} for outbound (M-A4)"
@@ -399,9 +414,9 @@ class _Resolver:
                            ) -> ProtocolPath | None:
         """M-B2.4 / M-B5: an outbound rule covering the pool for this protocol."""
         lb = self.t.node(lb_id)
-        fronts = set(self.t.frontends(lb_id))
+        fronts = set(self.fronts(lb_id))
         snat_ips = {r.frontend for r in lb.rules if not r.disable_outbound_snat}
-        pool = self.t.backend_pool(lb_id)
+        pool = self.pool(lb_id)
         for rule in sorted(lb.outbound_rules, key=lambda r: r.name):
             if rule.protocol not in (protocol, "all"):
                 continue
@@ -462,13 +477,13 @@ class _Resolver:
                      ) -> ProtocolPath | None:
         """M-B2.5 / M-B4: implicit SNAT of load-balancing rules, for the rule's protocol only."""
         lb = self.t.node(lb_id)
-        fronts = set(self.t.frontends(lb_id))
+        fronts = set(self.fronts(lb_id))
         rules = [r for r in lb.rules if r.frontend in fronts and not r.disable_outbound_snat
                  and r.protocol in (protocol, "all")]
         if not rules:
             return None
         ips = sorted({r.frontend for r in rules})
-        pool = self.t.backend_pool(lb_id)
+        pool = self.pool(lb_id)
         budget = P.modern_default_ports(len(pool), len(ips))
         rule = sorted(rules, key=lambda r: r.name)[0]
         addresses = tuple(self.addr(ip) for ip in ips)

@@ -8,6 +8,7 @@ in a new DiagramScene and DiagramView (the old ones go with the old document).
 """
 from __future__ import annotations
 
+import atexit
 import json
 from pathlib import Path
 
@@ -45,6 +46,19 @@ CANVAS_SHORTCUTS = {"edit-cut", "edit-copy", "edit-paste", "edit-duplicate", "ed
 def _example_title(path: Path) -> str:
     stem = path.name.removesuffix(".outbound.json").removesuffix(".json")
     return stem.replace("-", " ").replace("_", " ").capitalize()
+
+
+def _clear_clipboard_at_exit() -> None:
+    """Qt's clipboard owns the QMimeData we put there and deletes it in a static destructor,
+    after Python has finalised; its wrapper then calls into a dead interpreter and the process
+    segfaults on exit.  Clearing the clipboard while Python still runs avoids that."""
+    global _CLIPBOARD_HOOKED
+    if not _CLIPBOARD_HOOKED:
+        _CLIPBOARD_HOOKED = True
+        atexit.register(lambda: QApplication.instance() and QApplication.clipboard().clear())
+
+
+_CLIPBOARD_HOOKED = False
 
 
 class MainWindow(QMainWindow):
@@ -635,6 +649,7 @@ class MainWindow(QMainWindow):
         mime.setData(CLIPBOARD_MIME, text.encode("utf-8"))
         mime.setText(text)
         QApplication.clipboard().setMimeData(mime)
+        _clear_clipboard_at_exit()
         return True
 
     def cut(self) -> None:
