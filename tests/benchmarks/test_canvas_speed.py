@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QApplication
 

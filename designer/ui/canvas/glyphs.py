@@ -2,7 +2,6 @@
 ``QSvgRenderer`` per kind, and a clean vector fallback while an icon file is missing."""
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF
@@ -116,9 +115,3 @@ def fallback_path(kind: str, size: float) -> QPainterPath:
     else:
         E(0, 0, 13)
     return p
-
-
-def regular_polygon(n: int, radius: float) -> QPolygonF:
-    return QPolygonF([QPointF(radius * math.cos(2 * math.pi * i / n - math.pi / 2),
-                              radius * math.sin(2 * math.pi * i / n - math.pi / 2))
-                      for i in range(n)])

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, Qt
-from PySide6.QtGui import QPainterPath, QUndoCommand
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QApplication, QGraphicsPathItem
 
 from ...model import Link
-from ..commands import ConnectCommand, DisconnectCommand, MoveNodesCommand
+from ..commands import MoveNodesCommand
 from . import zorder
-from .items import ContainerItem, LinkItem, NodeItem
-from .style import GRID_STEP, cosmetic_pen, snap
+from .items import ContainerItem, NodeItem
+from .style import cosmetic_pen, snap
 
 if TYPE_CHECKING:
     from .scene import DiagramScene

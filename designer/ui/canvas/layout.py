@@ -20,7 +20,7 @@ from collections import defaultdict
 import networkx as nx
 
 from ...model import Topology
-from .style import GRID_STEP, TILE_SIZE, snap
+from .style import snap
 
 SPACING = 160.0
 ROW_GAP = 190.0

@@ -13,7 +13,6 @@ import math
 from collections import defaultdict
 from typing import Any, Iterable
 
-import networkx as nx
 from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QPainter, QTransform, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QMenu

@@ -1,8 +1,6 @@
 """Views of the diagram: the main editing view and the overview (minimap)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsView, QToolTip, QWidget
@@ -131,11 +129,17 @@ class DiagramView(QGraphicsView):
         self.centerOn(c)
         self._zoom_changed()
 
-    def _extend_scroll_area(self, rect: QRectF) -> None:
+    def _extend_scroll_area(self, needed: QRectF) -> None:
+        """Make ``needed`` scrollable, with a viewport's worth of room around it: then the
+        scroll bars stay on and a fit does not resize the viewport it was fitted to (which
+        would ask for another fit)."""
+        if self.sceneRect().contains(needed):
+            return
         if not self._own_scene_rect:
             self._own_scene_rect = True
             self.scene().sceneRectChanged.connect(self._scene_rect_changed)
-        self.setSceneRect(self.sceneRect().united(self.scene().sceneRect()).united(rect))
+        room = needed.adjusted(-needed.width(), -needed.height(), needed.width(), needed.height())
+        self.setSceneRect(self.sceneRect().united(self.scene().sceneRect()).united(room))
 
     def _scene_rect_changed(self, rect: QRectF) -> None:
         self.setSceneRect(self.sceneRect().united(rect))
