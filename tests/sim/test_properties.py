@@ -124,14 +124,20 @@ def test_determinism_for_a_seed(builder):
 
 
 @settings(max_examples=25)
-@given(scenarios(fast_only=True), st.floats(50, 500), st.sampled_from([30.0, 60.0]))
-def test_fast_forward_gives_the_same_report_as_the_loop(builder, duration, sample_s):
-    """The headless fast-forward (fastpath.py) is exact: byte-identical reports."""
+@given(scenarios(fast_only=True), st.floats(50, 500), st.sampled_from([30.0, 60.0]),
+       st.sampled_from([7, 65536]))
+def test_fast_forward_gives_the_same_report_as_the_loop(builder, duration, sample_s, batch):
+    """The headless fast-forward (fastpath.py) is exact: byte-identical reports (also when
+    its pair loop works in small batches)."""
     from designer.sim import fastpath
     loop = builder.engine(record_samples=False, sample_s=sample_s)
     fast = builder.engine(record_samples=False, sample_s=sample_s)
     assert fastpath.eligible(fast) is None
     loop.run(duration)
-    fastpath.fast_forward(fast, duration)
+    saved, fastpath.BATCH = fastpath.BATCH, batch
+    try:
+        fastpath.fast_forward(fast, duration)
+    finally:
+        fastpath.BATCH = saved
     assert dumps_report(build_report(loop, source="x", duration=duration)) == \
         dumps_report(build_report(fast, source="x", duration=duration))
