@@ -60,11 +60,11 @@ def _qt_log_dir(app_name: str) -> Path | None:
         from PySide6.QtCore import QCoreApplication, QStandardPaths
     except ImportError:
         return None
-    # AppLocalDataLocation ends in the application name; Qt defaults it to the executable's name
-    # ("python3.11" when run from a venv), so name the application if nobody has yet.
+    # AppLocalDataLocation ends in the application name; Qt defaults it to the file name of
+    # argv[0] ("__main__.py" under python -m), so name the application if nobody has yet.
     current = QCoreApplication.applicationName()
-    default = (Path(QCoreApplication.applicationFilePath()).stem
-               if QCoreApplication.instance() is not None else "")
+    arguments = QCoreApplication.arguments() if QCoreApplication.instance() is not None else []
+    default = Path(arguments[0]).name if arguments else ""
     if not current or current == default:
         QCoreApplication.setApplicationName(app_name)
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)

@@ -1,7 +1,16 @@
 """Test-wide settings: Qt offscreen, a deterministic hypothesis profile."""
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Every test session gets a home of its own: settings, autosaves and logs (Qt's test-mode
+# folders live under $HOME/.qttest) never touch the user's, nor another session running at the
+# same time.
+_HOME = tempfile.mkdtemp(prefix="outbound-designer-tests-")
+os.environ["HOME"] = _HOME
+for _var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME",
+             "XDG_RUNTIME_DIR"):
+    os.environ.pop(_var, None)
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 

@@ -21,6 +21,7 @@ def home(tmp_path, monkeypatch):
     root = logging.getLogger()
     saved = (root.level, list(root.handlers), [h.level for h in root.handlers])
     saved_name = QCoreApplication.applicationName()
+    QCoreApplication.setApplicationName("")  # as at start-up: not named yet
     QStandardPaths.setTestModeEnabled(True)
     yield tmp_path
     applog.shutdown_logging()
@@ -54,6 +55,14 @@ def test_log_file_lives_in_the_app_local_data_folder(home):
     assert applog.setup_logging() == path  # a second call adds no second handler
     assert sum(isinstance(h, logging.handlers.RotatingFileHandler)
                for h in logging.getLogger().handlers) == 1
+
+
+def test_a_name_the_application_already_has_is_kept(home, qapp):
+    from PySide6.QtCore import QCoreApplication
+    QCoreApplication.setApplicationName("Named Editor")
+    path = applog.setup_logging()
+    assert QCoreApplication.applicationName() == "Named Editor"
+    assert path.parent.parent.name == "Named Editor" and path.parent.name == "logs"
 
 
 def test_info_goes_to_the_file_but_the_console_keeps_its_level(home):

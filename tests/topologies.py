@@ -48,7 +48,8 @@ def sample_scenario() -> Scenario:
 def generated_scenario(nodes: int = 2000, links: int = 3000, seed: int = 7) -> Scenario:
     """A large synthetic topology with exactly ``nodes`` nodes and ``links`` links: subnets
     of VMs on a grid, load balancers with frontends and backend pools, NSGs, instance IPs and
-    traffic generators, laid out so nothing overlaps."""
+    traffic generators, laid out so nothing overlaps (groups of 15 nodes and 21 links,
+    topped up with endpoints and generator destinations)."""
     rng = random.Random(seed)
     t = Topology()
     made = 0
@@ -59,7 +60,6 @@ def generated_scenario(nodes: int = 2000, links: int = 3000, seed: int = 7) -> S
     columns = max(1, int(groups ** 0.5))
     all_vms: list[str] = []
     pips: list[str] = []
-    extra_candidates: list[Link] = []
     for g in range(groups):
         gx, gy = (g % columns) * 1000.0, (g // columns) * 700.0
         subnet = f"subnet-{g}"
@@ -72,7 +72,7 @@ def generated_scenario(nodes: int = 2000, links: int = 3000, seed: int = 7) -> S
         t.add_node(make_component("traffic_generator", gen, position=(gx + 700, gy + 460)))
         made += 5
         pips.append(ip)
-        links = [Link(lb, ip, "frontend"), Link(nsg, subnet, "nsg"), Link(gen, lb, "source")]
+        group_links = [Link(lb, ip, "frontend"), Link(nsg, subnet, "nsg"), Link(gen, lb, "source")]
         vms = []
         for v in range(vms_per_subnet):
             vm = f"vm-{g}-{v}"
@@ -81,26 +81,42 @@ def generated_scenario(nodes: int = 2000, links: int = 3000, seed: int = 7) -> S
             t.add_node(make_component("vm", vm, position=(x, y)))
             made += 1
             vms.append(vm)
-            links.append(Link(vm, subnet, "in_subnet"))
-            links.append(Link(lb, vm, "backend"))
+            group_links.append(Link(vm, subnet, "in_subnet"))
+            if v < 8:  # 21 links a group, so that the total comes out exact
+                group_links.append(Link(lb, vm, "backend"))
         all_vms.extend(vms)
-        for link in links:
-            t.connect(link, check_limits=False)
-            link_count += 1
-    # top up nodes with endpoints and links with generator destinations
+        for link in group_links:
+            if link_count < links:
+                t.connect(link, check_limits=False)
+                link_count += 1
+    # top up nodes with Internet endpoints spread over the drawing (regional endpoints), and
+    # links with generator destinations, each generator to its nearest endpoints first, so
+    # the picture looks like a diagram rather than 200 lines converging on one corner
+    rows = (groups + columns - 1) // columns
+    spare = max(nodes - made, 0)
     endpoints = []
-    while made < nodes:
-        e = f"endpoint-{made}"
-        t.add_node(make_component("endpoint", e, position=(-400.0, 200.0 * len(endpoints))))
-        endpoints.append(e)
+    for k in range(spare):
+        col = (k * max(columns, 1)) / max(spare, 1)
+        e = f"endpoint-{k + 1}"
+        x = col * 1000.0 + 920.0
+        y = ((k * 7919) % max(rows, 1)) * 700.0 + 560.0
+        t.add_node(make_component("endpoint", e, position=(x, y)))
+        endpoints.append((e, x, y))
         made += 1
-    targets = endpoints or pips
-    gens = [f"gen-{g}" for g in range(groups)]
-    tries = 0
-    while link_count < links and tries < links * 20:
-        tries += 1
-        link = Link(rng.choice(gens), rng.choice(targets), "destination")
-        if not t.has_link(link):
-            t.connect(link, check_limits=False)
-            link_count += 1
+    targets = endpoints or [(p, 0.0, 0.0) for p in pips]
+    nearest: dict[str, list[str]] = {}
+    for g in range(groups):
+        gx, gy = (g % columns) * 1000.0 + 700, (g // columns) * 700.0 + 460
+        nearest[f"gen-{g}"] = [e for e, _, _ in sorted(
+            targets, key=lambda item: (item[1] - gx) ** 2 + (item[2] - gy) ** 2)]
+    rank = 0
+    while link_count < links and rank < len(targets):
+        for g in rng.sample(range(groups), groups):
+            if link_count >= links:
+                break
+            link = Link(f"gen-{g}", nearest[f"gen-{g}"][rank], "destination")
+            if not t.has_link(link):
+                t.connect(link, check_limits=False)
+                link_count += 1
+        rank += 1
     return Scenario(t, name=f"Generated {nodes} nodes", semantics="modern")

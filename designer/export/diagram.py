@@ -45,7 +45,8 @@ class Exporter:
     name: str
     extension: str
     label: str
-    write: Callable[[object, str, ExportOptions], None]
+    #: writes the file; returns notes for the user (e.g. a reduced PNG scale)
+    write: Callable[[object, str, ExportOptions], list[str] | None]
 
 
 def source_rect(scene, options: ExportOptions) -> QRectF:
@@ -86,6 +87,11 @@ class _ExportState:
         scene.set_theme(self.options.dark)
         # the exporter paints background and grid itself (the scene's are view-oriented)
         scene.set_export_mode(True, transparent=True)
+        # item caches hold device pixels: PDF and SVG must get vectors and real text
+        self.cached = [(item, item.cacheMode()) for item in scene.items()
+                       if item.cacheMode() != QGraphicsItem.CacheMode.NoCache]
+        for item, _mode in self.cached:
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
         self.hidden: list = []
         if self.options.node_ids:
             keep = set(self.options.node_ids)
@@ -103,6 +109,8 @@ class _ExportState:
         scene = self.scene
         for item in self.hidden:
             item.setVisible(True)
+        for item, mode in self.cached:
+            item.setCacheMode(mode)
         scene.set_export_mode(False)
         scene.set_theme(self.saved_dark)
         scene.select_nodes(self.saved_selection)
@@ -144,11 +152,23 @@ def _render(scene, painter: QPainter, target: QRectF, source: QRectF, options) -
     scene.render(painter, target, source, Qt.AspectRatioMode.KeepAspectRatio)
 
 
+#: a PNG larger than this is rendered at a smaller scale (a 2,000-node diagram at 1x is over
+#: 100 megapixels: 400 MB of memory and a minute of rasterising for an image nobody can open)
+MAX_PNG_PIXELS = 64_000_000
+
+
+def png_scale(source: QRectF, options: ExportOptions) -> float:
+    """The scale actually used: the requested one, reduced to stay within MAX_PNG_PIXELS."""
+    area = max(source.width() * source.height(), 1.0)
+    return min(options.scale, math.sqrt(MAX_PNG_PIXELS / area))
+
+
 def render_image(scene, options: ExportOptions) -> QImage:
     with _ExportState(scene, options):
         source = source_rect(scene, options)
-        size = QSize(max(1, round(source.width() * options.scale)),
-                     max(1, round(source.height() * options.scale)))
+        scale = png_scale(source, options)
+        size = QSize(max(1, round(source.width() * scale)),
+                     max(1, round(source.height() * scale)))
         image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
         image.fill(Qt.GlobalColor.transparent)
         painter = QPainter(image)
@@ -159,9 +179,18 @@ def render_image(scene, options: ExportOptions) -> QImage:
     return image
 
 
-def write_png(scene, path: str, options: ExportOptions) -> None:
+def write_png(scene, path: str, options: ExportOptions) -> list[str]:
     image = render_image(scene, options)
     _atomic(path, lambda tmp: image.save(tmp, "PNG") or _fail(path, "PNG"))
+    notes = []
+    source = source_rect(scene, options)
+    if png_scale(source, options) < options.scale:
+        notes.append(f"the diagram is {source.width():,.0f} x {source.height():,.0f} units: "
+                     f"exported at scale {png_scale(source, options):.2f} instead of "
+                     f"{options.scale:g} to stay within {MAX_PNG_PIXELS / 1e6:.0f} megapixels "
+                     f"({image.width():,} x {image.height():,} px); use SVG or PDF for "
+                     f"full detail")
+    return notes
 
 
 def write_pdf(scene, path: str, options: ExportOptions) -> None:
@@ -309,8 +338,9 @@ def exporter_for(path: str | os.PathLike) -> Exporter:
                          f"{', '.join(EXPORTERS)}") from None
 
 
-def export_scene(scene, path: str | os.PathLike, options: ExportOptions | None = None) -> None:
-    exporter_for(path).write(scene, str(path), options or ExportOptions())
+def export_scene(scene, path: str | os.PathLike, options: ExportOptions | None = None) -> list[str]:
+    """Export through the registry; returns notes worth telling the user (may be empty)."""
+    return exporter_for(path).write(scene, str(path), options or ExportOptions()) or []
 
 
 def _fail(path: str, what: str) -> None:

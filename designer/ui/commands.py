@@ -20,37 +20,14 @@ MERGE_SET_META = 1002
 
 
 def _kind_label(component: Component) -> str:
-    return component.LABEL[:1].lower() + component.LABEL[1:]
+    label = component.LABEL
+    if label[:2].isupper():  # an acronym stays as it is: "Add NAT gateway"
+        return label
+    return label[:1].lower() + label[1:]
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-class AddNodeCommand(QUndoCommand):
-    """Add one node (optionally with links to existing nodes, e.g. a generator that connects
-    itself to the VM it was dropped on)."""
-
-    def __init__(self, scenario: Scenario, component: Component,
-                 links: Iterable[Link] = (), text: str | None = None,
-                 parent: QUndoCommand | None = None):
-        super().__init__(text or f"Add {_kind_label(component)}", parent)
-        self.scenario = scenario
-        self.component = component
-        self.links = list(links)
-
-    def redo(self) -> None:
-        topology = self.scenario.topology
-        topology.add_node(self.component)
-        for link in self.links:
-            topology.connect(link, check_limits=False)
-
-    def undo(self) -> None:
-        topology = self.scenario.topology
-        for link in reversed(self.links):
-            if topology.has_link(link):
-                topology.disconnect(link)
-        topology.remove_node(self.component.id)
 
 
 class AddNodesCommand(QUndoCommand):
@@ -77,6 +54,18 @@ class AddNodesCommand(QUndoCommand):
                 topology.disconnect(link)
         for component in reversed(self.components):
             topology.remove_node(component.id)
+
+
+class AddNodeCommand(AddNodesCommand):
+    """Add one node (optionally with links to existing nodes, e.g. a generator that connects
+    itself to the VM it was dropped on)."""
+
+    def __init__(self, scenario: Scenario, component: Component,
+                 links: Iterable[Link] = (), text: str | None = None,
+                 parent: QUndoCommand | None = None):
+        super().__init__(scenario, [component], list(links),
+                         text or f"Add {_kind_label(component)}", parent)
+        self.component = component
 
 
 class ConnectCommand(QUndoCommand):

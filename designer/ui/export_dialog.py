@@ -121,14 +121,14 @@ def export_diagram(window, path: str | None = None, dialog: ExportDialog | None 
     options.title = window.document.scenario.name if window.document else ""
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
-        export_scene(scene, path, options)
+        notes = export_scene(scene, path, options)
     except (OSError, ValueError) as exc:
         log.warning("export to %s failed: %s", path, exc)
         QMessageBox.warning(window, "Export Diagram", f"Could not export to {path}:\n{exc}")
         return False
     finally:
         QApplication.restoreOverrideCursor()
-    window.show_status(f"Exported {Path(path).name}")
+    window.show_status(f"Exported {Path(path).name}" + (f" ({notes[0]})" if notes else ""))
     return True
 
 

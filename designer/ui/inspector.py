@@ -14,19 +14,17 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox, QDoubleSpinBox,
                                QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..model import (LINK_RULES, OPTION_SPECS, Link, Scenario, field_specs,
-                     link_kinds_between)
+from ..model import LINK_RULES, OPTION_SPECS, Link, Scenario, field_specs
 from ..model.components import FieldSpec
 from ..model.io import SEMANTICS
 from ..model.topology import ChangeEvent, TopologyError
 from ..model.values import address_problem, parse_cidr, parse_ipv4, parse_ports
-from .commands import (ConnectCommand, DisconnectCommand, ReplaceNodeCommand, SetMetaCommand,
-                       SetPropertyCommand)
+from .commands import ReplaceNodeCommand, SetMetaCommand, SetPropertyCommand
 
 INT_LIMIT = 2_147_483_647
 FLOAT_LIMIT = 1e12
@@ -119,6 +117,13 @@ def _tooltip(spec: FieldSpec) -> str:
     return "\n".join(parts)
 
 
+class CompactDoubleSpinBox(QDoubleSpinBox):
+    """Shows 10 and 2.5 rather than 10.000 and 2.500 (still accepts three decimals)."""
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.{self.decimals()}f}".rstrip("0").rstrip(".")
+
+
 class NumberEditor(Editor):
     def __init__(self, spec: FieldSpec, commit: Commit):
         self.spec = spec
@@ -127,7 +132,7 @@ class NumberEditor(Editor):
             box.setRange(int(spec.minimum) if spec.minimum is not None else -INT_LIMIT,
                          int(spec.maximum) if spec.maximum is not None else INT_LIMIT)
         else:
-            box = QDoubleSpinBox()
+            box = CompactDoubleSpinBox()
             box.setDecimals(3)
             box.setRange(spec.minimum if spec.minimum is not None else -FLOAT_LIMIT,
                          spec.maximum if spec.maximum is not None else FLOAT_LIMIT)
@@ -550,6 +555,8 @@ class Inspector(QWidget):
         layout.addWidget(self.error)
         layout.addWidget(self.scroll, 1)
         self.content: QWidget | None = None
+        #: node forms kept per kind (building one costs tens of ms; selecting is frequent)
+        self._node_forms: dict[str, tuple[QWidget, QFormLayout, dict[str, Editor]]] = {}
 
     # ------------------------------------------------------------------ document
     def set_document(self, scenario: Scenario, undo_stack: QUndoStack) -> None:
@@ -560,12 +567,15 @@ class Inspector(QWidget):
         self.show_selection([], [])
 
     def detach(self) -> None:
+        self._flush_focus()
+        self._clear_forms()
         if self.scenario is not None:
             self.scenario.topology.unsubscribe(self._on_change)
         self.scenario = None
         self.undo_stack = None
 
     def show_selection(self, node_ids: list[str], links: list[Link]) -> None:
+        self._flush_focus()
         self.clear_error()
         if self.scenario is None:
             return
@@ -589,13 +599,45 @@ class Inspector(QWidget):
         self.error.hide()
 
     # ------------------------------------------------------------------ building
+    def _flush_focus(self) -> None:
+        """Finish the edit in progress (a line edit commits on focus out) while its node and
+        document are still the ones shown, before the editors go away."""
+        focus = QApplication.focusWidget()
+        if focus is not None and self.content is not None and self.content.isAncestorOf(focus):
+            focus.clearFocus()
+
+    def _live(self, commit: Callable) -> Callable:
+        """``commit`` while the editors it was made for are the ones shown (a late signal of
+        an editor that was taken away, e.g. by a document switch, changes nothing)."""
+        content = self.content
+
+        def call(*args):
+            if self.content is not content or self.scenario is None:
+                return False
+            return commit(*args)
+        return call
+
+    def _clear_forms(self) -> None:
+        for widget, _form, _editors in self._node_forms.values():
+            if widget is not self.content:
+                widget.deleteLater()
+        self._node_forms.clear()
+
+    def _take_content(self) -> None:
+        old = self.scroll.takeWidget()
+        if old is None:
+            return
+        if any(old is w for w, _f, _e in self._node_forms.values()):
+            old.hide()
+            old.setParent(self)  # kept for the next node of its kind, owned by the inspector
+        else:
+            old.deleteLater()
+
     def _new_content(self) -> QFormLayout:
         self.editors = {}
         self.node_id = None
         self.link = None
-        old = self.scroll.takeWidget()
-        if old is not None:
-            old.deleteLater()
+        self._take_content()
         self.content = QWidget()
         self.content.setObjectName("inspector-content")
         outer = QVBoxLayout(self.content)
@@ -609,21 +651,36 @@ class Inspector(QWidget):
         return form
 
     def _build_node(self, node_id: str) -> None:
-        form = self._new_content()
         component = self.scenario.topology.node(node_id)
-        self.mode = "node"
-        self.node_id = node_id
         self.title.setText(f"{component.LABEL} · {component.display_name}"
                            + (f" (id {node_id})" if component.display_name != node_id else ""))
-        topology = self.scenario.topology
-        choices = {"frontend": lambda: topology.frontends(node_id)} \
+        cached = self._node_forms.get(component.KIND)
+        if cached is not None:  # the same editors, now showing this node
+            widget, _form, editors = cached
+            if self.content is not widget:
+                self._take_content()
+                self.content = widget
+                self.scroll.setWidget(widget)
+            self.editors = editors
+            self.link = None
+            self.mode = "node"
+            self.node_id = node_id
+            self._sync_node()
+            return
+        form = self._new_content()
+        self.mode = "node"
+        self.node_id = node_id
+        # the editors commit to whichever node they show (self.node_id at the time)
+        choices = {"frontend": lambda: self.scenario.topology.frontends(self.node_id)} \
             if component.KIND == "load_balancer" else None
         for spec in field_specs(type(component)):
             if spec.name in CANVAS_FIELDS:
                 continue
             editor = make_editor(
-                spec, lambda v, f=spec.name, n=node_id: self._commit_node(n, f, v), self.refuse,
-                lambda v, text, f=spec.name, n=node_id: self._restructure_node(n, f, v, text),
+                spec, self._live(lambda v, f=spec.name: self._commit_node(self.node_id, f, v)),
+                self.refuse,
+                self._live(lambda v, text, f=spec.name:
+                           self._restructure_node(self.node_id, f, v, text)),
                 choices)
             editor.widget.setToolTip(_tooltip(spec))
             self.editors[spec.name] = editor
@@ -631,6 +688,7 @@ class Inspector(QWidget):
                 form.addRow(editor.widget)
             else:
                 form.addRow(field_label(spec), editor.widget)
+        self._node_forms[component.KIND] = (self.content, form, self.editors)
         self._sync_node()
 
     def _build_link(self, link: Link) -> None:
@@ -641,17 +699,14 @@ class Inspector(QWidget):
         rule = LINK_RULES[link.kind]
         self.title.setText(f"Link · {rule.label}")
         src, dst = topology.get(link.source), topology.get(link.target)
-        form.addRow("From", QLabel(f"{src.display_name} ({src.LABEL})" if src else link.source))
-        form.addRow("To", QLabel(f"{dst.display_name} ({dst.LABEL})" if dst else link.target))
-        kinds = link_kinds_between(src.KIND, dst.KIND) if src and dst else [link.kind]
-        combo = QComboBox()
-        combo.setObjectName("field-link-kind")
-        for kind in kinds:
-            combo.addItem(LINK_RULES[kind].label, kind)
-        combo.setCurrentIndex(kinds.index(link.kind) if link.kind in kinds else 0)
-        combo.setEnabled(len(kinds) > 1)
-        combo.activated.connect(lambda i: self._change_link_kind(combo.itemData(i)))
-        form.addRow("Kind", combo)
+        for name, title, node, node_id in (("from", "From", src, link.source),
+                                           ("to", "To", dst, link.target)):
+            label = QLabel(f"{node.display_name} ({node.LABEL})" if node else node_id)
+            label.setObjectName(f"link-{name}")
+            form.addRow(title, label)
+        kind = QLabel(rule.label)
+        kind.setObjectName("field-link-kind")
+        form.addRow("Kind", kind)
         meaning = QLabel(rule.meaning)
         meaning.setWordWrap(True)
         form.addRow(meaning)
@@ -670,27 +725,28 @@ class Inspector(QWidget):
         scenario = self.scenario
         name = QLineEdit()
         name.setObjectName("meta-name")
-        name.editingFinished.connect(lambda: self._commit_meta("name", name.text().strip()
-                                                               or "Untitled"))
+        name.editingFinished.connect(self._live(
+            lambda: self._commit_meta("name", name.text().strip() or "Untitled")))
         form.addRow("Name", name)
         description = QPlainTextEdit()
         description.setObjectName("meta-description")
         description.setMaximumHeight(90)
-        description.textChanged.connect(
-            lambda: self._commit_meta("description", description.toPlainText()))
+        description.textChanged.connect(self._live(
+            lambda: self._commit_meta("description", description.toPlainText())))
         form.addRow("Description", description)
         semantics = QComboBox()
         semantics.setObjectName("meta-semantics")
         semantics.addItems(list(SEMANTICS))
         semantics.setToolTip("classic: the 2015-2019 documents (section M-A); modern: the "
                              "current documents (section M-B)")
-        semantics.activated.connect(lambda i: self._commit_meta("semantics", SEMANTICS[i]))
+        semantics.activated.connect(self._live(
+            lambda i: self._commit_meta("semantics", SEMANTICS[i])))
         form.addRow("Semantics", semantics)
         seed = QSpinBox()
         seed.setObjectName("meta-seed")
         seed.setRange(0, INT_LIMIT)
         seed.setKeyboardTracking(False)
-        seed.valueChanged.connect(lambda v: self._commit_meta("seed", int(v)))
+        seed.valueChanged.connect(self._live(lambda v: self._commit_meta("seed", int(v))))
         form.addRow("Random seed", seed)
         options_box = QGroupBox("Options")
         options_form = QFormLayout(options_box)
@@ -703,8 +759,8 @@ class Inspector(QWidget):
             for choice in option.choices:
                 combo.addItem(format_value(choice), choice)
             combo.setToolTip(option.help)
-            combo.activated.connect(lambda i, o=option.name, c=combo: self._commit_option(
-                o, c.itemData(i), i == 0))
+            combo.activated.connect(self._live(
+                lambda i, o=option.name, c=combo: self._commit_option(o, c.itemData(i), i == 0)))
             options_form.addRow(option.name.replace("_", " "), combo)
             self._option_boxes[option.name] = combo
         form.addRow(options_box)
@@ -800,29 +856,3 @@ class Inspector(QWidget):
             options[name] = value
         if options != self.scenario.options:
             self._push(SetMetaCommand(self.scenario, "options", options))
-
-    def _change_link_kind(self, kind: str) -> None:
-        link = self.link
-        if link is None or kind == link.kind:
-            return
-        topology = self.scenario.topology
-        new = Link(link.source, link.target, kind)
-        # the old link will be gone when the new one is added: check the new one as if so
-        topology_reason = None
-        other = [l for l in topology.links_from(link.source, kind)]
-        rule = LINK_RULES[kind]
-        if topology.has_link(new):
-            topology_reason = "the link exists already"
-        elif rule.max_out is not None and len(other) >= rule.max_out:
-            topology_reason = f"{link.source} already has {rule.max_out} {kind} link(s)"
-        elif rule.max_in is not None and len(topology.links_to(link.target, kind)) >= rule.max_in:
-            topology_reason = f"{link.target} already has {rule.max_in} incoming {kind} link(s)"
-        if topology_reason:
-            self.refuse(f"Cannot make it a {rule.label} link: {topology_reason}")
-            self._build_link(link)
-            return
-        self.undo_stack.beginMacro(f"Change link {link.source} → {link.target} to {rule.label}")
-        self.undo_stack.push(DisconnectCommand(self.scenario, link))
-        self.undo_stack.push(ConnectCommand(self.scenario, new))
-        self.undo_stack.endMacro()
-        self._build_link(new)

@@ -8,18 +8,20 @@ in a new DiagramScene and DiagramView (the old ones go with the old document).
 """
 from __future__ import annotations
 
+import atexit
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QMimeData, QSize, Qt
+from PySide6.QtCore import QEvent, QMimeData, QRectF, QSize, Qt
 from PySide6.QtGui import (QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence,
                            QPalette, QUndoGroup)
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget,
-                               QFileDialog, QHeaderView, QLabel, QMainWindow, QMenu,
+                               QFileDialog, QHeaderView, QLabel, QMainWindow,
                                QMessageBox, QStyle, QTableWidget, QTableWidgetItem, QToolBar,
                                QUndoView, QVBoxLayout, QWidget)
 
 from .. import __version__
+from ..applog import log_path
 from ..model import Scenario, ScenarioFormatError
 from ..model.validation import Finding
 from . import theme as themes
@@ -34,11 +36,29 @@ from .settings import Settings
 
 APP_TITLE = "Outbound Designer"
 STATUS_TIMEOUT_MS = 6000
+#: actions whose shortcuts work only while the canvas has the keyboard focus
+CANVAS_SHORTCUTS = {"edit-cut", "edit-copy", "edit-paste", "edit-duplicate", "edit-delete",
+                    "edit-select-all", "edit-connect-tool", "view-fit", "view-zoom-selection",
+                    *(f"edit-align-{e}" for e in ("left", "right", "top", "bottom", "hcenter",
+                                                  "vcenter"))}
 
 
 def _example_title(path: Path) -> str:
     stem = path.name.removesuffix(".outbound.json").removesuffix(".json")
     return stem.replace("-", " ").replace("_", " ").capitalize()
+
+
+def _clear_clipboard_at_exit() -> None:
+    """Qt's clipboard owns the QMimeData we put there and deletes it in a static destructor,
+    after Python has finalised; its wrapper then calls into a dead interpreter and the process
+    segfaults on exit.  Clearing the clipboard while Python still runs avoids that."""
+    global _CLIPBOARD_HOOKED
+    if not _CLIPBOARD_HOOKED:
+        _CLIPBOARD_HOOKED = True
+        atexit.register(lambda: QApplication.instance() and QApplication.clipboard().clear())
+
+
+_CLIPBOARD_HOOKED = False
 
 
 class MainWindow(QMainWindow):
@@ -68,6 +88,9 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         from .export_dialog import install_export_actions
         install_export_actions(self)
+        # live simulation (designer/ui/live): its docks and toolbar exist before restoreState
+        from .live import install_live_simulation
+        self.live = install_live_simulation(self)
         geometry, state = self.settings.geometry(), self.settings.state()
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -138,7 +161,13 @@ class MainWindow(QMainWindow):
         action.setCheckable(checkable)
         if slot is not None:
             (action.toggled if checkable else action.triggered).connect(slot)
-        self.addAction(action)  # shortcuts work even while a menu bar is hidden
+        if name in CANVAS_SHORTCUTS:
+            # Delete, F, C, Ctrl+C ... act on the diagram only while it has the focus, so
+            # that they never hit the canvas from the inspector's tables or the palette
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            self.canvas_holder.addAction(action)
+        else:
+            self.addAction(action)  # shortcuts work even while a menu bar is hidden
         self.actions_by_name[action.objectName()] = action
         return action
 
@@ -161,7 +190,9 @@ class MainWindow(QMainWindow):
         a("file-revert", "&Revert", self.revert, None,
           "Drop the unsaved changes and reload the file")
         a("file-clear-recent", "Clear Recent Files", self.clear_recent)
-        a("file-quit", "&Quit", self.close, QKeySequence.Quit, "Close the window")
+        a("file-quit", "&Quit", self.close,
+          QKeySequence.Quit if not QKeySequence(QKeySequence.Quit).isEmpty() else "Ctrl+Q",
+          "Close the window")
         # Edit: undo / redo follow the active document's stack, with named entries
         undo = self.undo_group.createUndoAction(self, "&Undo")
         undo.setObjectName("action-edit-undo")
@@ -178,7 +209,8 @@ class MainWindow(QMainWindow):
         a("edit-copy", "&Copy", self.copy, QKeySequence.Copy,
           "Copy the selection (with the links among the copied items)")
         a("edit-paste", "&Paste", self.paste, QKeySequence.Paste, "Paste with fresh ids")
-        a("edit-duplicate", "D&uplicate", lambda: self.scene.duplicate_selection(), "Ctrl+D",
+        a("edit-duplicate", "D&uplicate", lambda: self._reveal(self.scene.duplicate_selection()),
+          "Ctrl+D",
           "Duplicate the selection")
         a("edit-delete", "&Delete", lambda: self.scene.delete_selection(),
           [QKeySequence(QKeySequence.Delete), QKeySequence("Backspace")],
@@ -201,7 +233,8 @@ class MainWindow(QMainWindow):
         a("edit-auto-layout", "Auto-&layout", lambda: self.scene.auto_layout(), "Ctrl+L",
           "Arrange every node automatically (one undo step)")
         # View
-        a("view-zoom-in", "Zoom &In", lambda: self.view.zoom_in(), QKeySequence.ZoomIn)
+        a("view-zoom-in", "Zoom &In", lambda: self.view.zoom_in(),
+          [QKeySequence(QKeySequence.ZoomIn), QKeySequence("Ctrl+=")])
         a("view-zoom-out", "Zoom &Out", lambda: self.view.zoom_out(), QKeySequence.ZoomOut)
         a("view-zoom-reset", "&Actual Size (100%)", lambda: self.view.reset_zoom(), "Ctrl+0")
         a("view-fit", "&Fit to View", lambda: self.view.fit_all(), "F",
@@ -423,6 +456,7 @@ class MainWindow(QMainWindow):
         self.findings.set_document(document.scenario)
         self.autosaver.set_document(document)
         document.changed.connect(self.update_title)
+        document.undo_stack.indexChanged.connect(self._index_changed)  # a renamed scenario
         self.update_title()
         self._zoom_changed(view.zoom_factor())
         # fit once the view has its real size (the first resize after it is laid out)
@@ -430,6 +464,7 @@ class MainWindow(QMainWindow):
         self._fitted_size = None
         view.viewport().installEventFilter(self)
         self._fit_if_ready()
+        self.live.set_document(document, scene, view)  # a run of the old document ends
         if old is not None:
             if old_scene is not None:
                 old_scene.detach()
@@ -443,6 +478,10 @@ class MainWindow(QMainWindow):
         overview.setObjectName("overview")
         layout.addWidget(overview)
         self.overview = overview
+
+    def _index_changed(self, _index: int) -> None:
+        if self.document is not None and self.sender() is self.document.undo_stack:
+            self.update_title()
 
     def update_title(self) -> None:
         doc = self.document
@@ -614,6 +653,7 @@ class MainWindow(QMainWindow):
         mime.setData(CLIPBOARD_MIME, text.encode("utf-8"))
         mime.setText(text)
         QApplication.clipboard().setMimeData(mime)
+        _clear_clipboard_at_exit()
         return True
 
     def cut(self) -> None:
@@ -630,7 +670,17 @@ class MainWindow(QMainWindow):
         except ValueError:
             self.show_status("The clipboard's diagram items are unreadable")
             return
-        self.scene.paste(data)
+        self._reveal(self.scene.paste(data))
+
+    def _reveal(self, node_ids: list[str]) -> None:
+        """Scroll the view so that new items (pasted, duplicated) are in sight."""
+        rect = QRectF()
+        for node_id in node_ids:
+            item = self.scene.node_item(node_id)
+            if item is not None:
+                rect = rect.united(item.sceneBoundingRect())
+        if not rect.isEmpty():
+            self.view.ensureVisible(rect, 40, 40)
 
     def _selection_changed(self) -> None:
         scene = self.scene
@@ -705,7 +755,8 @@ class MainWindow(QMainWindow):
     def shortcut_rows(self) -> list[tuple[str, str]]:
         rows = []
         for action in self.actions_by_name.values():
-            keys = ", ".join(k.toString(QKeySequence.NativeText) for k in action.shortcuts())
+            keys = ", ".join(k.toString(QKeySequence.NativeText)
+                             for k in action.shortcuts()[:2])
             if keys:
                 rows.append((action.text().replace("&", "").rstrip("…").split("\t")[0], keys))
         rows += [("Zoom around the cursor", "Ctrl+wheel"),
@@ -746,7 +797,9 @@ class MainWindow(QMainWindow):
             f"<h3>{APP_TITLE} {__version__}</h3>"
             f"<p>Draw Azure network topologies and simulate their outbound connections: "
             f"SNAT ports, NAT gateways, load balancers, NSGs and health probes.</p>"
-            f"<p>Qt {QtVersion()} · MIT licence</p>")
+            f"<p>Qt {qt_version()} · MIT licence</p>"
+            f"<p>Log file: <code>{log_path() or 'not set up'}</code></p>"
+            f"<p>No telemetry: nothing leaves this computer.</p>")
 
     # ================================================================== window events
     def showEvent(self, event) -> None:
@@ -755,11 +808,11 @@ class MainWindow(QMainWindow):
             self._size_docks = False
             self.layout().activate()
             self.resizeDocks([self.dock_palette, self.dock_inspector], [230, 400], Qt.Horizontal)
-            self.resizeDocks([self.dock_findings], [150], Qt.Vertical)
+            self.resizeDocks([self.dock_findings], [120], Qt.Vertical)
 
     def eventFilter(self, watched, event) -> bool:
         if self.view is not None and watched is self.view.viewport() and \
-                event.type() == QEvent.Resize:
+                event.type() in (QEvent.Resize, QEvent.Show):
             self._fit_if_ready()
         return super().eventFilter(watched, event)
 
@@ -768,7 +821,7 @@ class MainWindow(QMainWindow):
         the user zooms (so the first layout passes of the window do not leave it small)."""
         viewport = self.view.viewport()
         size = (viewport.width(), viewport.height())
-        if self._fit_pending and self.isVisible() and size[0] > 100 and size[1] > 100 and \
+        if self._fit_pending and viewport.isVisible() and size[0] > 100 and size[1] > 100 and \
                 size != self._fitted_size:
             self._fitted_size = size
             self._fitting = True
@@ -810,6 +863,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        self.live.shutdown()  # stops and joins the simulation thread
         self.autosaver.stop()
         self.statusBar().clearMessage()  # stops the status bar's message timer
         self.findings.detach()
@@ -825,7 +879,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
 
-def QtVersion() -> str:
+def qt_version() -> str:
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import qVersion
     return f"{qVersion()} (PySide6 {pyside_version})"

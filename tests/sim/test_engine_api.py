@@ -142,4 +142,7 @@ def test_cli_simulate(tmp_path, capsys):
     assert main(["simulate", str(path), "--duration", "60"]) == 0
     text = capsys.readouterr().out
     assert "vm-1: load_balancer via 52.0.0.10" in text and "why:" in text
+    assert main(["simulate", str(path), "--duration", "60", "--html", str(tmp_path / "r.html")]) == 0
+    assert "<svg" in (tmp_path / "r.html").read_text()
+    assert main(["simulate", str(path), "--html", str(tmp_path / "no" / "r.html")]) == 2
     assert main(["simulate", str(tmp_path / "missing.json")]) == 2

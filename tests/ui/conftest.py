@@ -1,6 +1,7 @@
 """Fixtures for the editor's tests (pytest-qt, offscreen).
 
-- QStandardPaths test mode: settings and autosaves go to a throw-away test location.
+- QStandardPaths test mode (under a private HOME): settings and autosaves go to a throw-away
+  location of this test process.
 - Qt warnings fail every test in tests/ui (pytest-qt's ``qt_log_level_fail`` marker).
 - ``no_leaks`` (autouse) fails a test that leaves a thread running, or a QTimer active among
   the children of the application and its top-level windows once the windows are closed.
@@ -9,14 +10,22 @@
 """
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
+import tempfile
 import threading
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, QStandardPaths, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
+# Test mode puts settings and autosaves under ~/.qttest; a private HOME for this test process
+# keeps concurrent test runs on one machine from deleting each other's autosaves.
+_HOME = tempfile.mkdtemp(prefix="outbound-designer-ui-tests-")
+os.environ["HOME"] = _HOME
+atexit.register(shutil.rmtree, _HOME, True)
 QStandardPaths.setTestModeEnabled(True)
 
 UI_TESTS = Path(__file__).resolve().parent
@@ -44,11 +53,13 @@ def _application_names(qapp):
 def clean_state(qapp):
     """Every test starts with empty settings and no autosaves."""
     from designer.ui.document import autosave_dir
+    QStandardPaths.setTestModeEnabled(True)  # again: a test elsewhere may have switched it off
     QSettings().clear()
     shutil.rmtree(autosave_dir(), ignore_errors=True)
     yield
     QSettings().clear()
     shutil.rmtree(autosave_dir(), ignore_errors=True)
+    qapp.setPalette(qapp.style().standardPalette())  # a theme test must not colour the next
 
 
 def _active_timers(qapp) -> list[str]:

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QPalette
-from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QFileDialog, QMessageBox, QMenu
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPalette
+from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QFileDialog, QMenu, QMessageBox,
+                               QTableWidget)
 
 from designer.model import Link, Scenario, dumps, make_component, save_scenario
 from designer.model.validation import Finding
@@ -104,7 +104,8 @@ def test_palette_search_filters_kinds(window, qtbot):
     qtbot.keyClicks(window.palette.search, "nat")
     assert window.palette.visible_kinds() == ["nat_gateway"]
     window.palette.search.clear()
-    assert len(window.palette.visible_kinds()) == 9
+    from designer.ui.live.generators import PRESETS  # the live simulation adds its presets
+    assert len(window.palette.visible_kinds()) == 9 + len(PRESETS)
 
 
 def test_inspector_edit_through_the_window_and_undo(loaded, qtbot):
@@ -327,9 +328,10 @@ def test_window_geometry_and_docks_are_restored(qtbot, answer, no_leaks):
 
 def test_help_lists_shortcuts_and_about_names_the_version(window, answer):
     dialog = window.show_shortcuts()
-    table = dialog.findChild(type(dialog.children()[1]), "shortcuts-table") or \
-        dialog.findChildren(object)[0]
+    table = dialog.findChild(QTableWidget, "shortcuts-table")
+    shown = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
     rows = dict(window.shortcut_rows())
+    assert shown == rows
     assert "Fit to View" in rows and rows["Fit to View"] == "F"
     assert any(text.startswith("Undo") for text in rows)
     dialog.close()
@@ -360,7 +362,8 @@ def test_typing_in_the_palette_search_is_not_taken_by_shortcuts(window, qtbot):
     window.palette.search.setFocus()
     qtbot.keyClicks(window.palette.search, "traffic")  # 'f' is also Fit to View
     assert window.palette.search.text() == "traffic"
-    assert window.palette.visible_kinds() == ["traffic_generator"]
+    # the live simulation's generator presets match too
+    assert [k.split(":")[0] for k in window.palette.visible_kinds()] == ["traffic_generator"] * 3
 
 
 def test_revert_drops_unsaved_changes(loaded, answer):
@@ -422,3 +425,116 @@ def test_connect_tool_follows_the_action_across_documents(window):
 def test_scene_hints_show_in_the_status_bar(window):
     window.scene.statusMessage.emit("a vm cannot link to a vm")
     assert window.statusBar().currentMessage() == "a vm cannot link to a vm"
+
+
+def test_delete_key_acts_on_the_canvas_only_when_it_has_the_focus(loaded, qtbot):
+    window, _path = loaded
+    topo = window.document.scenario.topology
+    window.scene.select_nodes(["vm-2"])
+    window.palette.list.setFocus()
+    qtbot.keyClick(window.palette.list, Qt.Key_Delete)
+    assert "vm-2" in topo
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key_Delete)
+    assert "vm-2" not in topo
+
+
+def test_system_theme_follows_the_platform_colour_scheme(window, monkeypatch):
+    from PySide6.QtGui import QGuiApplication
+    from designer.ui import theme
+    window.action("action-view-theme-system").trigger()
+    monkeypatch.setattr(theme, "system_prefers_dark", lambda: True)
+    QGuiApplication.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    assert window.dark and QApplication.palette().color(QPalette.Window).lightness() < 100
+    monkeypatch.setattr(theme, "system_prefers_dark", lambda: False)
+    QGuiApplication.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert not window.dark
+    # an explicit choice is not overridden by the platform
+    window.action("action-view-theme-dark").trigger()
+    QGuiApplication.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert window.dark
+    window.action("action-view-theme-light").trigger()
+
+
+def test_periodic_autosave_while_modified_and_removed_on_save(qtbot, tmp_path, answer, no_leaks,
+                                                             monkeypatch):
+    window = MainWindow(autosave_interval_ms=50)
+    qtbot.addWidget(window)
+    no_leaks.append(window)
+    window.show()
+    autosave = window.autosaver.scenario_file
+    qtbot.wait(120)
+    assert not autosave.exists()  # nothing to keep while unmodified
+    window.place_at_centre("vm")
+    qtbot.waitUntil(autosave.exists, timeout=2000)
+    assert "vm-1" in autosave.read_text()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "kept.outbound.json"), ""))
+    window.action("action-file-save").trigger()
+    assert not autosave.exists()
+    qtbot.wait(120)
+    assert not autosave.exists()
+    window.close()
+
+
+def test_drag_a_vm_from_the_palette_onto_the_canvas(window):
+    from PySide6.QtGui import QDragMoveEvent
+    from designer.ui.canvas import KIND_MIME
+    item = window.palette.item_for("vm")
+    mime = window.palette.list.mimeData([item])
+    assert bytes(mime.data(KIND_MIME)) == b"vm"
+    viewport = window.view.viewport()
+    pos = QPointF(viewport.width() * 0.3, viewport.height() * 0.4)
+    for event in (QDragEnterEvent(pos.toPoint(), Qt.CopyAction, mime, Qt.LeftButton,
+                                  Qt.NoModifier),
+                  QDragMoveEvent(pos.toPoint(), Qt.CopyAction, mime, Qt.LeftButton,
+                                 Qt.NoModifier)):
+        QApplication.sendEvent(viewport, event)
+        assert event.isAccepted()
+    drop = QDropEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(viewport, drop)
+    topo = window.document.scenario.topology
+    assert [c.KIND for c in topo.nodes()] == ["vm"]
+    placed = window.scene.node_item(topo.nodes()[0].id).sceneBoundingRect().center()
+    target = window.view.mapToScene(pos.toPoint())
+    assert (placed - target).manhattanLength() < 80
+    assert window.action("action-edit-undo").text().replace("&", "") == "Undo Add virtual machine"
+
+
+def test_paste_scrolls_the_copies_into_sight(loaded):
+    window, _path = loaded
+    window.scene.select_nodes(["gen-1"])
+    window.action("action-edit-copy").trigger()
+    window.view.set_zoom(2.0)
+    window.view.centerOn(-3000, -3000)  # look far away from the originals
+    window.action("action-edit-paste").trigger()
+    new_id = [n for n in window.document.scenario.topology.node_ids("traffic_generator")
+              if n != "gen-1"][0]
+    visible = window.view.mapToScene(window.view.viewport().rect()).boundingRect()
+    assert visible.intersects(window.scene.node_item(new_id).sceneBoundingRect())
+
+
+def test_align_and_auto_layout_through_the_edit_menu_are_one_undo_step_each(loaded):
+    window, _path = loaded
+    topo = window.document.scenario.topology
+    window.scene.select_nodes(["vm-1", "gen-1"])
+    window.action("action-edit-align-top").trigger()
+    assert topo.node("vm-1").position[1] == topo.node("gen-1").position[1]
+    before = {c.id: c.position for c in small_scenario().topology.nodes()}
+    count = window.document.undo_stack.count()
+    window.action("action-edit-auto-layout").trigger()
+    assert window.document.undo_stack.count() == count + 1
+    window.action("action-edit-undo").trigger()
+    window.action("action-edit-undo").trigger()
+    assert {c.id: c.position for c in topo.nodes()} == before
+
+
+def test_renaming_an_untitled_scenario_updates_the_title(window):
+    from PySide6.QtWidgets import QLineEdit
+    window.scene.select_nodes([])
+    name = window.inspector.content.findChild(QLineEdit, "meta-name")
+    name.setText("Hub and spoke")
+    name.editingFinished.emit()
+    assert window.windowTitle().startswith("Hub and spoke (unsaved)")
+    window.action("action-edit-undo").trigger()
+    assert window.windowTitle().startswith("Untitled (unsaved)")

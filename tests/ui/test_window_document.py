@@ -121,3 +121,17 @@ def test_settings_round_trip(tmp_path, qapp):
     assert again.geometry() == QByteArray(b"geo")
     with pytest.raises(ValueError):
         settings.set_theme("purple")
+
+
+def test_application_names_and_icon(qapp):
+    from designer.ui.app import configure_application
+    configure_application(qapp)
+    assert qapp.organizationName() and qapp.applicationName() == "outbound-designer"
+    assert not qapp.windowIcon().isNull()
+
+
+def test_settings_and_autosaves_live_in_this_test_process_own_location(qapp):
+    from PySide6.QtCore import QSettings
+    home = os.environ["HOME"]
+    assert QSettings().fileName().startswith(os.path.join(home, ".qttest"))
+    assert str(autosave_dir()).startswith(os.path.join(home, ".qttest"))

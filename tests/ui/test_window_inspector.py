@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGroupBox, QLineEdit,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGroupBox, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QTableWidget, QWidget)
 
-from designer.model import Link, NsgRule, Scenario, make_component
+from designer.model import Link, Scenario, make_component
 from designer.ui.inspector import Inspector
 
 
@@ -216,8 +216,10 @@ def test_link_kind_and_ends(setup):
     link = Link("nat-1", "subnet-1", "nat")
     inspector.show_selection([], [link])
     assert "NAT" in inspector.title.text()
-    combo = inspector.content.findChild(QComboBox, "field-link-kind")
-    assert not combo.isEnabled()  # only one kind fits a NAT gateway -> subnet
+    kind = inspector.content.findChild(QLabel, "field-link-kind")
+    assert kind.text() == "NAT gateway"
+    assert inspector.content.findChild(QLabel, "link-from").text() == "nat-1 (NAT gateway)"
+    assert inspector.content.findChild(QLabel, "link-to").text() == "subnet-1 (Subnet)"
 
 
 def test_inspector_follows_removal_of_the_shown_node(setup):
@@ -248,3 +250,50 @@ def test_lb_rule_frontend_is_chosen_among_the_lb_frontends(setup, qtbot):
     assert [frontend.itemText(i) for i in range(frontend.count())] == ["pip-1", "pip-2"]
     frontend.activated.emit(1)
     assert topo.node("lb-1").rules[0].frontend == "pip-2"
+
+
+def test_an_unfinished_edit_is_committed_to_its_own_node_when_the_selection_changes(setup, qtbot):
+    scenario, stack, inspector = setup
+    inspector.show_selection(["vm-1"], [])
+    name = field(inspector, "name", QLineEdit)
+    with qtbot.waitActive(inspector):
+        inspector.activateWindow()
+    qtbot.waitUntil(name.isVisible)
+    name.setFocus()
+    qtbot.waitUntil(name.hasFocus)
+    name.setText("typed but not confirmed")
+    inspector.show_selection(["lb-1"], [])
+    assert scenario.topology.node("vm-1").name == "typed but not confirmed"
+    assert scenario.topology.node("lb-1").name is None
+
+
+def test_a_stale_editor_cannot_write_into_the_next_document(setup):
+    scenario, stack, inspector = setup
+    inspector.show_selection(["vm-1"], [])
+    name = field(inspector, "name", QLineEdit)
+    other = Scenario(name="Other")
+    other.topology.add_node(make_component("vm", "vm-1"))
+    inspector.set_document(other, QUndoStack())
+    name.setText("late")
+    name.editingFinished.emit()  # e.g. a focus-out delivered after the switch
+    assert other.topology.node("vm-1").name is None
+    assert scenario.topology.node("vm-1").name is None
+    inspector.detach()
+
+
+def test_the_form_of_a_kind_is_reused_and_edits_go_to_the_node_shown(setup):
+    scenario, stack, inspector = setup
+    scenario.topology.add_node(make_component("vm", "vm-2"))
+    inspector.show_selection(["vm-1"], [])
+    form = inspector.content
+    inspector.show_selection(["lb-1"], [])
+    inspector.show_selection(["vm-2"], [])
+    assert inspector.content is form  # no rebuild for a second VM
+    state = field(inspector, "state", QComboBox)
+    state.activated.emit(state.findText("stopped"))
+    assert scenario.topology.node("vm-2").state == "stopped"
+    assert scenario.topology.node("vm-1").state == "running"
+    inspector.show_selection(["vm-1"], [])
+    assert state.currentText() == "running"
+    stack.undo()
+    assert scenario.topology.node("vm-2").state == "running"

@@ -80,8 +80,13 @@ class MoveInteraction(Interaction):
         if snapping(self.scene, event):
             anchor = QPointF(snap(anchor.x()), snap(anchor.y()))
         delta = anchor - start
-        for node_id, item in self.items.items():
-            item.setPos(self.start[node_id] + delta)
+        self.scene.defer_link_updates()
+        try:
+            for node_id, item in self.items.items():
+                item.setPos(self.start[node_id] + delta)
+                self.scene.item_geometry_changed(item)
+        finally:
+            self.scene.flush_link_updates()
         self._show_drop_target()
 
     def _show_drop_target(self) -> None:
@@ -100,8 +105,11 @@ class MoveInteraction(Interaction):
     def cancel(self) -> None:
         if self.drop_target is not None:
             self.drop_target.set_highlight(None)
+        self.scene.defer_link_updates()
         for node_id, item in self.items.items():
             item.setPos(self.start[node_id])
+            self.scene.item_geometry_changed(item)
+        self.scene.flush_link_updates()
 
     def release(self, event) -> None:
         self.move(event)  # the release decides the final place (and its Alt state)

@@ -2,20 +2,22 @@
 
 Performance notes (see perf-baselines.md, section 2): every visible part is a C++ item
 (``QGraphicsPathItem``, ``QGraphicsSimpleTextItem``, ``QGraphicsSvgItem`` sharing one
-``QSvgRenderer`` per kind) - no Python ``paint()`` anywhere.  The selectable root of each
-node, box and link is an invisible path item with ``ItemHasNoContents`` (it is hit-tested and
-selected, never painted), so Qt's dashed selection rectangle never appears and selection is
-shown by restyling the visible children.  Pens are cosmetic; glyphs use
-``DeviceCoordinateCache`` so an SVG is rasterised once per zoom level, not once per frame.
+``QSvgRenderer`` per kind).  The selectable root of each node, box and link is an invisible
+path item whose ``paint()`` does nothing (so Qt's dashed selection rectangle never appears;
+selection is shown by restyling the visible children) and which declares
+``ItemContainsChildrenInShape``, so Qt culls an off-screen node or link as a whole.  No
+``itemChange`` override (Qt calls it for every change of every item).  Pens are cosmetic and
+shared; glyphs use ``DeviceCoordinateCache`` so an SVG is rasterised once per zoom level.
 
 Items never write to the model: they are positioned and restyled by the scene.
 """
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Iterable
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPainterPathStroker, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen, QPolygonF
 from PySide6.QtSvgWidgets import QGraphicsSvgItem
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem,
                                QGraphicsRectItem, QGraphicsSimpleTextItem)
@@ -30,6 +32,10 @@ if TYPE_CHECKING:
     from ...model.validation import Finding
 
 NO_PEN = QPen(Qt.PenStyle.NoPen)
+SELECTABLE = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+DEVICE_CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
+NO_CACHE = QGraphicsItem.CacheMode.NoCache
+NO_BUTTON = Qt.MouseButton.NoButton
 NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
 F = QGraphicsItem.GraphicsItemFlag
 
@@ -90,8 +96,7 @@ class _Decoration:
 
     @staticmethod
     def passive(item: QGraphicsItem) -> QGraphicsItem:
-        item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        item.setAcceptHoverEvents(False)
+        item.setAcceptedMouseButtons(NO_BUTTON)
         return item
 
 
@@ -152,12 +157,49 @@ class CanvasItem(QGraphicsPathItem):
 
     def __init__(self):
         super().__init__()
-        self.setFlag(F.ItemHasNoContents, True)
+        # Painted (as nothing: the children draw) rather than ItemHasNoContents: Qt then culls
+        # an off-screen item by its own bounding rect, children included, instead of visiting
+        # every child of every item on each repaint.
+        self.setFlag(F.ItemContainsChildrenInShape, True)
         self.setPen(NO_PEN)
         self.setBrush(NO_BRUSH)
         self._palette: CanvasPalette | None = None
         self.hovered = False
         self.highlight: str | None = None  # None / "valid" / "target" / "invalid" / "drop"
+
+    # decorations are created on first use: most items never show a badge or a handle, and
+    # every child item costs time when the scene is built, indexed and painted
+    _badge: "Badge | None" = None
+    _handle: "Handle | None" = None
+
+    @property
+    def badge(self) -> "Badge":
+        if self._badge is None:
+            self._badge = Badge(self)
+            self._badge.setPos(self.badge_pos())
+        return self._badge
+
+    @property
+    def handle(self) -> "Handle":
+        if self._handle is None:
+            self._handle = Handle(self)
+            self._handle.setPos(self.handle_pos())
+            p = self.palette()
+            if p is not None:
+                self._handle.restyle(p)
+        return self._handle
+
+    def badge_pos(self) -> QPointF:
+        return QPointF()
+
+    def handle_pos(self) -> QPointF:
+        return QPointF()
+
+    def _show_handle(self, visible: bool) -> None:
+        if visible:
+            self.handle.setVisible(True)
+        elif self._handle is not None:
+            self._handle.setVisible(False)
 
     def palette(self) -> CanvasPalette:
         scene = self.scene()
@@ -170,14 +212,25 @@ class CanvasItem(QGraphicsPathItem):
     def shows_selected(self) -> bool:
         return self.isSelected() and self.decorations_visible()
 
-    def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            scene = self.scene()
-            if scene is not None:
-                scene.item_moved(self)
-        elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
-            self.restyle()
-        return super().itemChange(change, value)
+    # No itemChange() override: Qt calls it for every change of every item (flags, scene,
+    # position...) and a Python override made building a 2,000-node scene several times
+    # slower.  The scene restyles on selectionChanged and updates links where it moves items.
+
+    def tooltip_text(self) -> str:
+        return ""
+
+    def cached_parts(self) -> list[QGraphicsItem]:
+        return []
+
+    def set_caching(self, on: bool) -> None:
+        """Pixel caches of glyphs and text speed up the screen; an export (PDF, SVG, print)
+        must get vectors and real text instead, so the exporter's export mode turns them off."""
+        mode = DEVICE_CACHE if on else NO_CACHE
+        for part in self.cached_parts():
+            part.setCacheMode(mode)
+
+    def paint(self, painter, option, widget=None) -> None:
+        pass  # the children draw; selection shows by restyling them (no dashed rectangle)
 
     def hoverEnterEvent(self, event):
         self.hovered = True
@@ -193,12 +246,29 @@ class CanvasItem(QGraphicsPathItem):
         if highlight != self.highlight:
             self.highlight = highlight
             self.restyle()
+            scene = self.scene()
+            if scene is not None:
+                scene.far_layer.restyled()
 
     def restyle(self) -> None:  # overridden
         pass
 
 
 # ------------------------------------------------------------------------------------ nodes
+
+def _node_paths() -> tuple[QPainterPath, QPainterPath]:
+    half = TILE_SIZE / 2
+    tile = QPainterPath()
+    tile.setFillRule(Qt.FillRule.WindingFill)
+    tile.addRoundedRect(QRectF(-half, -half, TILE_SIZE, TILE_SIZE), TILE_RADIUS, TILE_RADIUS)
+    hit = QPainterPath(tile)
+    # the handle sits on the right edge: hovering it must keep the node hovered
+    hit.addEllipse(QPointF(half + 1, 0), Handle.RADIUS + 2, Handle.RADIUS + 2)
+    return tile, hit.simplified()
+
+
+_TILE_PATH, _NODE_HIT_PATH = _node_paths()
+
 
 class NodeItem(CanvasItem):
     """A component drawn as a tile with its glyph, name, detail line, badge and handle.
@@ -211,20 +281,12 @@ class NodeItem(CanvasItem):
         self.kind = component.KIND
         self.component = component
         self.detail_level = DETAIL_FULL
-        half = TILE_SIZE / 2
-        tile_rect = QRectF(-half, -half, TILE_SIZE, TILE_SIZE)
-        hit = QPainterPath()
-        hit.addRoundedRect(tile_rect, TILE_RADIUS, TILE_RADIUS)
-        tile_path = QPainterPath(hit)
-        # the handle sits on the right edge: hovering it must keep the node hovered
-        hit.addEllipse(QPointF(half + 1, 0), Handle.RADIUS + 2, Handle.RADIUS + 2)
-        self.setPath(hit.simplified())
+        self.setPath(_NODE_HIT_PATH)
         self.setZValue(zorder.NODES)
-        self.setFlag(F.ItemIsSelectable, True)
-        self.setFlag(F.ItemSendsGeometryChanges, True)
+        self.setFlag(SELECTABLE, True)
         self.setAcceptHoverEvents(True)
 
-        self.tile = _Decoration.passive(QGraphicsPathItem(tile_path, self))
+        self.tile = _Decoration.passive(QGraphicsPathItem(_TILE_PATH, self))
         renderer = glyphs.shared_renderer(self.kind)
         if renderer is not None:
             glyph = QGraphicsSvgItem(self)
@@ -247,11 +309,19 @@ class NodeItem(CanvasItem):
         self.label.setFont(LABEL_FONT)
         self.detail = _Decoration.passive(QGraphicsSimpleTextItem(self))
         self.detail.setFont(DETAIL_FONT)
-        self.badge = Badge(self)
-        self.badge.setPos(half - 3, -half + 3)
-        self.handle = Handle(self)
-        self.handle.setPos(half + 1, 0)
+        # QGraphicsSimpleTextItem lays its text out again on every paint: keep the pixels
+        for text in (self.label, self.detail):
+            text.setCacheMode(DEVICE_CACHE)
         self.update_component(component)
+
+    def cached_parts(self) -> list[QGraphicsItem]:
+        return [self.label, self.detail] + ([self.glyph] if self.svg else [])
+
+    def badge_pos(self) -> QPointF:
+        return QPointF(TILE_SIZE / 2 - 3, -TILE_SIZE / 2 + 3)
+
+    def handle_pos(self) -> QPointF:
+        return QPointF(TILE_SIZE / 2 + 1, 0)
 
     # model -> item
     def update_component(self, component: Component) -> None:
@@ -259,10 +329,15 @@ class NodeItem(CanvasItem):
         self.label.setText(component.display_name)
         self.detail.setText(node_detail(component))
         self._layout_labels()
-        self.setToolTip(f"{component.LABEL}: {component.display_name}"
-                        + (f" ({component.id})" if component.name and component.name != component.id
-                           else ""))
         self.restyle()
+
+    def tooltip_text(self) -> str:
+        c = self.component
+        text = f"{c.LABEL}: {c.display_name}"
+        if c.name and c.name != c.id:
+            text += f" ({c.id})"
+        detail = node_detail(c)
+        return text + (f"\n{detail}" if detail else "")
 
     def _layout_labels(self) -> None:
         top = TILE_SIZE / 2 + 4
@@ -274,7 +349,15 @@ class NodeItem(CanvasItem):
         self.detail.setPos(-dr.width() / 2, top + lr.height() - 1)
         width = max(lr.width(), dr.width() if has_detail else 0) + 6
         height = lr.height() + (dr.height() - 1 if has_detail else 0) + 2
-        self.label_bg.setRect(QRectF(-width / 2, top - 1, width, height))
+        label_rect = QRectF(-width / 2, top - 1, width, height)
+        self.label_bg.setRect(label_rect)
+        self.anchor_below = label_rect.bottom() if self.label.text() else TILE_SIZE / 2
+        # the root spans tile, handle and name: clicking the name selects the node, and Qt
+        # may cull the whole node by the root's rectangle (ItemContainsChildrenInShape)
+        hit = QPainterPath(_NODE_HIT_PATH)
+        hit.setFillRule(Qt.FillRule.WindingFill)
+        hit.addRect(label_rect)
+        self.setPath(hit)
 
     def set_detail_level(self, level: int) -> None:
         if level == self.detail_level:
@@ -284,22 +367,34 @@ class NodeItem(CanvasItem):
         self.label_bg.setVisible(level >= DETAIL_REDUCED)
         self.detail.setVisible(level == DETAIL_FULL and bool(self.detail.text()))
         self.glyph.setVisible(level >= DETAIL_REDUCED)
+        # far out the scene's FarLayer draws every tile in one call: the item paints nothing
+        self.tile.setVisible(level >= DETAIL_REDUCED)
+        self.setFlag(F.ItemHasNoContents, level == DETAIL_MINIMAL)
+        self.far_rect = None
         self.restyle()
 
     def set_findings(self, findings: list["Finding"]) -> None:
-        self.badge.show_findings(findings)
+        if findings or self._badge is not None:
+            self.badge.show_findings(findings)
 
     def scene_rect(self) -> QRectF:
         half = TILE_SIZE / 2
         return QRectF(self.pos().x() - half, self.pos().y() - half, TILE_SIZE, TILE_SIZE)
 
+    #: how far below the centre links stop (the bottom of the name; see anchor_rect)
+    anchor_below = TILE_SIZE / 2
+    #: the tile in scene coordinates, cached for the far layer (None = recompute)
+    far_rect: QRectF | None = None
+
     def anchor_rect(self, margin: float = 0.0) -> QRectF:
-        """Where links end: the tile, and the name below it while the name is shown (so an
-        arrowhead is never hidden under a label)."""
-        rect = QRectF(self.tile.boundingRect())
-        if self.label.isVisible():
-            rect = rect.united(self.label_bg.rect())
-        return rect.translated(self.pos()).adjusted(-margin, -margin, margin, margin)
+        """Where links end: the tile, stretched down over the name (so an arrowhead coming
+        from below is never hidden under the label).  Only as wide as the tile, so a long
+        name does not push sideways links away, and the same at every level of detail, so
+        zooming never has to recompute thousands of links."""
+        half = TILE_SIZE / 2
+        p = self.pos()
+        return QRectF(p.x() - half - margin, p.y() - half - margin,
+                      TILE_SIZE + 2 * margin, half + self.anchor_below + 2 * margin)
 
     def restyle(self) -> None:
         p = self.palette()
@@ -322,9 +417,10 @@ class NodeItem(CanvasItem):
         self.label.setBrush(QBrush(color(p.text)))
         self.detail.setBrush(QBrush(color(p.text_muted)))
         self.label_bg.setBrush(QBrush(color(p.label_background)))
-        self.handle.restyle(p)
-        self.handle.setVisible(self.decorations_visible() and not minimal
-                               and (self.hovered or self.isSelected()))
+        if self._handle is not None:
+            self._handle.restyle(p)
+        self._show_handle(self.decorations_visible() and not minimal
+                          and (self.hovered or self.isSelected()))
         self.setOpacity(0.35 if self.highlight == "invalid" else 1.0)
 
 
@@ -364,8 +460,7 @@ class ContainerItem(CanvasItem):
         self.component = component
         self.detail_level = DETAIL_FULL
         self.setZValue(zorder.VNET if self.kind == "vnet" else zorder.SUBNET)
-        self.setFlag(F.ItemIsSelectable, True)
-        self.setFlag(F.ItemSendsGeometryChanges, True)
+        self.setFlag(SELECTABLE, True)
         self.setAcceptHoverEvents(True)
         self.box = _Decoration.passive(QGraphicsPathItem(self))
         renderer = glyphs.shared_renderer(self.kind)
@@ -389,9 +484,9 @@ class ContainerItem(CanvasItem):
         self.title.setFont(TITLE_FONT)
         self.subtitle = _Decoration.passive(QGraphicsSimpleTextItem(self))
         self.subtitle.setFont(DETAIL_FONT)
+        for text in (self.title, self.subtitle):
+            text.setCacheMode(DEVICE_CACHE)
         self.grip = ResizeGrip(self)
-        self.badge = Badge(self)
-        self.handle = Handle(self)
         self.size = (0.0, 0.0)
         self.update_component(component)
 
@@ -400,9 +495,12 @@ class ContainerItem(CanvasItem):
         name, extra = container_title(component)
         self.title.setText(name)
         self.subtitle.setText(extra)
-        self.setToolTip(f"{component.LABEL}: {name} ({extra})")
         self.set_size(component.size)
         self.restyle()
+
+    def tooltip_text(self) -> str:
+        name, extra = container_title(self.component)
+        return f"{self.component.LABEL}: {name} ({extra})"
 
     def set_size(self, size: tuple[float, float]) -> None:
         w, h = max(float(size[0]), 1.0), max(float(size[1]), 1.0)
@@ -410,6 +508,7 @@ class ContainerItem(CanvasItem):
             return
         self.prepareGeometryChange()
         self.size = (w, h)
+        self._scene_rect = None
         rect = QRectF(0, 0, w, h)
         hit = QPainterPath()
         hit.addRect(rect)
@@ -423,12 +522,31 @@ class ContainerItem(CanvasItem):
         tr = self.title.boundingRect()
         self.subtitle.setPos(36 + tr.width() + 8, 9 + tr.height() - self.subtitle.boundingRect().height() - 1)
         self.grip.setPos(w - 3, h - 3)
-        self.badge.setPos(w - 4, 4)
-        self.handle.setPos(w, h / 2)
+        if self._badge is not None:
+            self._badge.setPos(self.badge_pos())
+        if self._handle is not None:
+            self._handle.setPos(self.handle_pos())
+
+    def cached_parts(self) -> list[QGraphicsItem]:
+        return [self.title, self.subtitle] + ([self.icon] if self.svg else [])
+
+    def badge_pos(self) -> QPointF:
+        return QPointF(self.size[0] - 4, 4)
+
+    def handle_pos(self) -> QPointF:
+        return QPointF(self.size[0], self.size[1] / 2)
+
+    #: the box in scene coordinates, cached (the scene drops it whenever the box moves)
+    _scene_rect: QRectF | None = None
 
     def scene_rect(self) -> QRectF:
-        return QRectF(self.pos(), QPointF(self.pos().x() + self.size[0],
-                                          self.pos().y() + self.size[1]))
+        if self._scene_rect is None:
+            p = self.pos()
+            self._scene_rect = QRectF(p.x(), p.y(), self.size[0], self.size[1])
+        return self._scene_rect
+
+    def forget_geometry(self) -> None:
+        self._scene_rect = None
 
     def set_detail_level(self, level: int) -> None:
         if level == self.detail_level:
@@ -439,7 +557,8 @@ class ContainerItem(CanvasItem):
         self.icon.setVisible(level >= DETAIL_REDUCED)
 
     def set_findings(self, findings: list["Finding"]) -> None:
-        self.badge.show_findings(findings)
+        if findings or self._badge is not None:
+            self.badge.show_findings(findings)
 
     def restyle(self) -> None:
         p = self.palette()
@@ -463,12 +582,13 @@ class ContainerItem(CanvasItem):
             self.icon.setBrush(QBrush(kind_color))
         self.title.setBrush(QBrush(kind_color.darker(115) if not p.dark else kind_color))
         self.subtitle.setBrush(QBrush(color(p.text_muted)))
-        self.handle.restyle(p)
+        if self._handle is not None:
+            self._handle.restyle(p)
         self.grip.setBrush(QBrush(kind_color))
         self.grip.setPen(NO_PEN)
         decorate = self.decorations_visible()
         self.grip.setVisible(decorate and self.isSelected())
-        self.handle.setVisible(decorate and (self.hovered or self.isSelected()))
+        self._show_handle(decorate and (self.hovered or self.isSelected()))
         self.setOpacity(0.35 if self.highlight == "invalid" else 1.0)
 
 
@@ -490,44 +610,76 @@ class LinkItem(CanvasItem):
         self.link = link
         self.kind = link.kind
         self.setZValue(zorder.LINKS)
-        self.setFlag(F.ItemIsSelectable, True)
+        self.setFlag(SELECTABLE, True)
         self.setAcceptHoverEvents(True)
         self.line = _Decoration.passive(QGraphicsPathItem(self))
         self.arrow = _Decoration.passive(QGraphicsPathItem(self))
-        self.marker = Badge(self)
-        self.marker.setZValue(1)
+        self._marker: Badge | None = None
+        self._ends: tuple[float, float, float, float] | None = None
+        self.qline: QLineF | None = None
+        self._far = False
+        self._paths_stale = False
+        #: mirrors isVisible() for the far layer (a Python attribute is much cheaper to read)
+        self.shown = True
+        self._arrow = LINK_STYLES[link.kind].arrow
         self.mismatch = False
-        self.setToolTip(f"{LINK_RULES[link.kind].label}: {link.source} → {link.target}")
         self._p1 = QPointF()
         self._p2 = QPointF()
 
+    def tooltip_text(self) -> str:
+        link = self.link
+        text = f"{LINK_RULES[link.kind].label}: {link.source} → {link.target}"
+        if self.mismatch:
+            text += "\n(drawn outside its box: the membership is shown by this line)"
+        return text
+
+    @property
+    def marker(self) -> Badge:
+        if self._marker is None:
+            self._marker = Badge(self)
+            self._marker.setZValue(1)
+            self._marker.setPos(QLineF(self._p1, self._p2).center())
+        return self._marker
+
     def set_endpoints(self, p1: QPointF, p2: QPointF) -> None:
-        if p1 == self._p1 and p2 == self._p2:
+        self.set_endpoints_xy(p1.x(), p1.y(), p2.x(), p2.y())
+
+    def set_endpoints_xy(self, x1: float, y1: float, x2: float, y2: float) -> None:
+        """Place the line (plain float arithmetic: this runs for every moved link of every
+        drag frame)."""
+        ends = (x1, y1, x2, y2)
+        if ends == self._ends:
             return
-        self._p1, self._p2 = QPointF(p1), QPointF(p2)
-        line = QLineF(p1, p2)
-        length = line.length()
-        style = LINK_STYLES[self.kind]
-        path = QPainterPath(p1)
+        self._ends = ends
+        self.qline = QLineF(x1, y1, x2, y2)
+        self._p1, self._p2 = QPointF(x1, y1), QPointF(x2, y2)
+        dx, dy = x2 - x1, y2 - y1
+        length = math.hypot(dx, dy)
+        path = QPainterPath(self._p1)
         arrow = QPainterPath()
-        if style.arrow and length > ARROW_LENGTH * 1.5:
-            unit = (p2 - p1) / length
-            normal = QPointF(-unit.y(), unit.x())
-            base = p2 - unit * ARROW_LENGTH
-            path.lineTo(p2 - unit * (ARROW_LENGTH - 1))
-            arrow.addPolygon(QPolygonF([p2, base + normal * (ARROW_WIDTH / 2),
-                                        base - normal * (ARROW_WIDTH / 2), p2]))
+        if self._arrow and length > ARROW_LENGTH * 1.5:
+            ux, uy = dx / length, dy / length
+            bx, by = x2 - ux * ARROW_LENGTH, y2 - uy * ARROW_LENGTH
+            w = ARROW_WIDTH / 2
+            path.lineTo(x2 - ux * (ARROW_LENGTH - 1), y2 - uy * (ARROW_LENGTH - 1))
+            arrow.addPolygon(QPolygonF([self._p2, QPointF(bx - uy * w, by + ux * w),
+                                        QPointF(bx + uy * w, by - ux * w), self._p2]))
         else:
-            path.lineTo(p2)
-        self.prepareGeometryChange()
-        stroker = QPainterPathStroker()
-        stroker.setWidth(HIT_WIDTH)
-        hit = QPainterPath(p1)
-        hit.lineTo(p2)
-        self.setPath(stroker.createStroke(hit))
-        self.line.setPath(path)
-        self.arrow.setPath(arrow)
-        self.marker.setPos(line.center())
+            path.lineTo(self._p2)
+        # the hit area: a band HIT_WIDTH wide around the line (cheaper than a path stroker)
+        hit = QPainterPath()
+        if length > 0:
+            nx, ny = -dy * (HIT_WIDTH / 2 / length), dx * (HIT_WIDTH / 2 / length)
+            hit.addPolygon(QPolygonF([QPointF(x1 + nx, y1 + ny), QPointF(x2 + nx, y2 + ny),
+                                      QPointF(x2 - nx, y2 - ny), QPointF(x1 - nx, y1 - ny)]))
+        self.setPath(hit)  # setPath calls prepareGeometryChange itself
+        if self._far:
+            self._paths_stale = True  # the far layer draws the line; build it when needed
+        else:
+            self.line.setPath(path)
+            self.arrow.setPath(arrow)
+        if self._marker is not None:
+            self._marker.setPos((x1 + x2) / 2, (y1 + y2) / 2)
 
     def set_mismatch(self, mismatch: bool) -> None:
         """For in_subnet / in_vnet links drawn because the member sits outside its box."""
@@ -536,8 +688,25 @@ class LinkItem(CanvasItem):
             self.restyle()
 
     def set_findings(self, findings: list["Finding"]) -> None:
-        self.marker.show_findings(findings)
+        if findings or self._marker is not None:
+            self.marker.show_findings(findings)
         self.restyle()
+
+    def set_detail_level(self, level: int) -> None:
+        """Far out the scene's FarLayer draws every line in one call: nothing here then."""
+        far = level == DETAIL_MINIMAL
+        self._far = far
+        self.arrow.setVisible(not far)
+        self.line.setVisible(not far)
+        self.setFlag(F.ItemHasNoContents, far)
+        if not far and self._paths_stale and self._ends is not None:
+            self._paths_stale = False
+            ends, self._ends = self._ends, None
+            self.set_endpoints_xy(*ends)
+
+    @property
+    def ends(self) -> tuple[float, float, float, float] | None:
+        return self._ends
 
     def restyle(self) -> None:
         p = self.palette()
@@ -546,8 +715,9 @@ class LinkItem(CanvasItem):
         style = LINK_STYLES[self.kind]
         c = p.link_color(self.kind)
         width = style.width
-        if self.marker.severity in ("error", "warning"):
-            c = QColor(SEVERITY_COLORS[self.marker.severity])
+        severity = self._marker.severity if self._marker is not None else None
+        if severity in ("error", "warning"):
+            c = QColor(SEVERITY_COLORS[severity])
         if self.shows_selected():
             c = color(p.selection)
             width += 1.5
@@ -560,3 +730,138 @@ class LinkItem(CanvasItem):
 
 def node_items(items: Iterable[QGraphicsItem]) -> list[NodeItem | ContainerItem]:
     return [i for i in items if isinstance(i, (NodeItem, ContainerItem))]
+
+
+# ---------------------------------------------------------------------------- far layer
+
+class FarLayer(QGraphicsItem):
+    """Far out (DETAIL_MINIMAL), the whole diagram's tiles and lines in ONE paint: one
+    ``drawLines`` per link style and one ``drawRects`` per node colour, instead of thousands
+    of item paints (perf-baselines.md: one drawLines item is ~3x cheaper than 3,000 line
+    items).  Boxes, badges and overlays stay items.  The per-item tiles and lines are hidden
+    at that level; selection and connect highlights are drawn here too."""
+
+    def __init__(self, scene):
+        super().__init__()
+        self._scene = scene
+        self.setZValue(zorder.LINKS)
+        self.setAcceptedMouseButtons(NO_BUTTON)
+        self.setVisible(False)
+        self._rect = QRectF()
+        self._rect_dirty = True
+        self._batches: tuple[list, list, list] | None = None
+
+    def geometry_changed(self) -> None:
+        """Something moved: the layer's extent may change and it must be drawn again."""
+        if self.isVisible():
+            self._batches = None
+            if not self._rect_dirty:
+                # once per change burst: the rect is recomputed when Qt next asks for it
+                self.prepareGeometryChange()
+                self._rect_dirty = True
+
+    def extend(self, x1: float, y1: float, x2: float, y2: float) -> None:
+        """Something moved within (x1, y1)-(x2, y2): grow the extent if needed, draw again.
+        (Cheap: a drag frame calls this for every moved tile and line.)"""
+        if not self.isVisible():
+            return
+        self._batches = None
+        if self._rect_dirty:
+            return
+        r = self._rect
+        if x1 < r.left() or y1 < r.top() or x2 > r.right() or y2 > r.bottom():
+            self.prepareGeometryChange()
+            self._rect = r.united(QRectF(QPointF(x1, y1), QPointF(x2, y2)))
+        else:
+            self.update()
+
+    def restyled(self) -> None:
+        """Selection, highlight or palette changed: draw again (same geometry)."""
+        if self.isVisible():
+            self._batches = None
+            self.update()
+
+    def boundingRect(self) -> QRectF:
+        if self._rect_dirty:
+            half = TILE_SIZE / 2 + 4
+            xs, ys = [], []
+            for item in self._scene.all_node_items():
+                if isinstance(item, NodeItem):
+                    p = item.pos()
+                    xs.append(p.x())
+                    ys.append(p.y())
+            self._rect = (QRectF(min(xs) - half, min(ys) - half, max(xs) - min(xs) + 2 * half,
+                                 max(ys) - min(ys) + 2 * half + 20) if xs else QRectF())
+            for link in self._scene.all_link_items():
+                if link.ends is not None and link.shown:
+                    x1, y1, x2, y2 = link.ends
+                    self._rect = self._rect.united(QRectF(QPointF(min(x1, x2), min(y1, y2)),
+                                                          QPointF(max(x1, x2), max(y1, y2))))
+            self._rect_dirty = False
+        return self._rect
+
+    def _build(self) -> tuple[list, list, list]:
+        """Group every tile and line by style (Python attributes only: this runs once per
+        change, over every node and link)."""
+        scene = self._scene
+        palette = scene.palette
+        selected_items = set() if scene.export_mode else scene.selected_set()
+        lines: dict[tuple, list[QLineF]] = {}
+        for link in scene.all_link_items():
+            if link.qline is None or not link.shown:
+                continue
+            lines.setdefault((link.kind, link in selected_items), []).append(link.qline)
+        pens = []
+        for (kind, selected), batch in lines.items():
+            # solid: a dash pattern a few pixels long is noise this far out, and slow to stroke
+            c = color(palette.selection) if selected else palette.link_color(kind)
+            pens.append((cosmetic_pen(c, 2.5 if selected else 1.0), batch))
+        rects: dict[tuple, list[QRectF]] = {}
+        outlined: dict[str, list[QRectF]] = {}
+        half = TILE_SIZE / 2
+        for item in scene.plain_node_items():
+            rect = item.far_rect
+            if rect is None:
+                p = item.pos()
+                rect = item.far_rect = QRectF(p.x() - half, p.y() - half, TILE_SIZE, TILE_SIZE)
+            rects.setdefault((item.kind, item.highlight == "invalid"), []).append(rect)
+            if item in selected_items:
+                outlined.setdefault(palette.selection, []).append(rect)
+            elif item.highlight in ("valid", "target"):
+                outlined.setdefault(palette.valid_target, []).append(rect)
+        brushes = []
+        for (kind, dim), batch in rects.items():
+            c = palette.kind_color(kind)
+            if dim:
+                c.setAlpha(70)
+            brushes.append((QBrush(c), batch))
+        outlines = [(cosmetic_pen(c, 2.5), batch) for c, batch in outlined.items()]
+        # finding badges stay visible far out, as dots on the tiles' corners
+        dots: dict[str, list[QRectF]] = {}
+        r = Badge.RADIUS * 1.5
+        for item in scene.items_with_findings():
+            badge = item._badge
+            if badge is not None and badge.severity:
+                centre = item.mapToScene(badge.pos())
+                dots.setdefault(badge.severity, []).append(
+                    QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r))
+        for severity, batch in dots.items():
+            outlines.append((cosmetic_pen("#ffffff", 1.0), batch))
+            brushes.append((QBrush(QColor(SEVERITY_COLORS.get(severity, "#757575"))), batch))
+        return pens, brushes, outlines
+
+    def paint(self, painter, option, widget=None) -> None:
+        if self._batches is None:
+            self._batches = self._build()
+        pens, brushes, outlines = self._batches
+        for pen, batch in pens:
+            painter.setPen(pen)
+            painter.drawLines(batch)
+        painter.setPen(NO_PEN)
+        for brush, batch in brushes:
+            painter.setBrush(brush)
+            painter.drawRects(batch)
+        painter.setBrush(NO_BRUSH)
+        for pen, batch in outlines:
+            painter.setPen(pen)
+            painter.drawRects(batch)

@@ -25,8 +25,8 @@ from ...model.topology import ChangeEvent
 from ..commands import (AddNodeCommand, AddNodesCommand, ConnectCommand, DeleteCommand,
                         DisconnectCommand, MoveNodesCommand, copy_with_fresh_ids)
 from . import interactions
-from .items import (DETAIL_FULL, ContainerItem, Handle, LinkItem, NodeItem, ResizeGrip,
-                    node_items)
+from .items import (DETAIL_FULL, DETAIL_MINIMAL, ContainerItem, FarLayer, Handle, LinkItem,
+                    NodeItem, ResizeGrip, node_items)
 from .style import GRID_STEP, TILE_SIZE, color, cosmetic_pen, palette_for, snap
 
 #: clipboard MIME type of copied canvas selections (the payload is a scenario document)
@@ -54,6 +54,23 @@ def _exit_point(rect: QRectF, start: QPointF, toward: QPointF) -> QPointF:
         ts.append((rect.top() - start.y()) / dy)
     t = min(min(ts), 1.0)
     return start + d * t
+
+
+def _exit_xy(cx: float, cy: float, half_w: float, up: float, down: float,
+             tx: float, ty: float) -> tuple[float, float]:
+    """Where the ray from (cx, cy) toward (tx, ty) leaves the box [cx - half_w, cx + half_w]
+    x [cy - up, cy + down]; (tx, ty) itself when it lies inside."""
+    dx, dy = tx - cx, ty - cy
+    t = 1.0
+    if dx > 0:
+        t = min(t, half_w / dx)
+    elif dx < 0:
+        t = min(t, -half_w / dx)
+    if dy > 0:
+        t = min(t, down / dy)
+    elif dy < 0:
+        t = min(t, -up / dy)
+    return cx + dx * t, cy + dy * t
 
 
 def _nearest_on_border(rect: QRectF, p: QPointF) -> QPointF:
@@ -115,8 +132,18 @@ class DiagramScene(QGraphicsScene):
         self._links_by_node: dict[str, set[tuple]] = defaultdict(set)
         self._node_findings: dict[str, list] = {}
         self._link_findings: dict[tuple, list] = {}
+        self._containers: dict[str, ContainerItem] = {}
+        #: link keys waiting for a geometry update while a drag moves many items
+        self._deferred_links: set[tuple] | None = None
         self._paste_count = 0
+        # no BSP index: with thousands of items, re-indexing on every move costs far more
+        # than a linear scan for the few hit tests per event (perf-baselines.md, section 2)
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setBackgroundBrush(QBrush(color(self.palette.background)))
+        self.far_layer = FarLayer(self)
+        self.addItem(self.far_layer)
+        self._styled_selection: set[QGraphicsItem] = set()
+        self.selectionChanged.connect(self._restyle_selection)
         topology = scenario.topology
         for component in topology.nodes():
             self._add_node_item(component)
@@ -124,18 +151,27 @@ class DiagramScene(QGraphicsScene):
             self._add_link_item(link)
         topology.subscribe(self._on_change)
 
+    def _restyle_selection(self) -> None:
+        current = set(self.selectedItems())
+        for item in current ^ self._styled_selection:
+            item.restyle()
+        self._styled_selection = current
+        self.far_layer.restyled()
+
     def detach(self) -> None:
         """Stop mirroring (the window drops this scene for another document)."""
         self.scenario.topology.unsubscribe(self._on_change)
 
     # =========================================================================== mirroring
     def _on_change(self, event: ChangeEvent) -> None:
+        self.far_layer.geometry_changed()
         kind = event.kind
         if kind == "node_added":
             item = self._add_node_item(event.new)
             self._refresh_containment_around(item)
         elif kind == "node_removed":
             item = self._nodes.pop(event.node_id, None)
+            self._containers.pop(event.node_id, None)
             if item is not None:
                 self.removeItem(item)
             self._links_by_node.pop(event.node_id, None)
@@ -155,6 +191,7 @@ class DiagramScene(QGraphicsScene):
             if kind == "moved":
                 item.component = component
                 item.setPos(QPointF(*component.position))
+                self.item_geometry_changed(item)
             else:
                 item.update_component(component)
                 self.item_geometry_changed(item)
@@ -163,14 +200,18 @@ class DiagramScene(QGraphicsScene):
         cls = ContainerItem if component.CONTAINER else NodeItem
         item = cls(component, self.palette)
         item.setPos(QPointF(*component.position))
+        if cls is ContainerItem:
+            item.forget_geometry()
         self.addItem(item)
         item.set_detail_level(self.detail_level)
-        item.restyle()
         self._nodes[component.id] = item
+        if isinstance(item, ContainerItem):
+            self._containers[component.id] = item
         return item
 
     def _add_link_item(self, link: Link) -> LinkItem:
         item = LinkItem(link, self.palette)
+        item.set_detail_level(DETAIL_FULL if self.export_mode else self.detail_level)
         self.addItem(item)
         self._links[link.key] = item
         self._links_by_node[link.source].add(link.key)
@@ -180,12 +221,31 @@ class DiagramScene(QGraphicsScene):
         return item
 
     # ----------------------------------------------------------------- geometry of links
-    def item_moved(self, item) -> None:
-        """Called by items whenever their position changes (live during drags)."""
-        self.item_geometry_changed(item)
-
     def item_geometry_changed(self, item) -> None:
-        for key in self._links_by_node.get(item.node_id, ()):
+        item.far_rect = None
+        if item.__class__ is ContainerItem:
+            item.forget_geometry()
+        if self.far_layer.isVisible():
+            r = item.scene_rect()
+            self.far_layer.extend(r.left(), r.top(), r.right(), r.bottom())
+        keys = self._links_by_node.get(item.node_id, ())
+        if self._deferred_links is not None:
+            self._deferred_links.update(keys)
+            return
+        for key in keys:
+            link_item = self._links.get(key)
+            if link_item is not None:
+                self._update_link(link_item)
+
+    def defer_link_updates(self) -> None:
+        """Collect link updates until :meth:`flush_link_updates` (one update per link per
+        drag frame, however many of its ends moved)."""
+        if self._deferred_links is None:
+            self._deferred_links = set()
+
+    def flush_link_updates(self) -> None:
+        keys, self._deferred_links = self._deferred_links, None
+        for key in keys or ():
             link_item = self._links.get(key)
             if link_item is not None:
                 self._update_link(link_item)
@@ -206,10 +266,23 @@ class DiagramScene(QGraphicsScene):
             return
         if link.kind in CONTAINMENT:
             inside = dst.scene_rect().contains(self.anchor_point(src))
-            link_item.setVisible(not inside)
+            if inside == link_item.shown:
+                link_item.setVisible(not inside)
+                link_item.shown = not inside
             link_item.set_mismatch(not inside)
             if inside:
                 return
+        if type(src) is NodeItem and type(dst) is NodeItem:
+            # the common case, in floats: from tile to tile
+            sp, tp = src.pos(), dst.pos()
+            sx, sy, tx, ty = sp.x(), sp.y(), tp.x(), tp.y()
+            half = TILE_SIZE / 2
+            x1, y1 = _exit_xy(sx, sy, half + 2, half + 2, src.anchor_below + 2, tx, ty)
+            x2, y2 = _exit_xy(tx, ty, half + 3, half + 3, dst.anchor_below + 3, x1, y1)
+            link_item.set_endpoints_xy(x1, y1, x2, y2)
+            if self.far_layer.isVisible():
+                self.far_layer.extend(min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
+            return
         ref_s, ref_t = self.anchor_point(src), self.anchor_point(dst)
         end_t = _nearest_on_border(dst.scene_rect(), ref_s) if isinstance(dst, ContainerItem) else None
         if isinstance(src, ContainerItem):
@@ -219,6 +292,9 @@ class DiagramScene(QGraphicsScene):
         if end_t is None:
             end_t = _exit_point(dst.anchor_rect(3.0), ref_t, end_s)
         link_item.set_endpoints(end_s, end_t)
+        if self.far_layer.isVisible():
+            self.far_layer.extend(min(end_s.x(), end_t.x()), min(end_s.y(), end_t.y()),
+                                  max(end_s.x(), end_t.x()), max(end_s.y(), end_t.y()))
 
     # ========================================================================= queries
     def node_item(self, node_id: str) -> NodeItem | ContainerItem | None:
@@ -232,6 +308,17 @@ class DiagramScene(QGraphicsScene):
 
     def all_link_items(self) -> list[LinkItem]:
         return list(self._links.values())
+
+    def plain_node_items(self) -> list[NodeItem]:
+        """Every node drawn as a tile (not the boxes)."""
+        return [i for i in self._nodes.values() if i.__class__ is NodeItem]
+
+    def selected_set(self) -> set[QGraphicsItem]:
+        """The selected items as last styled (kept in step with selectionChanged)."""
+        return self._styled_selection
+
+    def items_with_findings(self) -> list:
+        return [self._nodes[n] for n in self._node_findings if n in self._nodes]
 
     def selected_node_ids(self) -> list[str]:
         return sorted(i.node_id for i in node_items(self.selectedItems()))
@@ -300,9 +387,8 @@ class DiagramScene(QGraphicsScene):
         """The topmost box of ``kind`` (subnet / vnet) containing ``pos``."""
         exclude = set(exclude)
         best = None
-        for item in self._nodes.values():
-            if isinstance(item, ContainerItem) and item.kind == kind and \
-                    item.node_id not in exclude and item.scene_rect().contains(pos):
+        for item in self._containers.values():
+            if item.kind == kind and item.node_id not in exclude and item.scene_rect().contains(pos):
                 # the smallest box wins when boxes overlap
                 if best is None or item.size[0] * item.size[1] < best.size[0] * best.size[1]:
                     best = item
@@ -679,6 +765,11 @@ class DiagramScene(QGraphicsScene):
     @grid_visible.setter
     def grid_visible(self, visible: bool) -> None:
         self._grid_visible = bool(visible)
+        self._background_changed()
+
+    def _background_changed(self) -> None:
+        # views cache their background (CacheBackground): tell them it changed
+        self.invalidate(QRectF(), QGraphicsScene.SceneLayer.BackgroundLayer)
         self.update()
 
     @property
@@ -699,19 +790,22 @@ class DiagramScene(QGraphicsScene):
         self.palette = palette_for(dark)
         self.setBackgroundBrush(QBrush(color(self.palette.background)))
         self._restyle_all()
-        self.update()
+        self.far_layer.restyled()
+        self._background_changed()
 
     def set_export_mode(self, on: bool, transparent: bool = False) -> None:
         """For rendering without a view: no grid, no selection, hover, handles or grips, full
-        detail (labels at any scale); ``transparent`` leaves the background unpainted."""
+        detail (labels at any scale), vectors and real text rather than pixel caches (PDF and
+        SVG stay sharp and searchable); ``transparent`` leaves the background unpainted."""
         self.export_mode = bool(on)
         self._export_transparent = bool(on and transparent)
-        if on:
-            for item in self._nodes.values():
+        for item in self._nodes.values():
+            item.set_caching(not on)
+            if on:
                 item.hovered = False
         self.set_detail_level(DETAIL_FULL if on else self.detail_level, force=True)
         self._restyle_all()
-        self.update()
+        self._background_changed()
 
     def set_detail_level(self, level: int, force: bool = False) -> None:
         """Level of detail chosen by the main view from its zoom (labels and glyphs fade out
@@ -723,9 +817,13 @@ class DiagramScene(QGraphicsScene):
         for item in self._nodes.values():
             changed |= item.detail_level != effective
             item.set_detail_level(effective)
-        if changed:  # links end at the labels' edge while labels show
+        if changed:
             for link_item in self._links.values():
-                self._update_link(link_item)
+                link_item.set_detail_level(effective)
+        self.far_layer.setVisible(effective == DETAIL_MINIMAL)
+
+        self.far_layer.geometry_changed()
+        self.far_layer.restyled()
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         if self._export_transparent:
@@ -734,9 +832,11 @@ class DiagramScene(QGraphicsScene):
         if self.export_mode or not self._grid_visible:
             return
         scale = painter.worldTransform().m11()
-        for step, colour in ((GRID_STEP, self.palette.grid_minor),
-                             (GRID_STEP * 5, self.palette.grid_major)):
-            if step * scale < 7:
+        antialiased = painter.testRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # axis-aligned lines
+        for step, colour, min_px in ((GRID_STEP, self.palette.grid_minor, 9),
+                                     (GRID_STEP * 5, self.palette.grid_major, 16)):
+            if step * scale < min_px:
                 continue
             left = math.floor(rect.left() / step) * step
             top = math.floor(rect.top() / step) * step
@@ -753,6 +853,7 @@ class DiagramScene(QGraphicsScene):
                 y += step
             painter.setPen(cosmetic_pen(colour, 1.0))
             painter.drawLines(lines)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialiased)
 
     # ==================================================================== mouse handling
     def mousePressEvent(self, event) -> None:

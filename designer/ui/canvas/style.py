@@ -108,8 +108,20 @@ def color(value: str) -> QColor:
     return QColor(value)
 
 
+_pens: dict[tuple, QPen] = {}
+
+
 def cosmetic_pen(c: QColor | str, width: float = 1.0, dash: tuple[float, ...] = (),
                  cap: Qt.PenCapStyle = Qt.PenCapStyle.FlatCap) -> QPen:
+    """A cosmetic pen (shared: thousands of items restyle with a few distinct pens)."""
+    key = (c.rgba() if isinstance(c, QColor) else c, width, dash, cap)
+    pen = _pens.get(key)
+    if pen is None:
+        pen = _pens[key] = _make_pen(c, width, dash, cap)
+    return pen
+
+
+def _make_pen(c, width, dash, cap) -> QPen:
     pen = QPen(c if isinstance(c, QColor) else color(c))
     pen.setCosmetic(True)
     pen.setWidthF(width)

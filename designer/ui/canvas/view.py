@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsView, QToolTip, QWidget
 
 from .interactions import PanInteraction
 from .items import DETAIL_FULL, DETAIL_MINIMAL, DETAIL_REDUCED
@@ -45,10 +45,19 @@ class DiagramView(QGraphicsView):
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState, True)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        # the grid is redrawn only on zoom, scroll or style changes, not on every frame
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._pan: PanInteraction | None = None
         self._space = False
+        self._own_scene_rect = False
+        # far out, the whole diagram is on screen and a full repaint draws every item: keep
+        # what was drawn in a pixmap and re-render only what the scene reports as changed
+        self._cache: QPixmap | None = None
+        self._cache_key: tuple | None = None
+        self._cache_dirty: list[QRectF] = []
+        scene.changed.connect(self._scene_changed)
         self._apply_detail()
 
     def diagram_scene(self) -> DiagramScene:
@@ -97,19 +106,39 @@ class DiagramView(QGraphicsView):
             level = detail_for_zoom(self.zoom_factor())
             if level != scene.detail_level:
                 scene.set_detail_level(level)
+            # far out, thousands of one-pixel shapes: antialiasing costs more than it shows
+            self.setRenderHint(QPainter.RenderHint.Antialiasing, level != DETAIL_MINIMAL)
 
     def fit_rect(self, rect: QRectF, max_zoom: float = 1.5) -> None:
         if rect.isEmpty():
             return
         margin = 40.0
         rect = rect.adjusted(-margin, -margin, margin, margin)
+        # the scene's growing rect is refreshed lazily: make sure the scroll range covers the
+        # target now (right after a layout the items may sit outside the old range)
+        self.scene().sceneRect()
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom_factor() > max_zoom:
             self.set_zoom(max_zoom, rect.center())
         elif self.zoom_factor() < MIN_ZOOM:
             self.set_zoom(MIN_ZOOM, rect.center())
-        self.centerOn(rect.center())
+        # room to scroll so that the target can sit in the middle, whatever the scene's
+        # (never shrinking) rectangle says
+        zoom = self.zoom_factor()
+        w, h = self.viewport().width() / zoom, self.viewport().height() / zoom
+        c = rect.center()
+        self._extend_scroll_area(QRectF(c.x() - w / 2, c.y() - h / 2, w, h))
+        self.centerOn(c)
         self._zoom_changed()
+
+    def _extend_scroll_area(self, rect: QRectF) -> None:
+        if not self._own_scene_rect:
+            self._own_scene_rect = True
+            self.scene().sceneRectChanged.connect(self._scene_rect_changed)
+        self.setSceneRect(self.sceneRect().united(self.scene().sceneRect()).united(rect))
+
+    def _scene_rect_changed(self, rect: QRectF) -> None:
+        self.setSceneRect(self.sceneRect().united(rect))
 
     def fit_all(self) -> None:
         self.fit_rect(self.diagram_scene().items_bounding_rect())
@@ -205,15 +234,36 @@ class DiagramView(QGraphicsView):
             event.ignore()
 
     def dragMoveEvent(self, event) -> None:
-        if self._acceptable(event.mimeData()):
+        mime = event.mimeData()
+        if self._acceptable(mime):
             event.acceptProposedAction()
+            self._show_drop_box(mime, event.position().toPoint())
         else:
             event.ignore()
 
     def dragLeaveEvent(self, event) -> None:
+        self._show_drop_box(None, None)
         event.accept()
 
+    def _show_drop_box(self, mime, pos) -> None:
+        """While a VM (subnet) from the palette hovers a subnet (VNet) box, light the box up:
+        dropping there puts the new node in it."""
+        box = None
+        if mime is not None and mime.hasFormat(KIND_MIME):
+            kind = bytes(mime.data(KIND_MIME)).decode("utf-8").strip()
+            if kind in ("vm", "subnet"):
+                box = self.diagram_scene().container_at(
+                    self.mapToScene(pos), "subnet" if kind == "vm" else "vnet")
+        previous = getattr(self, "_drop_box", None)
+        if previous is not box:
+            if previous is not None and previous.scene() is not None:
+                previous.set_highlight(None)
+            if box is not None:
+                box.set_highlight("drop")
+            self._drop_box = box
+
     def dropEvent(self, event) -> None:
+        self._show_drop_box(None, None)
         mime = event.mimeData()
         if mime.hasFormat(KIND_MIME):
             kind = bytes(mime.data(KIND_MIME)).decode("utf-8").strip()
@@ -233,6 +283,73 @@ class DiagramView(QGraphicsView):
                 self.fileDropped.emit(url.toLocalFile())
                 return
         event.ignore()
+
+    # ------------------------------------------------------------------ painting cache
+    def _scene_changed(self, regions) -> None:
+        if self._cache is not None:
+            self._cache_dirty.extend(regions)
+
+    def _cache_wanted(self) -> bool:
+        scene = self.scene()
+        return (isinstance(scene, DiagramScene) and scene.detail_level == DETAIL_MINIMAL
+                and scene.interaction is None and not scene.export_mode
+                and self._pan is None and self.rubberBandRect().isNull())
+
+    def _render_into(self, pixmap: QPixmap, rects: list[QRect]) -> None:
+        painter = QPainter(pixmap)
+        painter.setRenderHints(self.renderHints())
+        area = self.viewport().rect()
+        for rect in rects:
+            rect = rect.intersected(area)
+            if rect.isEmpty():
+                continue
+            painter.save()
+            painter.setClipRect(rect)
+            self.render(painter, QRectF(rect), rect)
+            painter.restore()
+        painter.end()
+
+    def paintEvent(self, event) -> None:
+        if not self._cache_wanted():
+            self._cache = None
+            super().paintEvent(event)
+            return
+        viewport = self.viewport()
+        dpr = viewport.devicePixelRatioF()
+        key = (self.transform(), self.horizontalScrollBar().value(),
+               self.verticalScrollBar().value(), viewport.size(), dpr)
+        if self._cache is None or key != self._cache_key:
+            pixmap = QPixmap(viewport.size() * dpr)
+            pixmap.setDevicePixelRatio(dpr)
+            self._render_into(pixmap, [viewport.rect()])
+            self._cache, self._cache_key = pixmap, key
+        elif self._cache_dirty:
+            # one render of the changed area (each render call walks every item)
+            area = QRect()
+            for r in self._cache_dirty:
+                area = area.united(self.mapFromScene(r).boundingRect().adjusted(-3, -3, 3, 3))
+            self._render_into(self._cache, [area])
+        self._cache_dirty = []
+        painter = QPainter(viewport)
+        painter.drawPixmap(0, 0, self._cache)
+        painter.end()
+
+    # ------------------------------------------------------------------------ tooltips
+    def viewportEvent(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            scene = self.diagram_scene()
+            pos = self.mapToScene(event.pos())
+            for item in scene.items(pos, Qt.ItemSelectionMode.IntersectsItemShape,
+                                    Qt.SortOrder.DescendingOrder, self.transform()):
+                if item.toolTip():  # badges, handles and grips carry their own
+                    return super().viewportEvent(event)
+                text = item.tooltip_text() if hasattr(item, "tooltip_text") else ""
+                if text:
+                    QToolTip.showText(event.globalPos(), text, self.viewport())
+                    return True
+            QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
 
     # ------------------------------------------------------------------------ helpers
     def visible_scene_rect(self) -> QRectF:
