@@ -22,6 +22,9 @@ import numpy as np
 from .engine import (ATT, FNSG, FROUTE, FSNAT, INF, K_EXCL, K_ILPIP, K_IN, K_NAT, K_NONE, OK,
                      PRIO_ARRIVAL, PROBE, SAMPLE, Engine)
 
+#: flows handed to the Python pair loop at a time (bounds the memory of its lists)
+BATCH = 65536
+
 
 def eligible(engine: Engine) -> str | None:
     """None when ``engine`` can be fast-forwarded from where it stands, else why not."""
@@ -105,6 +108,7 @@ class _FastForward:
         # the loop computes int(u * ndest) in float64, and so does numpy
         di = (self.U * ndest[sid]).astype(np.int64) if len(sid) else np.zeros(0, np.int64)
         self.DI = di
+        del self.U      # only the destination choice needed it
         self.FLAT = base[sid] + di
         code = self.flat_code[self.FLAT]
         kind = self.kind[sid]
@@ -131,74 +135,92 @@ class _FastForward:
             ends = np.r_[starts[1:], len(pair_sorted)]
         else:
             starts = ends = np.zeros(0, np.int64)
-        T = self.T.tolist()
-        release = (self.T + self.H + self.rel[self.SID]).tolist()   # (t + hold) + rel
+        release = self.T + self.H + self.rel[self.SID]     # (t + hold) + rel, as the loop
+        # the loop below is Python: feed it Python lists, a batch of whole pairs at a time
+        n = len(rows_sorted)
+        adm_sorted = np.zeros(n, dtype=bool)
+        idx_sorted = np.full(n, -1, dtype=np.int64)
+        budgets = e._o_budget
+        group_owner = owner[order][starts].tolist() if n else []
+        heappush, heappop = heapq.heappush, heapq.heappop
+        starts_l, ends_l = starts.tolist(), ends.tolist()
+        g = 0
+        while g < len(starts_l):
+            g_end = g
+            lo = starts_l[g]
+            while g_end < len(starts_l) and (g_end == g or ends_l[g_end] - lo <= BATCH):
+                g_end += 1
+            hi = ends_l[g_end - 1]
+            Ts = self.T[rows_sorted[lo:hi]].tolist()
+            Rs = release[rows_sorted[lo:hi]].tolist()
+            adm_s = [False] * (hi - lo)
+            idx_s = [-1] * (hi - lo)
+            for a, b, o in zip(starts_l[g:g_end], ends_l[g:g_end], group_owner[g:g_end]):
+                budget = budgets[o]
+                free: list[int] = []
+                pending: list[tuple[float, int]] = []
+                nxt = 0
+                for j in range(a - lo, b - lo):
+                    t = Ts[j]
+                    while pending and pending[0][0] <= t:      # releases first at equal times
+                        heappush(free, heappop(pending)[1])
+                    if free:
+                        i = heappop(free)
+                    elif nxt < budget:
+                        i = nxt
+                        nxt += 1
+                    else:
+                        continue
+                    adm_s[j] = True
+                    idx_s[j] = i
+                    r = Rs[j]
+                    if r != INF:
+                        heappush(pending, (r, i))
+            adm_sorted[lo:hi] = adm_s
+            idx_sorted[lo:hi] = idx_s
+            g = g_end
         adm = np.zeros(len(self.T), dtype=bool)
         idx = np.full(len(self.T), -1, dtype=np.int64)
-        adm_l = [False] * len(self.T)
-        idx_l = [-1] * len(self.T)
-        rs = rows_sorted.tolist()
-        budgets = e._o_budget
-        heappush, heappop = heapq.heappush, heapq.heappop
-        for a, b in zip(starts.tolist(), ends.tolist()):
-            o = int(owner[order[a]])
-            budget = budgets[o]
-            free: list[int] = []
-            pending: list[tuple[float, int]] = []
-            nxt = 0
-            for j in rs[a:b]:
-                t = T[j]
-                while pending and pending[0][0] <= t:      # releases first at equal times
-                    heappush(free, heappop(pending)[1])
-                if free:
-                    i = heappop(free)
-                elif nxt < budget:
-                    i = nxt
-                    nxt += 1
-                else:
-                    continue
-                adm_l[j] = True
-                idx_l[j] = i
-                r = release[j]
-                if r != INF:
-                    heappush(pending, (r, i))
-        adm[:] = adm_l
-        idx[:] = idx_l
+        if n:
+            adm[rows_sorted] = adm_sorted
+            idx[rows_sorted] = idx_sorted
         self.adm = adm
         self.idx = idx
-        self.release = np.array(release, dtype=float) if len(release) else np.zeros(0)
+        self.release = release
 
     # ------------------------------------------------------------------ used ports
     def union_events(self) -> None:
         """UsedSnatPorts: a port index counts while any of its mappings (any key) is live or
         releasing.  Per owner and per public IP: event times and the count after each."""
-        e = self.e
         rows = np.flatnonzero(self.adm)
-        o = self.owner[self.SID[rows]]
-        ix = self.idx[rows]
-        start = self.T[rows]
+        width = int(max(self.e._o_budget, default=0)) + 1
+        slot = self.owner[self.SID[rows]] * width + self.idx[rows]   # (owner, index) in one
         end = self.release[rows]
         keep_end = end <= self.until
-        ev_o = np.r_[o, o[keep_end]]
-        ev_i = np.r_[ix, ix[keep_end]]
-        ev_t = np.r_[start, end[keep_end]]
-        ev_d = np.r_[np.ones(len(rows), np.int64), -np.ones(int(keep_end.sum()), np.int64)]
-        order = np.lexsort((ev_d, ev_t, ev_i, ev_o))
-        ev_o, ev_i, ev_t, ev_d = ev_o[order], ev_i[order], ev_t[order], ev_d[order]
-        # segmented running count of mappings per (owner, index)
-        group = np.r_[True, (ev_o[1:] != ev_o[:-1]) | (ev_i[1:] != ev_i[:-1])] \
-            if len(ev_o) else np.zeros(0, bool)
-        csum = np.cumsum(ev_d)
-        offset = np.maximum.accumulate(np.where(group, np.arange(len(ev_d)), 0)) \
-            if len(ev_d) else np.zeros(0, np.int64)
-        before_group = np.where(offset > 0, csum[offset - 1], 0) if len(ev_d) else csum
-        after = csum - before_group
-        prev = after - ev_d
-        up = (prev == 0) & (after > 0)
-        down = (prev > 0) & (after == 0)
+        ev_k = np.concatenate((slot, slot[keep_end]))
+        ev_t = np.concatenate((self.T[rows], end[keep_end]))
+        ev_d = np.concatenate((np.ones(len(rows), np.int8),
+                               -np.ones(int(keep_end.sum()), np.int8)))
+        del slot, end, keep_end, rows
+        order = np.lexsort((ev_d, ev_t, ev_k))
+        ev_k, ev_t, ev_d = ev_k[order], ev_t[order], ev_d[order]
+        del order
+        # running count of mappings per (owner, index): a cumulative sum restarted per group
+        csum = np.cumsum(ev_d, dtype=np.int32)
+        if len(ev_k):
+            starts = np.flatnonzero(np.r_[True, ev_k[1:] != ev_k[:-1]])
+            lengths = np.diff(np.r_[starts, len(ev_k)])
+            csum -= np.repeat(csum[starts] - ev_d[starts], lengths)
+            del starts, lengths
+        prev = csum - ev_d
+        up = (prev == 0) & (csum > 0)
+        down = (prev > 0) & (csum == 0)
+        del prev, csum
         sel = up | down
-        u_o, u_i, u_t = ev_o[sel], ev_i[sel], ev_t[sel]
-        u_d = np.where(up[sel], 1, -1)
+        u_k, u_t = ev_k[sel], ev_t[sel]
+        u_d = np.where(up[sel], 1, -1).astype(np.int8)
+        del ev_k, ev_t, ev_d, up, down, sel
+        u_o, u_i = np.divmod(u_k, width)
         self.owner_series = self._series(u_o, u_t, u_d)
         # per public IP (an owner's slot index tells which IP it is on, M-B6)
         self.pip_series = self._series(self.slot_pip(u_o, u_i), u_t, u_d)
