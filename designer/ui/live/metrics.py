@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from ...sim.engine import Frame
 
 #: samples kept per node
-HISTORY = 1200
+HISTORY = 600
 #: the rolling window, simulated seconds
 WINDOW_S = 300.0
 # columns of a node's row
@@ -35,7 +35,7 @@ class MetricsHistory:
         self.size = size
         self.t = np.zeros(size)
         self.index: dict[str, int] = {}
-        self.data = np.full((size, 16, 5), np.nan, np.float32)
+        self.data = np.full((size, 0, 5), np.nan, np.float32)
         self.n = 0            # samples recorded in total
 
     def clear(self) -> None:
@@ -55,7 +55,7 @@ class MetricsHistory:
         have = self.data.shape[1]
         if columns <= have:
             return
-        new = max(columns, 2 * have)
+        new = max(columns + 8, have + have // 2)
         grown = np.full((self.size, new, 5), np.nan, np.float32)
         grown[:, :have] = self.data
         self.data = grown
