@@ -27,6 +27,17 @@ SERIES_NAMES = ("Allocated SNAT ports", "Used SNAT ports", "SNAT connection coun
                 "SNAT connection count (failed)", "Health probe status")
 
 
+def _loaded(uses) -> tuple[int, int]:
+    """(used, allocated) of the most loaded protocol - what the node's gauge shows."""
+    best = (0, 0)
+    best_f = -1.0
+    for used, allocated in uses.values():
+        f = used / allocated if allocated else -0.5
+        if f > best_f:
+            best, best_f = (used, allocated), f
+    return best
+
+
 class MetricsHistory:
     """Per node, a ring of (allocated, used, cumulative succeeded, cumulative failed, probe %):
     one array ``data[sample, node, column]`` that grows (doubling) as nodes appear."""
@@ -72,19 +83,13 @@ class MetricsHistory:
         vms = frame.vms
         for vm, uses in frame.snat.items():
             c = vms.get(vm)
-            alloc = used = 0
-            for u in uses.values():
-                used += u[0]
-                alloc += u[1]
+            used, alloc = _loaded(uses)
             cols.append(self._col(vm))
             rows.append((alloc, used, c[1] if c else nan, (c[2] + c[3] + c[4]) if c else nan,
                          nan))
         for table in (frame.public_ips, frame.nat_gateways):
             for node_id, uses in table.items():
-                alloc = used = 0
-                for u in uses.values():
-                    used += u[0]
-                    alloc += u[1]
+                used, alloc = _loaded(uses)
                 cols.append(self._col(node_id))
                 rows.append((alloc, used, nan, nan, nan))
         probes: dict[str, list[int]] = {}
