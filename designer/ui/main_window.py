@@ -12,7 +12,7 @@ import atexit
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QMimeData, QSize, Qt
+from PySide6.QtCore import QEvent, QMimeData, QRectF, QSize, Qt
 from PySide6.QtGui import (QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence,
                            QPalette, QUndoGroup)
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget,
@@ -209,7 +209,8 @@ class MainWindow(QMainWindow):
         a("edit-copy", "&Copy", self.copy, QKeySequence.Copy,
           "Copy the selection (with the links among the copied items)")
         a("edit-paste", "&Paste", self.paste, QKeySequence.Paste, "Paste with fresh ids")
-        a("edit-duplicate", "D&uplicate", lambda: self.scene.duplicate_selection(), "Ctrl+D",
+        a("edit-duplicate", "D&uplicate", lambda: self._reveal(self.scene.duplicate_selection()),
+          "Ctrl+D",
           "Duplicate the selection")
         a("edit-delete", "&Delete", lambda: self.scene.delete_selection(),
           [QKeySequence(QKeySequence.Delete), QKeySequence("Backspace")],
@@ -455,6 +456,7 @@ class MainWindow(QMainWindow):
         self.findings.set_document(document.scenario)
         self.autosaver.set_document(document)
         document.changed.connect(self.update_title)
+        document.undo_stack.indexChanged.connect(self._index_changed)  # a renamed scenario
         self.update_title()
         self._zoom_changed(view.zoom_factor())
         # fit once the view has its real size (the first resize after it is laid out)
@@ -476,6 +478,10 @@ class MainWindow(QMainWindow):
         overview.setObjectName("overview")
         layout.addWidget(overview)
         self.overview = overview
+
+    def _index_changed(self, _index: int) -> None:
+        if self.document is not None and self.sender() is self.document.undo_stack:
+            self.update_title()
 
     def update_title(self) -> None:
         doc = self.document
@@ -664,7 +670,17 @@ class MainWindow(QMainWindow):
         except ValueError:
             self.show_status("The clipboard's diagram items are unreadable")
             return
-        self.scene.paste(data)
+        self._reveal(self.scene.paste(data))
+
+    def _reveal(self, node_ids: list[str]) -> None:
+        """Scroll the view so that new items (pasted, duplicated) are in sight."""
+        rect = QRectF()
+        for node_id in node_ids:
+            item = self.scene.node_item(node_id)
+            if item is not None:
+                rect = rect.united(item.sceneBoundingRect())
+        if not rect.isEmpty():
+            self.view.ensureVisible(rect, 40, 40)
 
     def _selection_changed(self) -> None:
         scene = self.scene
@@ -792,7 +808,7 @@ class MainWindow(QMainWindow):
             self._size_docks = False
             self.layout().activate()
             self.resizeDocks([self.dock_palette, self.dock_inspector], [230, 400], Qt.Horizontal)
-            self.resizeDocks([self.dock_findings], [150], Qt.Vertical)
+            self.resizeDocks([self.dock_findings], [120], Qt.Vertical)
 
     def eventFilter(self, watched, event) -> bool:
         if self.view is not None and watched is self.view.viewport() and \

@@ -68,8 +68,13 @@ def test_drop_vm_from_palette_mime_places_it_in_the_model(qtbot):
     enter = QDragEnterEvent(where, actions, mime, Qt.MouseButton.LeftButton, NO_MOD)
     QApplication.sendEvent(target, enter)
     assert enter.isAccepted()
+    over_box = vp(view, (460, 340))
+    move = QDragMoveEvent(over_box, actions, mime, Qt.MouseButton.LeftButton, NO_MOD)
+    QApplication.sendEvent(target, move)
+    assert scene.node_item("subnet-1").highlight == "drop", "the box it would join lights up"
     move = QDragMoveEvent(where, actions, mime, Qt.MouseButton.LeftButton, NO_MOD)
     QApplication.sendEvent(target, move)
+    assert scene.node_item("subnet-1").highlight is None
     drop = QDropEvent(QPointF(where), actions, mime, Qt.MouseButton.LeftButton, NO_MOD)
     QApplication.sendEvent(target, drop)
     topology = scene.scenario.topology
@@ -422,3 +427,78 @@ def test_render_sample_scene_to_image_structurally(qtbot):
     assert len(colours) > 20
     scene.set_export_mode(False)
     assert scene.node_item("web-1").isSelected()
+
+
+# --------------------------------------------------------------------- far out, themes
+
+def _pixel(view, scene_point) -> QColor:
+    image = view.viewport().grab().toImage()
+    p = view.mapFromScene(scene_point)
+    return image.pixelColor(p.x(), p.y())
+
+
+def test_far_out_one_layer_draws_tiles_and_follows_changes(qtbot):
+    scene, view, stack, _ = make_canvas(qtbot, sample_scenario())
+    view.set_zoom(0.2, QPointF(300, 300))
+    web1 = scene.node_item("web-1")
+    assert scene.far_layer.isVisible()
+    assert not web1.tile.isVisible() and not web1.label.isVisible()
+    vm_colour = scene.palette.kind_color("vm")
+    assert _pixel(view, web1.pos()) == vm_colour
+    # a model change far out shows at once (the view's pixmap is updated where it changed)
+    old = QPointF(web1.pos())
+    scene.scenario.topology.move("web-1", (old.x(), old.y() - 400))
+    qtbot.wait(1)
+    assert _pixel(view, QPointF(old.x(), old.y() - 400)) == vm_colour
+    assert _pixel(view, old) != vm_colour
+    assert scene.far_layer.boundingRect().contains(QPointF(old.x(), old.y() - 400))
+    # and back to full detail when zooming in
+    view.set_zoom(1.0, web1.pos())
+    assert not scene.far_layer.isVisible() and web1.tile.isVisible()
+    link = scene.link_item(Link("lb", "web-1", "backend"))
+    assert link.line.isVisible() and not link.line.path().isEmpty()
+
+
+def test_export_mode_draws_full_detail_and_no_decorations(qtbot):
+    scene, view, stack, _ = make_canvas(qtbot, sample_scenario())
+    view.set_zoom(0.1)
+    scene.select_nodes(["web-1"])
+    scene.set_export_mode(True)
+    item = scene.node_item("web-1")
+    assert item.label.isVisible() and item.tile.isVisible() and not scene.far_layer.isVisible()
+    assert item.tile.pen().color() != QColor(scene.palette.selection)
+    scene.set_export_mode(False)
+    assert scene.far_layer.isVisible() and item.isSelected()
+
+
+def test_dark_theme_restyles_background_and_items(qtbot):
+    scene, view, stack, _ = make_canvas(qtbot, sample_scenario())
+    light_tile = scene.node_item("web-1").tile.brush().color()
+    scene.set_theme(True)
+    assert scene.backgroundBrush().color() == QColor("#1e2227")
+    assert scene.node_item("web-1").tile.brush().color() != light_tile
+    assert scene.node_item("web-1").label.brush().color().lightness() > 150
+
+
+def test_ctrl_wheel_zooms_around_the_cursor_and_middle_button_pans(qtbot):
+    from PySide6.QtGui import QWheelEvent
+    scene, view, stack, _ = make_canvas(qtbot, sample_scenario())
+    cursor = vp(view, (120, 160))
+    under_before = view.mapToScene(cursor)
+    wheel = QWheelEvent(QPointF(cursor), QPointF(view.viewport().mapToGlobal(cursor)), QPoint(0, 0),
+                        QPoint(0, 240), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.ControlModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view.viewport(), wheel)
+    assert view.zoom_factor() == pytest.approx(1.44)
+    under_after = view.mapToScene(cursor)
+    assert abs(under_after.x() - under_before.x()) < 2 and abs(under_after.y() - under_before.y()) < 2
+    # middle-button drag pans the view (scene point under the cursor follows the mouse)
+    w = view.viewport()
+    start, end = QPoint(500, 400), QPoint(400, 330)
+    centre_before = view.visible_scene_rect().center()
+    qtbot.mousePress(w, Qt.MouseButton.MiddleButton, NO_MOD, start)
+    qtbot.mouseMove(w, end)
+    qtbot.mouseRelease(w, Qt.MouseButton.MiddleButton, NO_MOD, end)
+    moved = view.visible_scene_rect().center() - centre_before
+    assert moved.x() == pytest.approx(100 / 1.44, abs=2) and moved.y() == pytest.approx(70 / 1.44, abs=2)
+    assert stack.count() == 0, "panning is not an edit"

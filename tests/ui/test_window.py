@@ -499,3 +499,42 @@ def test_drag_a_vm_from_the_palette_onto_the_canvas(window):
     target = window.view.mapToScene(pos.toPoint())
     assert (placed - target).manhattanLength() < 80
     assert window.action("action-edit-undo").text().replace("&", "") == "Undo Add virtual machine"
+
+
+def test_paste_scrolls_the_copies_into_sight(loaded):
+    window, _path = loaded
+    window.scene.select_nodes(["gen-1"])
+    window.action("action-edit-copy").trigger()
+    window.view.set_zoom(2.0)
+    window.view.centerOn(-3000, -3000)  # look far away from the originals
+    window.action("action-edit-paste").trigger()
+    new_id = [n for n in window.document.scenario.topology.node_ids("traffic_generator")
+              if n != "gen-1"][0]
+    visible = window.view.mapToScene(window.view.viewport().rect()).boundingRect()
+    assert visible.intersects(window.scene.node_item(new_id).sceneBoundingRect())
+
+
+def test_align_and_auto_layout_through_the_edit_menu_are_one_undo_step_each(loaded):
+    window, _path = loaded
+    topo = window.document.scenario.topology
+    window.scene.select_nodes(["vm-1", "gen-1"])
+    window.action("action-edit-align-top").trigger()
+    assert topo.node("vm-1").position[1] == topo.node("gen-1").position[1]
+    before = {c.id: c.position for c in small_scenario().topology.nodes()}
+    count = window.document.undo_stack.count()
+    window.action("action-edit-auto-layout").trigger()
+    assert window.document.undo_stack.count() == count + 1
+    window.action("action-edit-undo").trigger()
+    window.action("action-edit-undo").trigger()
+    assert {c.id: c.position for c in topo.nodes()} == before
+
+
+def test_renaming_an_untitled_scenario_updates_the_title(window):
+    from PySide6.QtWidgets import QLineEdit
+    window.scene.select_nodes([])
+    name = window.inspector.content.findChild(QLineEdit, "meta-name")
+    name.setText("Hub and spoke")
+    name.editingFinished.emit()
+    assert window.windowTitle().startswith("Hub and spoke (unsaved)")
+    window.action("action-edit-undo").trigger()
+    assert window.windowTitle().startswith("Untitled (unsaved)")

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 NO_PEN = QPen(Qt.PenStyle.NoPen)
 SELECTABLE = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
 DEVICE_CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
+NO_CACHE = QGraphicsItem.CacheMode.NoCache
 NO_BUTTON = Qt.MouseButton.NoButton
 NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
 F = QGraphicsItem.GraphicsItemFlag
@@ -218,6 +219,16 @@ class CanvasItem(QGraphicsPathItem):
     def tooltip_text(self) -> str:
         return ""
 
+    def cached_parts(self) -> list[QGraphicsItem]:
+        return []
+
+    def set_caching(self, on: bool) -> None:
+        """Pixel caches of glyphs and text speed up the screen; an export (PDF, SVG, print)
+        must get vectors and real text instead, so the exporter's export mode turns them off."""
+        mode = DEVICE_CACHE if on else NO_CACHE
+        for part in self.cached_parts():
+            part.setCacheMode(mode)
+
     def paint(self, painter, option, widget=None) -> None:
         pass  # the children draw; selection shows by restyling them (no dashed rectangle)
 
@@ -235,6 +246,9 @@ class CanvasItem(QGraphicsPathItem):
         if highlight != self.highlight:
             self.highlight = highlight
             self.restyle()
+            scene = self.scene()
+            if scene is not None:
+                scene.far_layer.restyled()
 
     def restyle(self) -> None:  # overridden
         pass
@@ -300,6 +314,9 @@ class NodeItem(CanvasItem):
             text.setCacheMode(DEVICE_CACHE)
         self.update_component(component)
 
+    def cached_parts(self) -> list[QGraphicsItem]:
+        return [self.label, self.detail] + ([self.glyph] if self.svg else [])
+
     def badge_pos(self) -> QPointF:
         return QPointF(TILE_SIZE / 2 - 3, -TILE_SIZE / 2 + 3)
 
@@ -350,6 +367,10 @@ class NodeItem(CanvasItem):
         self.label_bg.setVisible(level >= DETAIL_REDUCED)
         self.detail.setVisible(level == DETAIL_FULL and bool(self.detail.text()))
         self.glyph.setVisible(level >= DETAIL_REDUCED)
+        # far out the scene's FarLayer draws every tile in one call: the item paints nothing
+        self.tile.setVisible(level >= DETAIL_REDUCED)
+        self.setFlag(F.ItemHasNoContents, level == DETAIL_MINIMAL)
+        self.far_rect = None
         self.restyle()
 
     def set_findings(self, findings: list["Finding"]) -> None:
@@ -362,6 +383,8 @@ class NodeItem(CanvasItem):
 
     #: how far below the centre links stop (the bottom of the name; see anchor_rect)
     anchor_below = TILE_SIZE / 2
+    #: the tile in scene coordinates, cached for the far layer (None = recompute)
+    far_rect: QRectF | None = None
 
     def anchor_rect(self, margin: float = 0.0) -> QRectF:
         """Where links end: the tile, stretched down over the name (so an arrowhead coming
@@ -485,6 +508,7 @@ class ContainerItem(CanvasItem):
             return
         self.prepareGeometryChange()
         self.size = (w, h)
+        self._scene_rect = None
         rect = QRectF(0, 0, w, h)
         hit = QPainterPath()
         hit.addRect(rect)
@@ -503,15 +527,26 @@ class ContainerItem(CanvasItem):
         if self._handle is not None:
             self._handle.setPos(self.handle_pos())
 
+    def cached_parts(self) -> list[QGraphicsItem]:
+        return [self.title, self.subtitle] + ([self.icon] if self.svg else [])
+
     def badge_pos(self) -> QPointF:
         return QPointF(self.size[0] - 4, 4)
 
     def handle_pos(self) -> QPointF:
         return QPointF(self.size[0], self.size[1] / 2)
 
+    #: the box in scene coordinates, cached (the scene drops it whenever the box moves)
+    _scene_rect: QRectF | None = None
+
     def scene_rect(self) -> QRectF:
-        return QRectF(self.pos(), QPointF(self.pos().x() + self.size[0],
-                                          self.pos().y() + self.size[1]))
+        if self._scene_rect is None:
+            p = self.pos()
+            self._scene_rect = QRectF(p.x(), p.y(), self.size[0], self.size[1])
+        return self._scene_rect
+
+    def forget_geometry(self) -> None:
+        self._scene_rect = None
 
     def set_detail_level(self, level: int) -> None:
         if level == self.detail_level:
@@ -581,6 +616,11 @@ class LinkItem(CanvasItem):
         self.arrow = _Decoration.passive(QGraphicsPathItem(self))
         self._marker: Badge | None = None
         self._ends: tuple[float, float, float, float] | None = None
+        self.qline: QLineF | None = None
+        self._far = False
+        self._paths_stale = False
+        #: mirrors isVisible() for the far layer (a Python attribute is much cheaper to read)
+        self.shown = True
         self._arrow = LINK_STYLES[link.kind].arrow
         self.mismatch = False
         self._p1 = QPointF()
@@ -611,6 +651,7 @@ class LinkItem(CanvasItem):
         if ends == self._ends:
             return
         self._ends = ends
+        self.qline = QLineF(x1, y1, x2, y2)
         self._p1, self._p2 = QPointF(x1, y1), QPointF(x2, y2)
         dx, dy = x2 - x1, y2 - y1
         length = math.hypot(dx, dy)
@@ -632,8 +673,11 @@ class LinkItem(CanvasItem):
             hit.addPolygon(QPolygonF([QPointF(x1 + nx, y1 + ny), QPointF(x2 + nx, y2 + ny),
                                       QPointF(x2 - nx, y2 - ny), QPointF(x1 - nx, y1 - ny)]))
         self.setPath(hit)  # setPath calls prepareGeometryChange itself
-        self.line.setPath(path)
-        self.arrow.setPath(arrow)
+        if self._far:
+            self._paths_stale = True  # the far layer draws the line; build it when needed
+        else:
+            self.line.setPath(path)
+            self.arrow.setPath(arrow)
         if self._marker is not None:
             self._marker.setPos((x1 + x2) / 2, (y1 + y2) / 2)
 
@@ -649,8 +693,20 @@ class LinkItem(CanvasItem):
         self.restyle()
 
     def set_detail_level(self, level: int) -> None:
-        """Arrowheads are a pixel wide when far out: not drawn then."""
-        self.arrow.setVisible(level != DETAIL_MINIMAL)
+        """Far out the scene's FarLayer draws every line in one call: nothing here then."""
+        far = level == DETAIL_MINIMAL
+        self._far = far
+        self.arrow.setVisible(not far)
+        self.line.setVisible(not far)
+        self.setFlag(F.ItemHasNoContents, far)
+        if not far and self._paths_stale and self._ends is not None:
+            self._paths_stale = False
+            ends, self._ends = self._ends, None
+            self.set_endpoints_xy(*ends)
+
+    @property
+    def ends(self) -> tuple[float, float, float, float] | None:
+        return self._ends
 
     def restyle(self) -> None:
         p = self.palette()
@@ -674,3 +730,138 @@ class LinkItem(CanvasItem):
 
 def node_items(items: Iterable[QGraphicsItem]) -> list[NodeItem | ContainerItem]:
     return [i for i in items if isinstance(i, (NodeItem, ContainerItem))]
+
+
+# ---------------------------------------------------------------------------- far layer
+
+class FarLayer(QGraphicsItem):
+    """Far out (DETAIL_MINIMAL), the whole diagram's tiles and lines in ONE paint: one
+    ``drawLines`` per link style and one ``drawRects`` per node colour, instead of thousands
+    of item paints (perf-baselines.md: one drawLines item is ~3x cheaper than 3,000 line
+    items).  Boxes, badges and overlays stay items.  The per-item tiles and lines are hidden
+    at that level; selection and connect highlights are drawn here too."""
+
+    def __init__(self, scene):
+        super().__init__()
+        self._scene = scene
+        self.setZValue(zorder.LINKS)
+        self.setAcceptedMouseButtons(NO_BUTTON)
+        self.setVisible(False)
+        self._rect = QRectF()
+        self._rect_dirty = True
+        self._batches: tuple[list, list, list] | None = None
+
+    def geometry_changed(self) -> None:
+        """Something moved: the layer's extent may change and it must be drawn again."""
+        if self.isVisible():
+            self._batches = None
+            if not self._rect_dirty:
+                # once per change burst: the rect is recomputed when Qt next asks for it
+                self.prepareGeometryChange()
+                self._rect_dirty = True
+
+    def extend(self, x1: float, y1: float, x2: float, y2: float) -> None:
+        """Something moved within (x1, y1)-(x2, y2): grow the extent if needed, draw again.
+        (Cheap: a drag frame calls this for every moved tile and line.)"""
+        if not self.isVisible():
+            return
+        self._batches = None
+        if self._rect_dirty:
+            return
+        r = self._rect
+        if x1 < r.left() or y1 < r.top() or x2 > r.right() or y2 > r.bottom():
+            self.prepareGeometryChange()
+            self._rect = r.united(QRectF(QPointF(x1, y1), QPointF(x2, y2)))
+        else:
+            self.update()
+
+    def restyled(self) -> None:
+        """Selection, highlight or palette changed: draw again (same geometry)."""
+        if self.isVisible():
+            self._batches = None
+            self.update()
+
+    def boundingRect(self) -> QRectF:
+        if self._rect_dirty:
+            half = TILE_SIZE / 2 + 4
+            xs, ys = [], []
+            for item in self._scene.all_node_items():
+                if isinstance(item, NodeItem):
+                    p = item.pos()
+                    xs.append(p.x())
+                    ys.append(p.y())
+            self._rect = (QRectF(min(xs) - half, min(ys) - half, max(xs) - min(xs) + 2 * half,
+                                 max(ys) - min(ys) + 2 * half + 20) if xs else QRectF())
+            for link in self._scene.all_link_items():
+                if link.ends is not None and link.shown:
+                    x1, y1, x2, y2 = link.ends
+                    self._rect = self._rect.united(QRectF(QPointF(min(x1, x2), min(y1, y2)),
+                                                          QPointF(max(x1, x2), max(y1, y2))))
+            self._rect_dirty = False
+        return self._rect
+
+    def _build(self) -> tuple[list, list, list]:
+        """Group every tile and line by style (Python attributes only: this runs once per
+        change, over every node and link)."""
+        scene = self._scene
+        palette = scene.palette
+        selected_items = set() if scene.export_mode else scene.selected_set()
+        lines: dict[tuple, list[QLineF]] = {}
+        for link in scene.all_link_items():
+            if link.qline is None or not link.shown:
+                continue
+            lines.setdefault((link.kind, link in selected_items), []).append(link.qline)
+        pens = []
+        for (kind, selected), batch in lines.items():
+            # solid: a dash pattern a few pixels long is noise this far out, and slow to stroke
+            c = color(palette.selection) if selected else palette.link_color(kind)
+            pens.append((cosmetic_pen(c, 2.5 if selected else 1.0), batch))
+        rects: dict[tuple, list[QRectF]] = {}
+        outlined: dict[str, list[QRectF]] = {}
+        half = TILE_SIZE / 2
+        for item in scene.plain_node_items():
+            rect = item.far_rect
+            if rect is None:
+                p = item.pos()
+                rect = item.far_rect = QRectF(p.x() - half, p.y() - half, TILE_SIZE, TILE_SIZE)
+            rects.setdefault((item.kind, item.highlight == "invalid"), []).append(rect)
+            if item in selected_items:
+                outlined.setdefault(palette.selection, []).append(rect)
+            elif item.highlight in ("valid", "target"):
+                outlined.setdefault(palette.valid_target, []).append(rect)
+        brushes = []
+        for (kind, dim), batch in rects.items():
+            c = palette.kind_color(kind)
+            if dim:
+                c.setAlpha(70)
+            brushes.append((QBrush(c), batch))
+        outlines = [(cosmetic_pen(c, 2.5), batch) for c, batch in outlined.items()]
+        # finding badges stay visible far out, as dots on the tiles' corners
+        dots: dict[str, list[QRectF]] = {}
+        r = Badge.RADIUS * 1.5
+        for item in scene.items_with_findings():
+            badge = item._badge
+            if badge is not None and badge.severity:
+                centre = item.mapToScene(badge.pos())
+                dots.setdefault(badge.severity, []).append(
+                    QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r))
+        for severity, batch in dots.items():
+            outlines.append((cosmetic_pen("#ffffff", 1.0), batch))
+            brushes.append((QBrush(QColor(SEVERITY_COLORS.get(severity, "#757575"))), batch))
+        return pens, brushes, outlines
+
+    def paint(self, painter, option, widget=None) -> None:
+        if self._batches is None:
+            self._batches = self._build()
+        pens, brushes, outlines = self._batches
+        for pen, batch in pens:
+            painter.setPen(pen)
+            painter.drawLines(batch)
+        painter.setPen(NO_PEN)
+        for brush, batch in brushes:
+            painter.setBrush(brush)
+            painter.drawRects(batch)
+        painter.setBrush(NO_BRUSH)
+        for pen, batch in outlines:
+            painter.setPen(pen)
+            painter.drawRects(batch)

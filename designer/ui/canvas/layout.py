@@ -14,6 +14,7 @@ sizes) is applied as one MoveNodesCommand.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 
 import networkx as nx
@@ -30,6 +31,11 @@ VMS_PER_ROW = 5
 
 ROWS_ABOVE = (("endpoint",), ("public_ip",), ("load_balancer", "nat_gateway"))
 ROWS_BELOW = (("nsg", "traffic_generator"),)
+
+
+def natural(node_id: str) -> list:
+    """web-2 before web-10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", node_id)]
 
 
 def layout_positions(topology: Topology) -> tuple[dict[str, tuple[float, float]],
@@ -49,9 +55,10 @@ def layout_positions(topology: Topology) -> tuple[dict[str, tuple[float, float]]
 
     # ---- the VM band: subnet boxes (grouped by VNet) flowing left to right
     subnets_by_vnet: dict[str | None, list[str]] = defaultdict(list)
-    for subnet in sorted(c.id for c in components if c.KIND == "subnet"):
+    for subnet in sorted((c.id for c in components if c.KIND == "subnet"), key=natural):
         subnets_by_vnet[topology.vnet_of(subnet)].append(subnet)
-    loose_vms = sorted(c.id for c in components if c.KIND == "vm" and topology.subnet_of(c.id) is None)
+    loose_vms = sorted((c.id for c in components if c.KIND == "vm" and topology.subnet_of(c.id) is None),
+                       key=natural)
     band_top = len(ROWS_ABOVE) * ROW_GAP
     x, y, row_height = 0.0, band_top, 0.0
     vnet_boxes: dict[str, list[float]] = {}
@@ -80,7 +87,7 @@ def layout_positions(topology: Topology) -> tuple[dict[str, tuple[float, float]]
     for vnet in sorted(subnets_by_vnet, key=lambda v: (v is None, v or "")):
         for subnet in subnets_by_vnet[vnet]:
             box = topology.node(subnet)
-            rect = place_box(subnet, topology.vms_in_subnet(subnet), box.size)
+            rect = place_box(subnet, sorted(topology.vms_in_subnet(subnet), key=natural), box.size)
             if vnet is not None:
                 r = vnet_boxes.setdefault(vnet, [math.inf, math.inf, -math.inf, -math.inf])
                 r[0], r[1] = min(r[0], rect[0]), min(r[1], rect[1])
@@ -111,7 +118,7 @@ def layout_positions(topology: Topology) -> tuple[dict[str, tuple[float, float]]
                     xs.append(positions[m][0] + sizes[m][0] / 2)
             return sum(xs) / len(xs) if xs else math.inf
 
-        ordered = sorted(ids, key=lambda i: (barycentre(i), i))
+        ordered = sorted(ids, key=lambda i: (barycentre(i), natural(i)))
         per_row = max(1, int(wrap // SPACING))
         lines = [ordered[i:i + per_row] for i in range(0, len(ordered), per_row)]
         for r, line in enumerate(lines):

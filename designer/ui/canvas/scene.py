@@ -25,8 +25,8 @@ from ...model.topology import ChangeEvent
 from ..commands import (AddNodeCommand, AddNodesCommand, ConnectCommand, DeleteCommand,
                         DisconnectCommand, MoveNodesCommand, copy_with_fresh_ids)
 from . import interactions
-from .items import (DETAIL_FULL, ContainerItem, Handle, LinkItem, NodeItem, ResizeGrip,
-                    node_items)
+from .items import (DETAIL_FULL, DETAIL_MINIMAL, ContainerItem, FarLayer, Handle, LinkItem,
+                    NodeItem, ResizeGrip, node_items)
 from .style import GRID_STEP, TILE_SIZE, color, cosmetic_pen, palette_for, snap
 
 #: clipboard MIME type of copied canvas selections (the payload is a scenario document)
@@ -140,6 +140,8 @@ class DiagramScene(QGraphicsScene):
         # than a linear scan for the few hit tests per event (perf-baselines.md, section 2)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setBackgroundBrush(QBrush(color(self.palette.background)))
+        self.far_layer = FarLayer(self)
+        self.addItem(self.far_layer)
         self._styled_selection: set[QGraphicsItem] = set()
         self.selectionChanged.connect(self._restyle_selection)
         topology = scenario.topology
@@ -154,6 +156,7 @@ class DiagramScene(QGraphicsScene):
         for item in current ^ self._styled_selection:
             item.restyle()
         self._styled_selection = current
+        self.far_layer.restyled()
 
     def detach(self) -> None:
         """Stop mirroring (the window drops this scene for another document)."""
@@ -161,6 +164,7 @@ class DiagramScene(QGraphicsScene):
 
     # =========================================================================== mirroring
     def _on_change(self, event: ChangeEvent) -> None:
+        self.far_layer.geometry_changed()
         kind = event.kind
         if kind == "node_added":
             item = self._add_node_item(event.new)
@@ -196,6 +200,8 @@ class DiagramScene(QGraphicsScene):
         cls = ContainerItem if component.CONTAINER else NodeItem
         item = cls(component, self.palette)
         item.setPos(QPointF(*component.position))
+        if cls is ContainerItem:
+            item.forget_geometry()
         self.addItem(item)
         item.set_detail_level(self.detail_level)
         self._nodes[component.id] = item
@@ -216,6 +222,12 @@ class DiagramScene(QGraphicsScene):
 
     # ----------------------------------------------------------------- geometry of links
     def item_geometry_changed(self, item) -> None:
+        item.far_rect = None
+        if item.__class__ is ContainerItem:
+            item.forget_geometry()
+        if self.far_layer.isVisible():
+            r = item.scene_rect()
+            self.far_layer.extend(r.left(), r.top(), r.right(), r.bottom())
         keys = self._links_by_node.get(item.node_id, ())
         if self._deferred_links is not None:
             self._deferred_links.update(keys)
@@ -254,8 +266,9 @@ class DiagramScene(QGraphicsScene):
             return
         if link.kind in CONTAINMENT:
             inside = dst.scene_rect().contains(self.anchor_point(src))
-            if inside != (not link_item.isVisible()):
+            if inside == link_item.shown:
                 link_item.setVisible(not inside)
+                link_item.shown = not inside
             link_item.set_mismatch(not inside)
             if inside:
                 return
@@ -267,6 +280,8 @@ class DiagramScene(QGraphicsScene):
             x1, y1 = _exit_xy(sx, sy, half + 2, half + 2, src.anchor_below + 2, tx, ty)
             x2, y2 = _exit_xy(tx, ty, half + 3, half + 3, dst.anchor_below + 3, x1, y1)
             link_item.set_endpoints_xy(x1, y1, x2, y2)
+            if self.far_layer.isVisible():
+                self.far_layer.extend(min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
             return
         ref_s, ref_t = self.anchor_point(src), self.anchor_point(dst)
         end_t = _nearest_on_border(dst.scene_rect(), ref_s) if isinstance(dst, ContainerItem) else None
@@ -277,6 +292,9 @@ class DiagramScene(QGraphicsScene):
         if end_t is None:
             end_t = _exit_point(dst.anchor_rect(3.0), ref_t, end_s)
         link_item.set_endpoints(end_s, end_t)
+        if self.far_layer.isVisible():
+            self.far_layer.extend(min(end_s.x(), end_t.x()), min(end_s.y(), end_t.y()),
+                                  max(end_s.x(), end_t.x()), max(end_s.y(), end_t.y()))
 
     # ========================================================================= queries
     def node_item(self, node_id: str) -> NodeItem | ContainerItem | None:
@@ -290,6 +308,17 @@ class DiagramScene(QGraphicsScene):
 
     def all_link_items(self) -> list[LinkItem]:
         return list(self._links.values())
+
+    def plain_node_items(self) -> list[NodeItem]:
+        """Every node drawn as a tile (not the boxes)."""
+        return [i for i in self._nodes.values() if i.__class__ is NodeItem]
+
+    def selected_set(self) -> set[QGraphicsItem]:
+        """The selected items as last styled (kept in step with selectionChanged)."""
+        return self._styled_selection
+
+    def items_with_findings(self) -> list:
+        return [self._nodes[n] for n in self._node_findings if n in self._nodes]
 
     def selected_node_ids(self) -> list[str]:
         return sorted(i.node_id for i in node_items(self.selectedItems()))
@@ -761,15 +790,18 @@ class DiagramScene(QGraphicsScene):
         self.palette = palette_for(dark)
         self.setBackgroundBrush(QBrush(color(self.palette.background)))
         self._restyle_all()
+        self.far_layer.restyled()
         self._background_changed()
 
     def set_export_mode(self, on: bool, transparent: bool = False) -> None:
         """For rendering without a view: no grid, no selection, hover, handles or grips, full
-        detail (labels at any scale); ``transparent`` leaves the background unpainted."""
+        detail (labels at any scale), vectors and real text rather than pixel caches (PDF and
+        SVG stay sharp and searchable); ``transparent`` leaves the background unpainted."""
         self.export_mode = bool(on)
         self._export_transparent = bool(on and transparent)
-        if on:
-            for item in self._nodes.values():
+        for item in self._nodes.values():
+            item.set_caching(not on)
+            if on:
                 item.hovered = False
         self.set_detail_level(DETAIL_FULL if on else self.detail_level, force=True)
         self._restyle_all()
@@ -788,6 +820,10 @@ class DiagramScene(QGraphicsScene):
         if changed:
             for link_item in self._links.values():
                 link_item.set_detail_level(effective)
+        self.far_layer.setVisible(effective == DETAIL_MINIMAL)
+
+        self.far_layer.geometry_changed()
+        self.far_layer.restyled()
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         if self._export_transparent:

@@ -51,6 +51,7 @@ class DiagramView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._pan: PanInteraction | None = None
         self._space = False
+        self._own_scene_rect = False
         # far out, the whole diagram is on screen and a full repaint draws every item: keep
         # what was drawn in a pixmap and re-render only what the scene reports as changed
         self._cache: QPixmap | None = None
@@ -113,13 +114,31 @@ class DiagramView(QGraphicsView):
             return
         margin = 40.0
         rect = rect.adjusted(-margin, -margin, margin, margin)
+        # the scene's growing rect is refreshed lazily: make sure the scroll range covers the
+        # target now (right after a layout the items may sit outside the old range)
+        self.scene().sceneRect()
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom_factor() > max_zoom:
             self.set_zoom(max_zoom, rect.center())
         elif self.zoom_factor() < MIN_ZOOM:
             self.set_zoom(MIN_ZOOM, rect.center())
-        self.centerOn(rect.center())
+        # room to scroll so that the target can sit in the middle, whatever the scene's
+        # (never shrinking) rectangle says
+        zoom = self.zoom_factor()
+        w, h = self.viewport().width() / zoom, self.viewport().height() / zoom
+        c = rect.center()
+        self._extend_scroll_area(QRectF(c.x() - w / 2, c.y() - h / 2, w, h))
+        self.centerOn(c)
         self._zoom_changed()
+
+    def _extend_scroll_area(self, rect: QRectF) -> None:
+        if not self._own_scene_rect:
+            self._own_scene_rect = True
+            self.scene().sceneRectChanged.connect(self._scene_rect_changed)
+        self.setSceneRect(self.sceneRect().united(self.scene().sceneRect()).united(rect))
+
+    def _scene_rect_changed(self, rect: QRectF) -> None:
+        self.setSceneRect(self.sceneRect().united(rect))
 
     def fit_all(self) -> None:
         self.fit_rect(self.diagram_scene().items_bounding_rect())
@@ -215,15 +234,36 @@ class DiagramView(QGraphicsView):
             event.ignore()
 
     def dragMoveEvent(self, event) -> None:
-        if self._acceptable(event.mimeData()):
+        mime = event.mimeData()
+        if self._acceptable(mime):
             event.acceptProposedAction()
+            self._show_drop_box(mime, event.position().toPoint())
         else:
             event.ignore()
 
     def dragLeaveEvent(self, event) -> None:
+        self._show_drop_box(None, None)
         event.accept()
 
+    def _show_drop_box(self, mime, pos) -> None:
+        """While a VM (subnet) from the palette hovers a subnet (VNet) box, light the box up:
+        dropping there puts the new node in it."""
+        box = None
+        if mime is not None and mime.hasFormat(KIND_MIME):
+            kind = bytes(mime.data(KIND_MIME)).decode("utf-8").strip()
+            if kind in ("vm", "subnet"):
+                box = self.diagram_scene().container_at(
+                    self.mapToScene(pos), "subnet" if kind == "vm" else "vnet")
+        previous = getattr(self, "_drop_box", None)
+        if previous is not box:
+            if previous is not None and previous.scene() is not None:
+                previous.set_highlight(None)
+            if box is not None:
+                box.set_highlight("drop")
+            self._drop_box = box
+
     def dropEvent(self, event) -> None:
+        self._show_drop_box(None, None)
         mime = event.mimeData()
         if mime.hasFormat(KIND_MIME):
             kind = bytes(mime.data(KIND_MIME)).decode("utf-8").strip()
@@ -284,9 +324,11 @@ class DiagramView(QGraphicsView):
             self._render_into(pixmap, [viewport.rect()])
             self._cache, self._cache_key = pixmap, key
         elif self._cache_dirty:
-            rects = [self.mapFromScene(r).boundingRect().adjusted(-3, -3, 3, 3)
-                     for r in self._cache_dirty]
-            self._render_into(self._cache, rects)
+            # one render of the changed area (each render call walks every item)
+            area = QRect()
+            for r in self._cache_dirty:
+                area = area.united(self.mapFromScene(r).boundingRect().adjusted(-3, -3, 3, 3))
+            self._render_into(self._cache, [area])
         self._cache_dirty = []
         painter = QPainter(viewport)
         painter.drawPixmap(0, 0, self._cache)
