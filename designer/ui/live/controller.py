@@ -33,6 +33,8 @@ from .why import PathHighlight, WhyPanel
 log = logging.getLogger(__name__)
 
 FRAME_MS = 16
+#: "as fast as possible" gives the engine the interpreter: the canvas animates at ~30 Hz
+FRAME_MS_FLAT_OUT = 33
 #: gauges and metrics refresh at most this often (wall seconds)
 SLOW_S = 0.1
 #: metrics are recorded at most once per this many simulated seconds
@@ -285,6 +287,7 @@ class LiveSimulation(QObject):
 
     def set_speed(self, speed: float | None) -> None:
         self.speed = speed
+        self.timer.setInterval(FRAME_MS if speed is not None else FRAME_MS_FLAT_OUT)
         self.speed_box.set_speed(speed)
         if self.controls is not None:
             self.controls.speed.set_speed(speed)

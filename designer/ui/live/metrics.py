@@ -18,13 +18,24 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from ...sim.engine import Frame
 
 #: samples kept per node
-HISTORY = 1200
+HISTORY = 600
 #: the rolling window, simulated seconds
 WINDOW_S = 300.0
 # columns of a node's row
 ALLOCATED, USED, SUCCEEDED, FAILED, PROBE = range(5)
 SERIES_NAMES = ("Allocated SNAT ports", "Used SNAT ports", "SNAT connection count (succeeded)",
                 "SNAT connection count (failed)", "Health probe status")
+
+
+def _loaded(uses) -> tuple[int, int]:
+    """(used, allocated) of the most loaded protocol - what the node's gauge shows."""
+    best = (0, 0)
+    best_f = -1.0
+    for used, allocated in uses.values():
+        f = used / allocated if allocated else -0.5
+        if f > best_f:
+            best, best_f = (used, allocated), f
+    return best
 
 
 class MetricsHistory:
@@ -35,7 +46,7 @@ class MetricsHistory:
         self.size = size
         self.t = np.zeros(size)
         self.index: dict[str, int] = {}
-        self.data = np.full((size, 16, 5), np.nan, np.float32)
+        self.data = np.full((size, 0, 5), np.nan, np.float32)
         self.n = 0            # samples recorded in total
 
     def clear(self) -> None:
@@ -55,7 +66,7 @@ class MetricsHistory:
         have = self.data.shape[1]
         if columns <= have:
             return
-        new = max(columns, 2 * have)
+        new = max(columns + 8, have + have // 2)
         grown = np.full((self.size, new, 5), np.nan, np.float32)
         grown[:, :have] = self.data
         self.data = grown
@@ -72,19 +83,13 @@ class MetricsHistory:
         vms = frame.vms
         for vm, uses in frame.snat.items():
             c = vms.get(vm)
-            alloc = used = 0
-            for u in uses.values():
-                used += u[0]
-                alloc += u[1]
+            used, alloc = _loaded(uses)
             cols.append(self._col(vm))
             rows.append((alloc, used, c[1] if c else nan, (c[2] + c[3] + c[4]) if c else nan,
                          nan))
         for table in (frame.public_ips, frame.nat_gateways):
             for node_id, uses in table.items():
-                alloc = used = 0
-                for u in uses.values():
-                    used += u[0]
-                    alloc += u[1]
+                used, alloc = _loaded(uses)
                 cols.append(self._col(node_id))
                 rows.append((alloc, used, nan, nan, nan))
         probes: dict[str, list[int]] = {}

@@ -6,7 +6,8 @@ import html
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsPathItem, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFrame, QGraphicsPathItem, QGroupBox, QLabel, QScrollArea,
+                               QVBoxLayout, QWidget)
 
 from ...sim.paths import VmPath, resolve_paths
 from ..canvas import zorder
@@ -43,9 +44,14 @@ class WhyPanel(QGroupBox):
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        scroll = QScrollArea()
+        scroll.setWidget(self.text)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setMaximumHeight(170)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 6)
-        layout.addWidget(self.text)
+        layout.addWidget(scroll)
         self.path: VmPath | None = None
         self.hide()
 
