@@ -2,6 +2,7 @@
 controls with the speed as an overlay on the canvas - for demos on a projector."""
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDockWidget, QToolBar
 
 #: how much larger text gets
@@ -42,8 +43,9 @@ class PresentationMode:
             self.active = True
             self.live.show_canvas_controls(True)
             if w.view is not None:
-                w.view.fit_all()
                 w.view.setFocus()
+                # fit once the full-screen geometry has arrived
+                QTimer.singleShot(50, self.window, self._fit)
         else:
             self.active = False
             self.live.show_canvas_controls(False)
@@ -59,5 +61,10 @@ class PresentationMode:
                 w.showMaximized()
             else:
                 w.showNormal()
-            if w.view is not None:
-                w.view.fit_all()
+            QTimer.singleShot(50, self.window, self._fit)
+
+    def _fit(self) -> None:
+        view = self.window.view
+        if view is not None and not self.window.isHidden():
+            view.fit_all()
+            self.live.show_canvas_controls(self.active)
