@@ -92,6 +92,9 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         from .export_dialog import install_export_actions
         install_export_actions(self)
+        # live simulation (designer/ui/live): its docks and toolbar exist before restoreState
+        from .live import install_live_simulation
+        self.live = install_live_simulation(self)
         geometry, state = self.settings.geometry(), self.settings.state()
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -467,6 +470,7 @@ class MainWindow(QMainWindow):
         self._auto_fits = 0
         view.viewport().installEventFilter(self)
         self._fit_if_ready()
+        self.live.set_document(document, scene, view)  # a run of the old document ends
         if old is not None:
             if old_scene is not None:
                 old_scene.detach()
@@ -876,6 +880,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        self.live.shutdown()  # stops and joins the simulation thread
         self.autosaver.stop()
         self.statusBar().clearMessage()  # stops the status bar's message timer
         self.findings.detach()

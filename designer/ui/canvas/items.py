@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 NO_PEN = QPen(Qt.PenStyle.NoPen)
 SELECTABLE = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
 DEVICE_CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
+NO_CACHE = QGraphicsItem.CacheMode.NoCache
 NO_BUTTON = Qt.MouseButton.NoButton
 NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
 F = QGraphicsItem.GraphicsItemFlag
@@ -218,6 +219,16 @@ class CanvasItem(QGraphicsPathItem):
     def tooltip_text(self) -> str:
         return ""
 
+    def cached_parts(self) -> list[QGraphicsItem]:
+        return []
+
+    def set_caching(self, on: bool) -> None:
+        """Pixel caches of glyphs and text speed up the screen; an export (PDF, SVG, print)
+        must get vectors and real text instead, so the exporter's export mode turns them off."""
+        mode = DEVICE_CACHE if on else NO_CACHE
+        for part in self.cached_parts():
+            part.setCacheMode(mode)
+
     def paint(self, painter, option, widget=None) -> None:
         pass  # the children draw; selection shows by restyling them (no dashed rectangle)
 
@@ -302,6 +313,9 @@ class NodeItem(CanvasItem):
         for text in (self.label, self.detail):
             text.setCacheMode(DEVICE_CACHE)
         self.update_component(component)
+
+    def cached_parts(self) -> list[QGraphicsItem]:
+        return [self.label, self.detail] + ([self.glyph] if self.svg else [])
 
     def badge_pos(self) -> QPointF:
         return QPointF(TILE_SIZE / 2 - 3, -TILE_SIZE / 2 + 3)
@@ -512,6 +526,9 @@ class ContainerItem(CanvasItem):
             self._badge.setPos(self.badge_pos())
         if self._handle is not None:
             self._handle.setPos(self.handle_pos())
+
+    def cached_parts(self) -> list[QGraphicsItem]:
+        return [self.title, self.subtitle] + ([self.icon] if self.svg else [])
 
     def badge_pos(self) -> QPointF:
         return QPointF(self.size[0] - 4, 4)

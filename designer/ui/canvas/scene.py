@@ -795,11 +795,13 @@ class DiagramScene(QGraphicsScene):
 
     def set_export_mode(self, on: bool, transparent: bool = False) -> None:
         """For rendering without a view: no grid, no selection, hover, handles or grips, full
-        detail (labels at any scale); ``transparent`` leaves the background unpainted."""
+        detail (labels at any scale), vectors and real text rather than pixel caches (PDF and
+        SVG stay sharp and searchable); ``transparent`` leaves the background unpainted."""
         self.export_mode = bool(on)
         self._export_transparent = bool(on and transparent)
-        if on:
-            for item in self._nodes.values():
+        for item in self._nodes.values():
+            item.set_caching(not on)
+            if on:
                 item.hovered = False
         self.set_detail_level(DETAIL_FULL if on else self.detail_level, force=True)
         self._restyle_all()

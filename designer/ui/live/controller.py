@@ -1,0 +1,432 @@
+"""The live simulation in the editor: wires the runner, the canvas overlay, gauges, the
+Metrics and Event log docks, traffic generator drops, "Why this path?" and Presentation mode
+into the main window.  ``install_live_simulation(window)`` is the one call the window makes;
+``set_document`` follows the window's document swaps and ``shutdown`` stops everything.
+
+Threads and frames (architecture.md): the engine runs in the worker; frames arrive by a
+queued signal; this object keeps only the latest frame, collects every frame's events and
+flow samples, and repaints on its own ~60 Hz timer (gauges and metrics at <= 10 Hz).  A model
+change during a run marks the snapshot dirty; the next tick hands the engine one new snapshot
+(so at most one per frame, and undo works the same way).
+"""
+from __future__ import annotations
+
+import html
+import logging
+import time
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMenu, QStyle, QToolBar
+
+from ...sim.engine import Frame
+from . import gauges
+from .controls import CanvasControls, ClockLabel, SpeedBox
+from .eventlog import AlertBanner, EventLog, clock_text, fixes_text
+from .generators import GeneratorDrops, add_generator, add_palette_presets, parse_payload
+from .metrics import MetricsPanel
+from .overlay import FlowOverlay, scene_positions
+from .presentation import PresentationMode
+from .runner import SimRunner, speed_label
+from .why import PathHighlight, WhyPanel
+
+log = logging.getLogger(__name__)
+
+FRAME_MS = 16
+#: gauges and metrics refresh at most this often (wall seconds)
+SLOW_S = 0.1
+#: metrics are recorded at most once per this many simulated seconds
+METRIC_STEP_S = 0.25
+
+
+class LiveSimulation(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.setObjectName("live-simulation")
+        self.window = window
+        self.runner = SimRunner(self)
+        self.runner.frameReady.connect(self._on_frame)
+        self.runner.failed.connect(self._on_failure)
+        self.state = "stopped"          # stopped | running | paused
+        self.speed: float | None = 1.0
+        self.frame: Frame | None = None
+        self._frame_new = False
+        self._snapshot_dirty = False
+        self._positions = None
+        self._last_slow = 0.0
+        self._last_metric_t = -1e9
+        self.frames_received = 0
+        self.scene = self.view = self.overlay = self.banner = self.controls = None
+        self.drops = None
+        self.highlight: PathHighlight | None = None
+        self._scenario = None
+        self.timer = QTimer(self)
+        self.timer.setObjectName("live-animation")
+        self.timer.setInterval(FRAME_MS)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self._tick)
+        self.why_timer = QTimer(self)
+        self.why_timer.setObjectName("live-why-refresh")
+        self.why_timer.setSingleShot(True)
+        self.why_timer.setInterval(0)
+        self.why_timer.timeout.connect(self._refresh_why)
+        self._build_docks()
+        self._build_actions()
+        self._build_toolbar_and_menu()
+        self.why = WhyPanel()
+        window.inspector.layout().addWidget(self.why)
+        self.presets = add_palette_presets(window.palette)
+        window.palette.placeRequested.disconnect(window.place_at_centre)
+        window.palette.placeRequested.connect(self.place_requested)
+        self.presentation = PresentationMode(window, self)
+        self._update_actions()
+
+    # ================================================================ building
+    def _build_docks(self) -> None:
+        w = self.window
+        self.metrics = MetricsPanel()
+        self.events = EventLog()
+        self.events.nodeSelected.connect(self.select_node)
+        self.dock_metrics = w._dock("metrics", "Metrics", self.metrics, Qt.RightDockWidgetArea)
+        self.dock_events = w._dock("events", "Event log", self.events, Qt.RightDockWidgetArea)
+        # beside the undo history (a tab bar there already: the window keeps its minimum size)
+        w.tabifyDockWidget(w.dock_history, self.dock_events)
+        w.dock_inspector.raise_()
+        panels = w.menuBar().findChild(QMenu, "menu-view-docks")
+        for dock in (self.dock_metrics, self.dock_events):
+            toggle = dock.toggleViewAction()
+            toggle.setObjectName(f"action-view-{dock.objectName()}")
+            w.actions_by_name[toggle.objectName()] = toggle
+            if panels is not None:
+                panels.addAction(toggle)
+        self.dock_metrics.visibilityChanged.connect(lambda on: on and self.metrics.refresh())
+
+    def _build_actions(self) -> None:
+        w = self.window
+        sp = w.style().standardIcon
+        a = w._action
+        a("sim-play", "&Play", self.play, "F5", "Run the simulation (follows the chosen speed)",
+          sp(QStyle.StandardPixmap.SP_MediaPlay))
+        a("sim-pause", "P&ause", self.pause, "F6", "Pause the simulation (inspect the metrics)",
+          sp(QStyle.StandardPixmap.SP_MediaPause))
+        a("sim-step-second", "Step 1 &Second", lambda: self.step("second"), "F10",
+          "Advance the simulation by one simulated second",
+          sp(QStyle.StandardPixmap.SP_MediaSeekForward))
+        a("sim-step-event", "Step 1 &Event", lambda: self.step("event"), "Shift+F10",
+          "Advance the simulation to its next event",
+          sp(QStyle.StandardPixmap.SP_MediaSkipForward))
+        a("sim-reset", "&Reset", self.reset, "Ctrl+F5",
+          "Stop the simulation and go back to 00:00", sp(QStyle.StandardPixmap.SP_MediaStop))
+        a("sim-presentation", "Presentation &Mode", self._presentation_toggled, "F11",
+          "Full screen with large text and time controls on the canvas", checkable=True)
+        a("sim-presentation-exit", "Leave Presentation Mode",
+          lambda: w.action("action-sim-presentation").setChecked(False),
+          QKeySequence(Qt.Key.Key_Escape)).setEnabled(False)
+        for speed in (None, 1.0, 10.0, 100.0, 1000.0):
+            name = "max" if speed is None else f"{speed:g}x"
+            a(f"sim-speed-{name}", f"Speed {speed_label(speed)}" if speed else
+              "As Fast as Possible", lambda _=False, s=speed: self.set_speed(s))
+
+    def _build_toolbar_and_menu(self) -> None:
+        w = self.window
+        bar = QToolBar("Simulation", w)
+        bar.setObjectName("toolbar-simulation")
+        for name in ("play", "pause", "step-second", "step-event", "reset"):
+            bar.addAction(w.action(f"action-sim-{name}"))
+        self.speed_box = SpeedBox()
+        self.speed_box.speedChosen.connect(self.set_speed)
+        bar.addWidget(self.speed_box)
+        self.clock = ClockLabel()
+        bar.addWidget(self.clock)
+        bar.addAction(w.action("action-sim-presentation"))
+        w.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        toggle = bar.toggleViewAction()
+        toggle.setObjectName("action-view-toolbar-simulation")
+        w.actions_by_name[toggle.objectName()] = toggle
+        w.toolbar_menu.addAction(toggle)
+        self.toolbar = bar
+        menu = QMenu("&Simulation", w)
+        menu.setObjectName("menu-simulation")
+        for name in ("play", "pause", "step-second", "step-event", "reset"):
+            menu.addAction(w.action(f"action-sim-{name}"))
+        speeds = menu.addMenu("Spee&d")
+        speeds.setObjectName("menu-simulation-speed")
+        for name in ("1x", "10x", "100x", "1000x", "max"):
+            speeds.addAction(w.action(f"action-sim-speed-{name}"))
+        menu.addSeparator()
+        menu.addAction(w.action("action-sim-presentation"))
+        help_menu = w.menuBar().findChild(QMenu, "menu-help")
+        if help_menu is not None:
+            w.menuBar().insertMenu(help_menu.menuAction(), menu)
+        else:
+            w.menuBar().addMenu(menu)
+
+    # ================================================================ documents
+    def set_document(self, document, scene, view) -> None:
+        """The window shows another document: the run of the old one ends."""
+        self.reset()
+        if self._scenario is not None:
+            self._scenario.topology.unsubscribe(self._model_changed)
+        if self.presentation.active:
+            self.window.action("action-sim-presentation").setChecked(False)
+        self._scenario = document.scenario
+        self._scenario.topology.subscribe(self._model_changed)
+        self.scene, self.view = scene, view
+        self.overlay = FlowOverlay(view)
+        self.banner = AlertBanner(view)
+        w = self.window
+        self.controls = CanvasControls(view, [w.action(f"action-sim-{n}") for n in
+                                              ("play", "pause", "step-second", "reset")])
+        self.controls.speed.set_speed(self.speed)
+        self.controls.speed.speedChosen.connect(self.set_speed)
+        self.drops = GeneratorDrops(view, view)
+        view.installEventFilter(self)
+        scene.selectionChanged.connect(self._selection_changed)
+        self.highlight = PathHighlight()
+        scene.addItem(self.highlight)
+        self.highlight.hide()
+        self._positions = None
+        self._selection_changed()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.view and event.type() == QEvent.Type.Resize:
+            if self.banner is not None and self.banner.isVisible():
+                self.banner.place()
+            if self.controls is not None and self.controls.isVisible():
+                self.controls.place()
+        return False
+
+    def _model_changed(self, event) -> None:
+        self._positions = None
+        if event.kind != "moved" and self.state != "stopped":
+            self._snapshot_dirty = True
+            if self.state == "paused":
+                self._push_snapshot()     # nothing ticks fast while paused: apply at once
+        self.why_timer.start()
+
+    def _push_snapshot(self) -> None:
+        worker = self.runner.worker
+        if worker is not None and self._snapshot_dirty:
+            worker.set_snapshot(self._scenario.snapshot())
+        self._snapshot_dirty = False
+
+    # ================================================================ time controls
+    def _start(self, paused: bool) -> bool:
+        try:
+            self.runner.start(self._scenario.snapshot(), speed=self.speed, paused=paused)
+        except Exception as exc:  # noqa: BLE001 - the scenario cannot be simulated yet
+            log.exception("the simulation could not start")
+            self.show_error(f"The simulation could not start: {exc}")
+            return False
+        self.frame = None
+        self.frames_received = 0
+        self._last_metric_t = -1e9
+        self.events.clear()
+        self.metrics.clear()
+        self.banner.dismiss()
+        self.overlay.dots.clear()
+        self.overlay.show()
+        self.overlay.raise_()
+        self.controls.raise_()
+        self.state = "paused" if paused else "running"
+        self.metrics.set_paused(paused)
+        self.timer.start()
+        self._update_actions()
+        return True
+
+    def play(self) -> None:
+        if self.state == "stopped":
+            self._start(paused=False)
+            return
+        if self.state == "paused":
+            self.runner.worker.set_paused(False)
+            self.state = "running"
+            self.metrics.set_paused(False)
+            self._update_actions()
+
+    def pause(self) -> None:
+        if self.state == "running":
+            self.runner.worker.set_paused(True)
+            self.state = "paused"
+            self._update_actions()
+            self.metrics.record(self.frame) if self.frame is not None else None
+            self.metrics.set_paused(True)
+            self.metrics.refresh()
+
+    def step(self, what: str) -> None:
+        if self.state == "stopped":
+            if not self._start(paused=True):
+                return
+        elif self.state == "running":
+            self.pause()
+        self._push_snapshot()
+        self.runner.worker.request_step(what)
+
+    def reset(self) -> None:
+        self.runner.stop()
+        self.timer.stop()
+        self.state = "stopped"
+        self.frame = None
+        self._frame_new = False
+        self._snapshot_dirty = False
+        if self.overlay is not None:
+            self.overlay.dots.clear()
+            self.overlay.hide()
+        if self.scene is not None:
+            gauges.apply_frame(self.scene, None)
+        if self.banner is not None:
+            self.banner.dismiss()
+        self.events.clear()
+        self.metrics.clear()
+        self.metrics.set_paused(False)
+        self._set_clock(0.0)
+        self._update_actions()
+
+    def set_speed(self, speed: float | None) -> None:
+        self.speed = speed
+        self.speed_box.set_speed(speed)
+        if self.controls is not None:
+            self.controls.speed.set_speed(speed)
+        if self.runner.worker is not None:
+            self.runner.worker.set_speed(speed)
+
+    def _update_actions(self) -> None:
+        w = self.window
+        w.action("action-sim-play").setEnabled(self.state != "running")
+        w.action("action-sim-pause").setEnabled(self.state == "running")
+        w.action("action-sim-reset").setEnabled(self.state != "stopped")
+
+    def _set_clock(self, t: float) -> None:
+        text = clock_text(t)
+        self.clock.setText(text)
+        if self.controls is not None:
+            self.controls.clock.setText(text)
+
+    # ================================================================ frames
+    def _on_frame(self, frame: Frame) -> None:
+        self.frame = frame
+        self._frame_new = True
+        self.frames_received += 1
+        if frame.events:
+            self.events.add_events(frame.events)
+            for e in frame.events:
+                self._alert(e)
+        if frame.samples and self.overlay is not None:
+            if self._positions is None:
+                self._positions = scene_positions(self.scene)
+            self.overlay.add_frame(frame, *self._positions)
+
+    def _alert(self, e: dict) -> None:
+        kind = e["kind"]
+        if kind == "snat_exhausted":
+            vm = e.get("vm")
+            use = self.frame.snat.get(vm, {}).get(e.get("protocol", "tcp")) if self.frame else None
+            item = self.scene.node_item(vm) if self.scene is not None else None
+            name = item.component.display_name if item is not None else vm
+            self.banner.show_message(fixes_text(html.escape(name), e.get("protocol", "tcp"),
+                                                use.allocated if use else None), subject=vm)
+        elif kind == "snat_recovered" and self.banner.subject == e.get("vm"):
+            self.banner.dismiss()
+
+    def _tick(self) -> None:
+        if self._snapshot_dirty:
+            self._push_snapshot()
+        frame = self.frame
+        if self._frame_new and frame is not None:
+            self._frame_new = False
+            self._set_clock(frame.t)
+            now = time.monotonic()
+            if now - self._last_slow >= SLOW_S:
+                self._last_slow = now
+                gauges.apply_frame(self.scene, frame)
+                if frame.t - self._last_metric_t >= METRIC_STEP_S:
+                    self._last_metric_t = frame.t
+                    self.metrics.record(frame)
+                    if self.dock_metrics.isVisible() and self.metrics.node_id:
+                        self.metrics.refresh()
+        if self.overlay is not None:
+            self.overlay.tick()
+
+    def _on_failure(self, message: str, details: str) -> None:
+        log.error("simulation stopped by an engine error: %s\n%s", message, details)
+        last = self.frame
+        self.runner.stop()
+        self.timer.stop()
+        self.state = "stopped"
+        self.overlay.hide()
+        self._update_actions()
+        when = f" at {clock_text(last.t)}" if last is not None else ""
+        self.show_error(f"The simulation stopped{when}: {message}. The diagram is unchanged; "
+                        f"edit it and press Play to run again (details in the log).")
+
+    def show_error(self, text: str) -> None:
+        self.window.show_status(text)
+        if self.banner is not None:
+            self.banner.show_message(html.escape(text), subject=None, severity="error")
+
+    # ================================================================ selection
+    def select_node(self, node_id: str) -> None:
+        if self.scene is None or self.scene.node_item(node_id) is None:
+            return
+        self.scene.select_nodes([node_id])
+        self.view.centerOn(self.scene.node_item(node_id))
+
+    def _selection_changed(self) -> None:
+        ids = self.scene.selected_node_ids() if self.scene is not None else []
+        single = ids[0] if len(ids) == 1 else None
+        label = ""
+        if single is not None:
+            label = self.scene.node_item(single).component.display_name
+        self.metrics.set_node(single, label)
+        self._refresh_why()
+
+    def _refresh_why(self) -> None:
+        if self.scene is None:
+            return
+        ids = self.scene.selected_node_ids()
+        path = self.why.show_vm(self._scenario, ids[0] if len(ids) == 1 else None)
+        if path is not None:
+            self.highlight.follow(self.scene, path.tcp.nodes)
+        else:
+            self.highlight.hide()
+
+    # ================================================================ palette
+    def place_requested(self, payload: str) -> None:
+        try:
+            parsed = parse_payload(payload)
+        except ValueError as exc:
+            self.window.show_status(str(exc))
+            return
+        if parsed is None or parsed[1] is None:
+            self.window.place_at_centre(payload)
+            return
+        view = self.view
+        centre = view.mapToScene(view.viewport().rect().center())
+        add_generator(self.scene, centre, parsed[1])
+        view.setFocus()
+
+    # ================================================================ presentation
+    def _presentation_toggled(self, on: bool) -> None:
+        self.window.action("action-sim-presentation-exit").setEnabled(on)
+        self.presentation.set_active(on)
+
+    def show_canvas_controls(self, on: bool) -> None:
+        if self.controls is None:
+            return
+        self.controls.setVisible(on)
+        if on:
+            self.controls.place()
+            self.controls.raise_()
+
+    # ================================================================ end
+    def shutdown(self) -> None:
+        self.reset()
+        self.why_timer.stop()
+        if self._scenario is not None:
+            self._scenario.topology.unsubscribe(self._model_changed)
+            self._scenario = None
+
+
+def install_live_simulation(window) -> LiveSimulation:
+    """Add the live simulation to ``window`` (a MainWindow)."""
+    return LiveSimulation(window)

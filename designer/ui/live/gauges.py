@@ -1,0 +1,177 @@
+"""Live SNAT gauges on the canvas: used / allocated ports, green -> amber -> red, a number.
+
+Every VM with a SNAT budget, every public IP with SNAT ports and every NAT gateway gets one,
+drawn above its tile (a child of the node item, so it follows drags).  Gauges are drawn from
+a :class:`~designer.sim.engine.Frame` alone: :func:`apply_frame` serves the running editor and
+``outbound-designer export --at S``, which uses :func:`frame_at` to run the engine headless
+to S simulated seconds first.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem
+
+from ...model.topology import Scenario
+from ...sim.engine import Engine, Frame, PortUse
+from ..canvas import zorder
+from ..canvas.style import TILE_SIZE
+
+WIDTH = 66.0
+HEIGHT = 15.0
+#: fraction of the budget from which a gauge turns amber / red
+AMBER_FROM = 0.7
+RED_FROM = 0.9
+GREEN, AMBER, RED = "#2e9d4f", "#f0a202", "#d32f2f"
+#: below this zoom gauges are not drawn (level of detail)
+MIN_ZOOM = 0.3
+
+
+def gauge_color(fraction: float) -> str:
+    if fraction >= RED_FROM:
+        return RED
+    if fraction >= AMBER_FROM:
+        return AMBER
+    return GREEN
+
+
+def compact(n: int) -> str:
+    if n >= 10_000:
+        return f"{n / 1000:.0f}k" if n >= 100_000 else f"{n / 1000:.1f}k"
+    return str(n)
+
+
+@dataclass(frozen=True)
+class GaugeValue:
+    """What one gauge shows: the most loaded protocol's use."""
+    used: int
+    allocated: int
+    protocol: str
+
+    @property
+    def fraction(self) -> float:
+        return min(self.used / self.allocated, 1.0) if self.allocated else 0.0
+
+    @property
+    def text(self) -> str:
+        return f"{compact(self.used)}/{compact(self.allocated)}"
+
+    @property
+    def color(self) -> str:
+        return gauge_color(self.fraction)
+
+
+def _pick(uses: Mapping[str, PortUse]) -> GaugeValue | None:
+    best = None
+    for proto, use in sorted(uses.items()):
+        if use.allocated <= 0:
+            continue
+        value = GaugeValue(use.used, use.allocated, proto)
+        if best is None or value.fraction > best.fraction:
+            best = value
+    return best
+
+
+def gauge_values(frame: Frame) -> dict[str, GaugeValue]:
+    """node id -> the gauge it carries in ``frame`` (VMs with a SNAT budget, public IPs,
+    NAT gateways)."""
+    out: dict[str, GaugeValue] = {}
+    for table in (frame.snat, frame.public_ips, frame.nat_gateways):
+        for node_id, uses in table.items():
+            value = _pick(uses)
+            if value is not None:
+                out[node_id] = value
+    return out
+
+
+class GaugeItem(QGraphicsItem):
+    """A small bar with a number, above a node tile."""
+
+    FONT = QFont()
+    FONT.setFamilies(["DejaVu Sans", "Segoe UI", "Helvetica Neue", "Arial", "sans-serif"])
+    FONT.setPixelSize(10)
+    FONT.setBold(True)
+
+    def __init__(self, parent: QGraphicsItem | None = None):
+        super().__init__(parent)
+        self.value: GaugeValue | None = None
+        self._key: tuple | None = None
+        self.setZValue(zorder.GAUGES)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setAcceptHoverEvents(False)
+        self.setPos(-WIDTH / 2, -TILE_SIZE / 2 - HEIGHT - 4)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-1, -1, WIDTH + 2, HEIGHT + 2)
+
+    def set_value(self, value: GaugeValue) -> None:
+        # repaint only when what is drawn changes (the bar moves by whole pixels)
+        key = (value.text, value.color, int(value.fraction * WIDTH))
+        self.value = value
+        if key != self._key:
+            self._key = key
+            self.setToolTip(f"SNAT ports ({value.protocol.upper()}): {value.used:,} used of "
+                            f"{value.allocated:,} allocated ({value.fraction:.0%})")
+            self.update()
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        value = self.value
+        if value is None:
+            return
+        scene = self.scene()
+        exporting = scene is not None and getattr(scene, "export_mode", False)
+        if not exporting and painter.worldTransform().m11() < MIN_ZOOM:
+            return
+        dark = scene is not None and getattr(getattr(scene, "palette", None), "dark", False)
+        rect = QRectF(0, 0, WIDTH, HEIGHT)
+        fill = QColor(value.color)
+        painter.setPen(QPen(QColor("#5f6b7a" if not dark else "#9aa7b4"), 0))
+        painter.setBrush(QBrush(QColor("#ffffff" if not dark else "#2b3139")))
+        painter.drawRoundedRect(rect, 3, 3)
+        if value.fraction > 0:
+            bar = QRectF(1, 1, max((WIDTH - 2) * value.fraction, 2.0), HEIGHT - 2)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QBrush(fill))
+            painter.drawRoundedRect(bar, 2, 2)
+        painter.setFont(self.FONT)
+        painter.setPen(QColor("#1f2328") if value.fraction < 0.55 or value.color == AMBER
+                       else QColor("#ffffff"))
+        if dark and value.fraction < 0.55:
+            painter.setPen(QColor("#e6edf3"))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, value.text)
+
+
+def apply_frame(scene, frame: Frame | None) -> dict[str, GaugeValue]:
+    """Show ``frame``'s gauges on ``scene`` (a DiagramScene); ``None`` removes them all.
+    Returns the values shown."""
+    values = gauge_values(frame) if frame is not None else {}
+    for item in scene.all_node_items():
+        gauge = getattr(item, "_live_gauge", None)
+        value = values.get(item.node_id)
+        if value is None:
+            if gauge is not None:
+                gauge.setParentItem(None)
+                scene.removeItem(gauge)
+                item._live_gauge = None
+            continue
+        if gauge is None:
+            gauge = item._live_gauge = GaugeItem(item)
+        gauge.set_value(value)
+    return values
+
+
+def gauge_of(scene, node_id: str) -> GaugeItem | None:
+    item = scene.node_item(node_id)
+    return getattr(item, "_live_gauge", None) if item is not None else None
+
+
+def frame_at(scenario: Scenario, seconds: float, seed: int | None = None) -> Frame:
+    """The frame ``seconds`` simulated seconds into a headless run of ``scenario``."""
+    if seconds < 0:
+        raise ValueError(f"--at must be 0 or more simulated seconds, not {seconds}")
+    engine = Engine(scenario.snapshot(), seed=seed, record_samples=False)
+    engine.run(until=float(seconds))
+    return engine.frame()

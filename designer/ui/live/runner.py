@@ -1,0 +1,215 @@
+"""The engine in a worker thread (architecture.md, Threads).
+
+``SimWorker`` lives in a ``QThread`` and advances the engine in short slices through a
+``Pacer``; between slices it applies the GUI's commands (pause, step, speed, a new snapshot)
+and checks a ``threading.Event`` stop flag, so stop is immediate.  Frames go to the GUI by a
+queued signal at most ~60 times a wall second; the GUI keeps only the latest one (counters are
+cumulative, so a frame that is never painted loses nothing) but collects every frame's events.
+
+``SimWorker.run_slice()`` is the unit of work: the tests call it directly, without a thread.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from ...model.topology import Scenario
+from ...sim.engine import Engine, Frame, Pacer
+
+log = logging.getLogger(__name__)
+
+#: speeds offered by the controls; None = as fast as possible
+SPEEDS: tuple[float | None, ...] = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 100.0, 300.0, 1000.0, None)
+#: events per slice: small enough that stop, pause and edits take effect within milliseconds
+SLICE_EVENTS = 500
+#: a frame is published at most this often (wall seconds)
+FRAME_INTERVAL_S = 1 / 60
+#: how long the worker waits when it has caught up with the wall clock
+IDLE_WAIT_S = 0.004
+#: how long stop() waits for the thread
+JOIN_TIMEOUT_MS = 3000
+
+
+def speed_label(speed: float | None) -> str:
+    if speed is None:
+        return "max"
+    return f"{speed:g}×"
+
+
+class SimWorker(QObject):
+    """Owns the engine; every method except the command setters runs in the worker thread."""
+
+    frameReady = Signal(object)      # Frame
+    failed = Signal(str, str)        # message, traceback
+    finished = Signal()
+
+    def __init__(self, scenario: Scenario, seed: int | None = None,
+                 speed: float | None = 1.0, paused: bool = False):
+        super().__init__()
+        self.engine = Engine(scenario, seed=seed)
+        self.pacer = Pacer(self.engine, speed, max_events_per_slice=SLICE_EVENTS)
+        self.stop_flag = threading.Event()
+        self._lock = threading.Lock()
+        self._paused = paused
+        self._speed = speed
+        self._speed_dirty = False
+        self._snapshot: Scenario | None = None
+        self._steps: list[str] = []          # "second" | "event"
+        self._resume = False
+        self._last_emit = 0.0
+        if paused:
+            self.pacer.pause()
+
+    # ------------------------------------------------------------ commands (any thread)
+    def set_paused(self, paused: bool) -> None:
+        with self._lock:
+            if self._paused and not paused:
+                self._resume = True
+            self._paused = paused
+
+    def set_speed(self, speed: float | None) -> None:
+        with self._lock:
+            self._speed = speed
+            self._speed_dirty = True
+
+    def set_snapshot(self, scenario: Scenario) -> None:
+        with self._lock:
+            self._snapshot = scenario      # a newer one replaces an unapplied older one
+
+    def request_step(self, what: str) -> None:
+        if what not in ("second", "event"):
+            raise ValueError(f"step what? {what!r} (second or event)")
+        with self._lock:
+            self._steps.append(what)
+
+    def stop(self) -> None:
+        self.stop_flag.set()
+
+    # ------------------------------------------------------------ work (worker thread)
+    def _take_commands(self) -> tuple[list[str], bool]:
+        with self._lock:
+            if self._snapshot is not None:
+                self.engine.set_snapshot(self._snapshot)
+                self._snapshot = None
+            if self._speed_dirty:
+                self.pacer.speed = self._speed
+                self._speed_dirty = False
+            if self._paused:
+                self.pacer.pause()
+            elif self._resume or self.pacer.paused:
+                self.pacer.resume()
+            self._resume = False
+            steps, self._steps = self._steps, []
+            return steps, self._paused
+
+    def run_slice(self) -> str:
+        """One unit of work: apply the GUI's commands, then advance one slice (or the
+        requested steps).  Returns "changed" (steps or an edit while paused: publish now),
+        "idle" (caught up with the wall clock, or paused: the loop may wait) or "busy"."""
+        steps, paused = self._take_commands()
+        if steps:
+            for what in steps:
+                if what == "second":
+                    self.engine.run(until=self.engine.now + 1.0)
+                else:
+                    self.engine.step()
+            return "changed"
+        if paused:
+            if self.engine._pending is not None:
+                # an edit while paused reaches the engine at once (applied at the current time)
+                self.engine.run(until=self.engine.now, max_events=0)
+                return "changed"
+            return "idle"
+        return "idle" if self.pacer.tick() else "busy"
+
+    def frame(self) -> Frame:
+        return self.engine.frame()
+
+    @Slot()
+    def run(self) -> None:
+        """The thread's loop: slices until the stop flag is set."""
+        try:
+            self._publish()
+            while not self.stop_flag.is_set():
+                state = self.run_slice()
+                now = time.monotonic()
+                if state == "changed" or now - self._last_emit >= FRAME_INTERVAL_S:
+                    self._publish(now)
+                if state == "idle":
+                    self.stop_flag.wait(IDLE_WAIT_S)
+                else:
+                    time.sleep(0)           # let the GUI thread have the interpreter
+            self._publish()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, thread ends
+            # logged by the GUI thread: logging here would leave a threading._DummyThread
+            self.failed.emit(f"{type(exc).__name__}: {exc} (at {self.engine.now:.3f} s)",
+                             traceback.format_exc())
+        finally:
+            self.finished.emit()
+
+    def _publish(self, now: float | None = None) -> None:
+        self._last_emit = time.monotonic() if now is None else now
+        self.frameReady.emit(self.engine.frame())
+
+
+class SimRunner(QObject):
+    """Starts and stops one ``SimWorker`` in a ``QThread``; relays its frames and errors."""
+
+    frameReady = Signal(object)
+    failed = Signal(str, str)
+    stopped = Signal()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.thread: QThread | None = None
+        self.worker: SimWorker | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.isRunning()
+
+    def start(self, scenario: Scenario, seed: int | None = None, speed: float | None = 1.0,
+              paused: bool = False) -> SimWorker:
+        self.stop()
+        worker = SimWorker(scenario, seed, speed, paused)   # built here: snapshot errors raise
+        thread = QThread()
+        thread.setObjectName("simulation-thread")
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.finished.connect(thread.quit)
+        worker.frameReady.connect(self._relay_frame)
+        worker.failed.connect(self._relay_failure)
+        self.thread, self.worker = thread, worker
+        thread.start()
+        return worker
+
+    @Slot(object)
+    def _relay_frame(self, frame: Frame) -> None:
+        if self.sender() is self.worker:     # frames of a stopped worker are stale
+            self.frameReady.emit(frame)
+
+    @Slot(str, str)
+    def _relay_failure(self, message: str, details: str) -> None:
+        if self.sender() is self.worker:
+            self.failed.emit(message, details)
+
+    def stop(self) -> bool:
+        """Stop the worker now and join the thread (with a timeout); True when it ended."""
+        thread, worker = self.thread, self.worker
+        if thread is None:
+            return True
+        worker.stop()
+        thread.quit()
+        ended = thread.wait(JOIN_TIMEOUT_MS)
+        if not ended:
+            log.error("the simulation thread did not stop within %d ms", JOIN_TIMEOUT_MS)
+        self.thread = self.worker = None
+        if ended:
+            worker.deleteLater()
+            thread.deleteLater()
+        self.stopped.emit()
+        return ended

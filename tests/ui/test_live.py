@@ -1,0 +1,228 @@
+"""The live simulation in the editor (issue 5): runs on the demo waited on simulated time,
+edits and undo during a run, pause / step, stop / restart, closing while running, engine
+errors, and the worker's slice function driven directly."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QPointF
+
+from designer.model import Link, load_scenario, make_component
+from designer.resources import demo_path
+from designer.ui.commands import AddNodesCommand
+from designer.ui.live import gauges
+from designer.ui.live.runner import SimWorker
+
+WAIT_MS = 15_000
+
+
+@pytest.fixture
+def demo(window):
+    assert window.open_example(demo_path())
+    window.live.set_speed(None)      # as fast as possible: wait on simulated time
+    return window
+
+
+def frame_t(window) -> float:
+    frame = window.live.frame
+    return frame.t if frame is not None else -1.0
+
+
+def wait_sim(qtbot, window, t: float) -> None:
+    """Wait until the latest frame is at least ``t`` simulated seconds in."""
+    qtbot.waitUntil(lambda: frame_t(window) >= t, timeout=WAIT_MS)
+
+
+def failed_snat(window, vm: str) -> int:
+    return window.live.frame.vms[vm].failed_snat
+
+
+def sim_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t is not threading.main_thread()
+            and t.is_alive() and "simulation" in t.name.lower()]
+
+
+def add_nat_gateway(window) -> None:
+    """The documented fix: a NAT gateway with a public IP on web-1's subnet (one undo step)."""
+    scenario = window.document.scenario
+    nat = make_component("nat_gateway", "nat-web", position=(1020.0, 300.0))
+    pip = make_component("public_ip", "nat-web-ip", position=(1200.0, 300.0), sku="standard")
+    window.document.undo_stack.push(AddNodesCommand(
+        scenario, [nat, pip], [Link("nat-web", "web", "nat"), Link("nat-web", "nat-web-ip", "nat")],
+        text="Add NAT gateway"))
+
+
+def test_demo_run_exhausts_web_1_gauge_and_logs_it(demo, qtbot):
+    live = demo.live
+    demo.action("action-sim-play").trigger()
+    assert live.state == "running"
+    assert live.runner.thread.isRunning()
+
+    def exhausted() -> bool:
+        gauge = gauges.gauge_of(demo.scene, "web-1")
+        return gauge is not None and gauge.value.used == gauge.value.allocated == 1024 \
+            and "snat_exhausted" in live.events.kinds()
+
+    qtbot.waitUntil(exhausted, timeout=WAIT_MS)
+    gauge = gauges.gauge_of(demo.scene, "web-1")
+    assert gauge.value.color == gauges.RED
+    # the log row names the VM; the first exhaustion comes after ~106 simulated seconds (C8)
+    first = next(e for e in live.events.events if e["kind"] == "snat_exhausted")
+    assert first["vm"] == "web-1" and 90 < first["t"] < 130
+    assert live.banner.isVisible() and "web-1" in live.banner.label.text()
+    assert "NAT gateway" in live.banner.label.text()
+    # web-3 reuses 8 pooled connections: green
+    assert gauges.gauge_of(demo.scene, "web-3").value.color == gauges.GREEN
+    assert live.clock.text() != "00:00"
+    # flows were drawn: dots spawned in the overlay, which covers the view
+    assert live.overlay.isVisible() and live.overlay.paints > 0
+
+
+def test_nat_gateway_added_during_the_run_stops_failures_and_undo_brings_them_back(demo, qtbot):
+    live = demo.live
+    live.play()
+    qtbot.waitUntil(lambda: live.frame is not None and failed_snat(demo, "web-1") > 50,
+                    timeout=WAIT_MS)
+    add_nat_gateway(demo)
+    # the edit reaches the engine at the next tick; new flows leave through the NAT gateway
+    qtbot.waitUntil(lambda: "nat-web" in live.frame.nat_gateways, timeout=WAIT_MS)
+    t_fixed = frame_t(demo)
+    before = failed_snat(demo, "web-1")
+    wait_sim(qtbot, demo, t_fixed + 600)
+    assert failed_snat(demo, "web-1") == before
+    assert live.frame.nat_gateways["nat-web"]["tcp"].used > 0
+    assert live.frame.vms["web-1"].succeeded > 0
+    # undo during the run: web-1 is back on its 1,024 LB ports and fails again
+    demo.action("action-edit-undo").trigger()
+    qtbot.waitUntil(lambda: failed_snat(demo, "web-1") > before, timeout=WAIT_MS)
+
+
+def test_pause_and_step(demo, qtbot):
+    live = demo.live
+    demo.action("action-sim-step-second").trigger()     # from stopped: starts paused
+    assert live.state == "paused"
+    qtbot.waitUntil(lambda: frame_t(demo) == 1.0, timeout=WAIT_MS)
+    demo.action("action-sim-step-second").trigger()
+    qtbot.waitUntil(lambda: frame_t(demo) == 2.0, timeout=WAIT_MS)
+    received = live.frames_received
+    demo.action("action-sim-step-event").trigger()
+    qtbot.waitUntil(lambda: live.frames_received > received, timeout=WAIT_MS)
+    assert 2.0 <= frame_t(demo) < 3.0
+    # play, then pause: the clock stands still
+    demo.action("action-sim-play").trigger()
+    wait_sim(qtbot, demo, 50)
+    demo.action("action-sim-pause").trigger()
+    assert live.state == "paused"
+    assert not demo.action("action-sim-pause").isEnabled()
+    assert live.metrics.cursor.isVisible()
+    qtbot.wait(100)
+    t = frame_t(demo)
+    qtbot.wait(200)
+    assert frame_t(demo) == t
+    assert live.clock.text() == live.controls.clock.text()
+
+
+def test_reset_then_play_starts_again_from_zero(demo, qtbot):
+    live = demo.live
+    live.play()
+    wait_sim(qtbot, demo, 200)
+    demo.action("action-sim-reset").trigger()
+    assert live.state == "stopped" and live.runner.thread is None
+    assert live.frame is None and live.clock.text() == "00:00"
+    assert gauges.gauge_of(demo.scene, "web-1") is None
+    assert not live.overlay.isVisible() and not live.events.events
+    assert not sim_threads()
+    live.set_speed(1.0)
+    live.play()
+    qtbot.waitUntil(lambda: live.frame is not None, timeout=WAIT_MS)
+    assert live.frame.t < 5.0          # a new run, from 00:00
+    live.reset()
+
+
+def test_closing_the_window_while_running_leaves_no_thread(demo, qtbot):
+    live = demo.live
+    live.play()
+    wait_sim(qtbot, demo, 10)
+    thread = live.runner.thread
+    demo.close()
+    assert not demo.isVisible()
+    assert live.runner.thread is None and thread.isFinished()
+    assert not live.timer.isActive()
+    assert not sim_threads()
+
+
+def test_opening_another_document_ends_the_run(demo, qtbot):
+    live = demo.live
+    live.play()
+    wait_sim(qtbot, demo, 10)
+    demo.new_document()
+    assert live.state == "stopped" and live.runner.thread is None
+    assert live.scene is demo.scene and live.overlay.view is demo.view
+
+
+def test_engine_error_is_shown_and_the_editor_keeps_working(demo, qtbot, monkeypatch, caplog):
+    live = demo.live
+
+    def broken(self):
+        raise RuntimeError("port table corrupted")
+    monkeypatch.setattr(SimWorker, "run_slice", broken)
+    live.play()
+    qtbot.waitUntil(lambda: live.state == "stopped", timeout=WAIT_MS)
+    assert live.banner.isVisible() and "port table corrupted" in live.banner.label.text()
+    assert any("port table corrupted" in r.getMessage() or
+               "port table corrupted" in (r.exc_text or "") for r in caplog.records)
+    assert live.runner.thread is None and not sim_threads()
+    # the editor still edits
+    node = demo.scene.place_node("vm", QPointF(0, 0))
+    assert node in demo.document.scenario.topology
+
+
+def test_editing_while_paused_reaches_the_engine(demo, qtbot):
+    live = demo.live
+    live.step("second")
+    qtbot.waitUntil(lambda: frame_t(demo) == 1.0, timeout=WAIT_MS)
+    add_nat_gateway(demo)
+    qtbot.waitUntil(lambda: "nat-web" in live.frame.nat_gateways, timeout=WAIT_MS)
+    assert live.frame.t == 1.0
+
+
+# ------------------------------------------------------------------ the worker, no thread
+
+def run_slices(seed: int, n: int):
+    worker = SimWorker(load_scenario(demo_path()).snapshot(), seed=seed, speed=None)
+    frames = []
+    for _ in range(n):
+        worker.run_slice()
+        frames.append(worker.frame())
+    return frames
+
+
+def test_worker_slices_are_deterministic_for_a_seed():
+    a = run_slices(7, 12)
+    b = run_slices(7, 12)
+    assert [f.t for f in a] == [f.t for f in b]
+    assert [dict(f.vms) for f in a] == [dict(f.vms) for f in b]
+    assert [f.samples for f in a] == [f.samples for f in b]
+    assert [f.events for f in a] == [f.events for f in b]
+    assert a[-1].t > 0
+    c = run_slices(8, 12)
+    assert [f.samples for f in c] != [f.samples for f in a]
+
+
+def test_worker_commands_pause_step_speed_and_snapshot():
+    scenario = load_scenario(demo_path())
+    worker = SimWorker(scenario.snapshot(), speed=None, paused=True)
+    assert worker.run_slice() == "idle" and worker.engine.now == 0.0
+    worker.request_step("second")
+    assert worker.run_slice() == "changed" and worker.engine.now == 1.0
+    with pytest.raises(ValueError):
+        worker.request_step("minute")
+    worker.set_snapshot(scenario.snapshot())
+    assert worker.run_slice() == "changed" and worker.engine.now == 1.0
+    worker.set_paused(False)
+    worker.run_slice()
+    assert worker.engine.now > 1.0
+    worker.set_speed(1.0)
+    worker.run_slice()
+    assert worker.pacer.speed == 1.0
