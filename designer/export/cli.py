@@ -46,8 +46,13 @@ def run_export(args: argparse.Namespace) -> int:
     ensure_headless_app()
     scene = scene_for(scenario)
     if args.at is not None:
-        from .live import apply_simulation_state
-        apply_simulation_state(scene, scenario, args.at)
+        # the live gauges as they stand ``--at`` simulated seconds into a headless run
+        from ..ui.live.gauges import apply_frame, frame_at
+        try:
+            apply_frame(scene, frame_at(scenario, args.at))
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        options.title = f"{scenario.name} at {args.at:g} s"
     try:
         for note in export_scene(scene, args.out, options):
             print(f"outbound-designer: note: {note}", file=sys.stderr)

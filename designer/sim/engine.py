@@ -99,6 +99,19 @@ class Frame:
     samples: tuple[FlowSample, ...]                    # new since the previous frame
     samples_dropped: int                               # beyond the per-frame cap
 
+    def azure_metrics(self) -> dict[str, dict[str, Any]]:
+        """The frame under Azure Monitor's names (C12, M-B15), per VM: AllocatedSnatPorts and
+        UsedSnatPorts by protocol, SnatConnectionCount by connection state."""
+        out = {}
+        for vm, use in self.snat.items():
+            c = self.vms[vm]
+            out[vm] = {
+                "AllocatedSnatPorts": {p: u.allocated for p, u in use.items()},
+                "UsedSnatPorts": {p: u.used for p, u in use.items()},
+                "SnatConnectionCount": {"Successful": c.succeeded, "Failed": c.failed_snat},
+            }
+        return out
+
 
 def _freeze(d: dict) -> Mapping:
     return MappingProxyType(d)
@@ -227,17 +240,30 @@ class Engine:
     ``set_snapshot(new)`` (applied at the next step boundary) and ``frame()``."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None, *, sample_s: float = 60.0,
-                 sample_limit: int = SAMPLE_LIMIT, record_samples: bool = True):
+                 sample_limit: int = SAMPLE_LIMIT, record_samples: bool = True,
+                 pause_gc: bool = True):
         if sample_s <= 0:
             raise ValueError("sample_s must be positive")
         self.seed = scenario.seed if seed is None else int(seed)
         self.rng = np.random.default_rng(self.seed % (2 ** 63))
         self.now = 0.0
         self.sample_s = float(sample_s)
+        #: switch the cyclic GC off inside run() (process-wide: a GUI may prefer False)
+        self.pause_gc = pause_gc
         self.sample_limit = sample_limit if record_samples else 0
         self._heap: list[tuple] = []
+        # releases of the arrival loop go to a calendar of buckets instead of the heap: the
+        # current bucket is a small heap, later ones are plain lists (exact order: a bucket
+        # holds only times later than every earlier bucket's)
+        self._cal: dict[int, list[tuple]] = {}
+        self._cal_ids: list[int] = []
+        self._cur: list[tuple] = []
+        self._cur_b = -1
+        self._inv_w = 0.0
         self._next_seq = itertools.count(1).__next__
+        self._next_fid = self._next_seq      # flow ids and heap sequence share one counter
         self._pending: Scenario | None = None
+        self._fast_forwarded = False
         self._ubuf: list[float] = []
         self._upos = 0
         # registries (indices are never reused, so state survives snapshots)
@@ -267,7 +293,6 @@ class Engine:
         self._o_slots: list[list[tuple[int, int]]] = []  # index -> (pip index, port)
         self._o_pairs: list[dict[int, list]] = []        # key -> [next fresh index, free heap]
         self._o_pip: list[int] = []                      # the pip when all slots are on one
-        self._o_live: list[int] = []                     # live + releasing mappings
         self._vm_owners: dict[tuple[int, str], list[int]] = {}
         # physical public IPs, per protocol: "<pip id>|tcp"
         self._pip_idx: dict[str, int] = {}
@@ -283,7 +308,6 @@ class Engine:
         self._nat_vm_peak: dict[tuple[int, str], int] = {}
         # flows: fid -> (kind, owner|pool, key, slot, vm, gen, dest, protocol, t0)
         self._flows: dict[int, tuple] = {}
-        self._next_fid = itertools.count(1).__next__
         self._released = 0
         self._allocated = 0
         # pooled connections: (gen, vm, dest) -> [fids]; fid -> last activity
@@ -339,10 +363,13 @@ class Engine:
         """Process every event up to ``until`` (or ``max_events`` of them)."""
         if until < self.now:
             raise ValueError(f"cannot run back in time (now {self.now}, until {until})")
+        if self._fast_forwarded:
+            raise RuntimeError("this engine was fast-forwarded for a report; it cannot go on")
         # the loop creates no reference cycles: the cyclic GC would only rescan the flow
         # table over and over (perf-baselines.md, gotcha 3)
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
+        gc_was_enabled = gc.isenabled() and self.pause_gc
+        if gc_was_enabled:
+            gc.disable()
         try:
             done = self._advance(until, max_events if max_events is not None else -1)
         finally:
@@ -355,7 +382,18 @@ class Engine:
     def peek(self) -> float:
         """The time of the next event."""
         t_arr = self._arr_t[self._ai] if self._ai < len(self._arr_t) else self._next_arrival()
-        return min(t_arr, self._heap[0][0] if self._heap else INF)
+        self._advance_calendar()
+        return min(t_arr, self._heap[0][0] if self._heap else INF,
+                   self._cur[0][0] if self._cur else INF)
+
+    def _advance_calendar(self) -> None:
+        """When the current bucket is used up, the next non-empty one becomes current."""
+        if not self._cur and self._cal_ids:
+            b = heapq.heappop(self._cal_ids)
+            cur = self._cal.pop(b)
+            heapq.heapify(cur)
+            self._cur = cur
+            self._cur_b = b
 
     # ------------------------------------------------------------------ helpers
     def _push(self, t: float, prio: int, code: int, arg: Any) -> None:
@@ -521,7 +559,7 @@ class Engine:
         self._build_streams()
         # owners no longer on any VM's path give their idle slots back to the public IPs
         for o in range(len(self._o_sig)):
-            if o not in current_owners and self._o_live[o] == 0 and self._o_slots[o]:
+            if o not in current_owners and self._o_used[o] == 0 and self._o_slots[o]:
                 for pip_i, port in self._o_slots[o]:
                     bisect.insort(self._pip_free[pip_i], port)
                     self._pip_alloc[pip_i] -= 1
@@ -546,7 +584,6 @@ class Engine:
             self._o_slots.append([])
             self._o_pairs.append({})
             self._o_pip.append(-1)
-            self._o_live.append(0)
             self._vm_owners.setdefault((vm_i, proto), []).append(o)
         return o
 
@@ -841,6 +878,10 @@ class Engine:
                 streams.append((stream, gen.rate_per_s, gen.start_s, stop, gen.hold.mean_s,
                                 hold_exp))
         self._streams_all = streams
+        if not self._inv_w:
+            total = sum(st[1] for st in streams)
+            width = min(max(2048.0 / total, 1e-3), 60.0) if total > 0 else 1.0
+            self._inv_w = 1.0 / width
         self._bounds = sorted(bounds)
         self._new_segment(self.now)
 
@@ -950,20 +991,25 @@ class Engine:
         heappop, heappush = heapq.heappop, heapq.heappush
         flows = self._flows
         vm_cnt, gen_cnt = self._vm_cnt, self._gen_cnt
-        o_pairs, o_budget, o_refc, o_used, o_peak, o_pip, o_live, o_slots = (
+        o_pairs, o_budget, o_refc, o_used, o_peak, o_pip, o_slots = (
             self._o_pairs, self._o_budget, self._o_refc, self._o_used, self._o_peak,
-            self._o_pip, self._o_live, self._o_slots)
+            self._o_pip, self._o_slots)
         pip_used, pip_peak = self._pip_used, self._pip_peak
         dest_flows = self._dest_flows
         dest_seen, pip_addr = self._dest_seen, self._pip_addr
         sampling = self.sample_limit > 0
-        next_fid, next_seq = self._next_fid, self._next_seq
+        next_seq = self._next_seq
+        cal, cal_ids = self._cal, self._cal_ids
+        cur, cur_b = self._cur, self._cur_b
+        inv_w = self._inv_w or 1.0
+        heapify = heapq.heapify
         ai = self._ai
         arr_t, arr_s, arr_u, arr_h = self._arr_t, self._arr_s, self._arr_u, self._arr_h
         seg_streams = self._seg_streams
         n_arr = len(arr_t)
         allocated = released = 0
         count = 0
+        no_more_arrivals = False
         t_last = self.now
         try:
             while True:
@@ -971,6 +1017,8 @@ class Engine:
                     return False
                 if ai < n_arr:
                     t_arr = arr_t[ai]
+                elif no_more_arrivals:
+                    t_arr = INF
                 else:
                     self._ai = ai
                     t_arr = self._next_arrival()
@@ -979,8 +1027,23 @@ class Engine:
                                                   self._arr_h)
                     seg_streams = self._seg_streams
                     n_arr = len(arr_t)
-                if heap:
+                    no_more_arrivals = t_arr == INF   # until the next snapshot
+                if not cur and cal_ids:
+                    cur_b = heappop(cal_ids)
+                    cur = cal.pop(cur_b)
+                    heapify(cur)
+                if cur:
+                    top = cur[0]
+                    src = cur
+                    if heap and heap[0] < top:
+                        top = heap[0]
+                        src = heap
+                elif heap:
                     top = heap[0]
+                    src = heap
+                else:
+                    top = None
+                if top is not None:
                     t = top[0]
                     heap_first = t < t_arr or (t == t_arr and top[1] < PRIO_ARRIVAL)
                     if not heap_first:
@@ -993,7 +1056,7 @@ class Engine:
                 count += 1
                 t_last = t
                 if heap_first:
-                    _, _, _, code, arg = heappop(heap)
+                    _, _, _, code, arg = heappop(src)
                     if code == REL:
                         rec = flows.pop(arg, None)
                         if rec is None:
@@ -1005,7 +1068,6 @@ class Engine:
                             refc = o_refc[o]
                             c = refc[slot] - 1
                             refc[slot] = c
-                            o_live[o] -= 1
                             released += 1
                             if c == 0:
                                 o_used[o] -= 1
@@ -1036,19 +1098,20 @@ class Engine:
                 u = arr_u[ai]
                 hold = arr_h[ai]
                 ai += 1
-                kind = s[0]
-                gen_i = s[1]
-                gc = gen_cnt[gen_i]
-                gc[ATT] += 1
-                if kind == K_IN:
+                if s[0] == K_IN:
+                    gc = gen_cnt[s[1]]
+                    gc[ATT] += 1
                     self.now = t
                     self._inbound(s, t, u, hold, gc)
                     continue
-                vm_i = s[2]
+                (kind, gen_i, vm_i, proto, o, rel, dest_is, keys, codes, ndest, pooled,
+                 nodes_of, myip, _, _) = s
+                gc = gen_cnt[gen_i]
+                gc[ATT] += 1
                 vc = vm_cnt[vm_i]
                 vc[ATT] += 1
-                di = int(u * s[9])
-                code = s[8][di]
+                di = int(u * ndest)
+                code = codes[di]
                 if code < 0:
                     vc[FNSG] += 1
                     gc[FNSG] += 1
@@ -1077,12 +1140,11 @@ class Engine:
                         self._sample(t, "fail", vm_i, gen_i, s[3], s[11][di], "no_route",
                                      self._vm_ids[vm_i])
                     continue
-                if s[10]:
+                if pooled:
                     self.now = t
                     self._pooled(s, t, di, hold, vc, gc)
                     continue
-                key = s[7][di]
-                o = s[4]
+                key = keys[di]
                 if kind == K_EXCL:           # inlined allocator: lowest free slot for the key
                     pairs = o_pairs[o]
                     pr = pairs.get(key)
@@ -1100,7 +1162,6 @@ class Engine:
                     refc = o_refc[o]
                     c = refc[slot]
                     refc[slot] = c + 1
-                    o_live[o] += 1
                     p = o_pip[o]
                     if p < 0:
                         p = o_slots[o][slot][0]
@@ -1113,8 +1174,8 @@ class Engine:
                         pip_used[p] = pu
                         if pu > pip_peak[p]:
                             pip_peak[p] = pu
-                    dest_i = s[6][di]
-                    if s[12][di]:
+                    dest_i = dest_is[di]
+                    if myip[di]:
                         self._seen(s, di, dest_i, 0, vm_i, o, slot)
                     else:
                         dest_seen[dest_i].add(pip_addr[p])
@@ -1123,25 +1184,36 @@ class Engine:
                     if slot < 0:
                         self._fail_snat(s, t, di, vc, gc)
                         continue
-                    nk = (vm_i, s[3])
+                    nk = (vm_i, proto)
                     nu = self._nat_vm_used.get(nk, 0) + 1
                     self._nat_vm_used[nk] = nu
                     if nu > self._nat_vm_peak.get(nk, 0):
                         self._nat_vm_peak[nk] = nu
-                    dest_i = s[6][di]
+                    dest_i = dest_is[di]
                     self._seen(s, di, dest_i, 0, vm_i, o, slot)
                 allocated += 1
                 vc[OK] += 1
                 gc[OK] += 1
                 dest_flows[dest_i] += 1
-                fid = next_fid()
-                flows[fid] = (kind, o, key, slot, vm_i, gen_i, dest_i, s[3], t)
-                rel = s[5]
+                fid = next_seq()          # flow ids share the heap's sequence counter
+                flows[fid] = (kind, o, key, slot, vm_i, gen_i, dest_i, proto, t)
                 if rel != INF:
-                    heappush(heap, (t + hold + rel, PRIO_TIMER, next_seq(), REL, fid))
+                    tr = t + hold + rel
+                    b = int(tr * inv_w)
+                    if b <= cur_b:
+                        heappush(cur, (tr, PRIO_TIMER, fid, REL, fid))
+                    else:
+                        lst = cal.get(b)
+                        if lst is None:
+                            cal[b] = [(tr, PRIO_TIMER, fid, REL, fid)]
+                            heappush(cal_ids, b)
+                        else:
+                            lst.append((tr, PRIO_TIMER, fid, REL, fid))
                 if sampling:
-                    self._sample(t, "start", vm_i, gen_i, s[3], s[11][di], "succeeded", None)
+                    self._sample(t, "start", vm_i, gen_i, proto, nodes_of[di], "succeeded",
+                                 None)
         finally:
+            self._cur, self._cur_b = cur, cur_b
             self._ai = ai
             self.now = t_last
             self._allocated += allocated
@@ -1259,7 +1331,6 @@ class Engine:
             return -1
         refc = self._o_refc[o]
         refc[slot] += 1
-        self._o_live[o] += 1
         if refc[slot] == 1:
             self._o_used[o] += 1
             self._o_peak[o] = max(self._o_peak[o], self._o_used[o])
@@ -1274,7 +1345,6 @@ class Engine:
             heapq.heappush(self._o_pairs[o][key][1], slot)
             refc = self._o_refc[o]
             refc[slot] -= 1
-            self._o_live[o] -= 1
             if refc[slot] == 0:
                 self._o_used[o] -= 1
                 p = self._o_pip[o] if self._o_pip[o] >= 0 else self._o_slots[o][slot][0]
@@ -1469,8 +1539,7 @@ class Engine:
             nats.setdefault(nat_id, {})[proto] = PortUse(pool.used, pool.size)
             for k, pip_id in enumerate(pool.pips):
                 pips.setdefault(pip_id, {})[proto] = PortUse(pool.ip_used[k], pool.per_ip)
-        probes = {k: ("up" if self._vm_eligible(k[0], k[1]) else "down")
-                  for k in sorted(self._probe_state)}
+        probes = self.probe_states()
         events = tuple(self._events[self._events_sent:])
         self._events_sent = len(self._events)
         samples = tuple(sorted(self._samples + self._samples_fail, key=lambda x: x.t))
@@ -1484,6 +1553,12 @@ class Engine:
                      events, samples, dropped)
 
     # ------------------------------------------------------------------ introspection
+    def probe_states(self) -> dict[tuple[str, str], str]:
+        """(lb, vm) -> "up" / "down": whether the VM takes new flows (probe, admin state,
+        stopped VM)."""
+        return {k: ("up" if self._vm_eligible(k[0], k[1]) else "down")
+                for k in sorted(self._probe_state)}
+
     @property
     def events(self) -> list[dict]:
         return list(self._events)

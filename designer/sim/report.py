@@ -31,14 +31,19 @@ def default_duration(scenario: Scenario) -> float:
 
 
 def simulate(scenario: Scenario, *, duration: float | None = None, seed: int | None = None,
-             sample_s: float = 60.0, source: str = "") -> dict[str, Any]:
-    """Run ``scenario`` headless for ``duration`` seconds and return the report."""
+             sample_s: float = 60.0, source: str = "", fast: bool = True) -> dict[str, Any]:
+    """Run ``scenario`` headless for ``duration`` seconds and return the report.  With
+    ``fast`` (default) an eligible scenario is fast-forwarded (same report, see fastpath)."""
+    from . import fastpath
     snapshot = scenario.snapshot()
     duration = default_duration(snapshot) if duration is None else float(duration)
     if duration <= 0:
         raise ValueError("the duration must be positive")
     engine = Engine(snapshot, seed=seed, sample_s=sample_s, record_samples=False)
-    engine.run(until=duration)
+    if fast and fastpath.eligible(engine) is None:
+        fastpath.fast_forward(engine, duration)
+    else:
+        engine.run(until=duration)
     return build_report(engine, source=source or scenario.name, duration=duration)
 
 
@@ -83,7 +88,7 @@ def build_report(engine: Engine, *, source: str, duration: float) -> dict[str, A
             for vm_id in topo.generator_sources(gen.id):
                 vm_protocols.setdefault(vm_id, set()).add(gen.protocol)
     probes = {}
-    for (lb_id, vm_id), state in engine.frame().probes.items():
+    for (lb_id, vm_id), state in engine.probe_states().items():
         if probes.get(vm_id) != "down":
             probes[vm_id] = state
     vms = {}

@@ -7,6 +7,7 @@ immediate``), 10 % are abandoned and hold it until the 4-minute idle timeout. VM
 follows Zipf(1) weights (one pair of generators per VM), so a few chatty VMs exhaust their
 ports; the rate is set so that about 5 % of the flows fail.
 
+The fast-forward of ``simulate`` (fastpath.py) runs the same workload too and must agree.
 Both engines get the same arrivals: the SimPy model replays the stream our engine draws from
 the same seed, so success and failure counts must agree exactly.  Run with
 ``pytest tests/benchmarks/test_engine_speed.py -s`` (ENGINE_BENCH_FLOWS=N to change the size).
@@ -23,7 +24,7 @@ import pytest
 
 from designer.model import Hold, LbRule, Scenario, make_component
 from designer.model.links import Link
-from designer.sim import Engine
+from designer.sim import Engine, fastpath
 from designer.sim.engine import INF
 
 N_FLOWS = int(float(os.environ.get("ENGINE_BENCH_FLOWS", "1000000")))
@@ -138,6 +139,18 @@ def test_engine_against_simpy():
     print(f"engine:  setup {t1 - t0:.2f} s, run {t2 - t1:.2f} s CPU ({w2 - w1:.2f} s wall) -> "
           f"{ours:,.0f} flows per CPU-second; peak RSS {ours_rss:.0f} MB (process before: "
           f"{rss0:.0f} MB)")
+    fast_engine = Engine(snapshot, record_samples=False)
+    t5 = time.process_time()
+    fastpath.fast_forward(fast_engine, stop + 400)
+    t6 = time.process_time()
+    fast_rss = peak_rss_mb()
+    f_ok = sum(c[1] for c in fast_engine._gen_cnt)
+    f_failed = sum(c[2] for c in fast_engine._gen_cnt)
+    fast = flows / (t6 - t5)
+    print(f"fast-forward (simulate's path): {t6 - t5:.2f} s CPU -> {fast:,.0f} flows per "
+          f"CPU-second; peak RSS {fast_rss:.0f} MB")
+    assert (f_ok, f_failed) == (ok, failed)
+    del fast_engine
     arrivals = workload(snapshot)
     del engine
     gc.collect()
@@ -149,7 +162,8 @@ def test_engine_against_simpy():
     theirs = flows / (t4 - t3)
     print(f"simpy:   run {t4 - t3:.2f} s CPU ({w4 - w3:.2f} s wall) -> {theirs:,.0f} flows per "
           f"CPU-second")
-    print(f"ratio:   {ours / theirs:.1f}x SimPy")
+    print(f"ratio:   {ours / theirs:.1f}x SimPy (event loop), {fast / theirs:.1f}x SimPy "
+          f"(fast-forward)")
     assert (s_ok, s_failed) == (ok, failed)
     assert 0.01 < failed / flows < 0.15, "tune RATE: the workload should fail about 5 %"
 

@@ -152,3 +152,14 @@ def test_a_huge_png_is_scaled_down_with_a_note(make_scene, tmp_path, monkeypatch
     image = QImage(str(out))
     assert image.width() * image.height() <= 200_000 * 1.01
     assert notes and "scale" in notes[0] and "SVG or PDF" in notes[0]
+
+
+def test_export_at_draws_the_gauges_as_they_stand_then(tmp_path):
+    """--at S: the demo's web-1 floods and runs out of its 1,024 ports after about 106 s."""
+    from designer.cli import main
+    early, late = tmp_path / "early.svg", tmp_path / "late.svg"
+    assert main(["export", str(demo_path()), str(early), "--at", "30"]) == 0
+    assert main(["export", str(demo_path()), str(late), "--at", "150"]) == 0
+    texts = lambda p: {t.text for t in ET.parse(p).getroot().iter(SVG + "text")}
+    assert "1024/1024" in texts(late) and "1024/1024" not in texts(early)
+    assert main(["export", str(demo_path()), str(tmp_path / "x.svg"), "--at", "-1"]) == 2

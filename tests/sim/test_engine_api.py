@@ -44,6 +44,9 @@ def test_frame_counters_events_and_bounded_samples():
     fail = next(s for s in f.samples if s.outcome == "failed_snat" and s.vm == "vm-1")
     assert fail.failed_at == "lb-ip" and fail.nodes == ("vm-1", "lb", "lb-ip", "api")
     assert any(ev["kind"] == "snat_exhausted" for ev in f.events)
+    m = f.azure_metrics()["vm-1"]
+    assert m["AllocatedSnatPorts"]["tcp"] == 1024 and m["UsedSnatPorts"]["tcp"] == 1024
+    assert m["SnatConnectionCount"] == {"Successful": c.succeeded, "Failed": c.failed_snat}
     f2 = e.frame()
     assert f2.events == () and f2.samples == ()          # only what is new
     with pytest.raises(TypeError):

@@ -228,3 +228,25 @@ def test_classic_ignores_nat_gateway_and_says_so():
     res = resolve(b.snapshot())
     assert res.paths["vm-1"].outbound == "default"
     assert any(f.code == "classic-no-nat-gateway" for f in res.findings)
+
+
+def test_MA1_classic_simulates_a_standard_lb_as_basic_and_says_so():
+    b = Builder("classic")
+    b.vms(1)
+    b.pip("ip", "52.0.0.10")
+    b.lb("lb", ["vm-1"], ["ip"], sku="standard",
+         outbound_rules=[OutboundRule(name="o", frontends=("ip",), allocated_ports=8)])
+    res = resolve(b.snapshot())
+    codes = {f.code for f in res.findings}
+    assert {"classic-only-basic", "classic-no-outbound-rules"} <= codes
+    assert res.paths["vm-1"].outbound == "load_balancer"
+    assert res.paths["vm-1"].tcp.ports == 1024
+
+
+def test_MB14_default_outbound_address_per_vm():
+    b = Builder("modern")
+    b.add("vm", "a", availability_set="set")
+    b.add("vm", "b", availability_set="set")
+    paths = resolve_paths(b.snapshot())
+    assert paths["a"].outbound == paths["b"].outbound == "default"
+    assert paths["a"].public_ips != paths["b"].public_ips       # per VM, not per set

@@ -317,3 +317,42 @@ def test_MB11_pooled_connection_idle_reset():
     extra = e.vm_extra("vm-1")
     assert extra["idle_timeouts"] > 5
     assert extra["idle_resets"] == extra["idle_timeouts"]
+
+
+def test_MA8_keepalive_refreshes_the_idle_timer():
+    """A pooled connection used every ~10 minutes idles out after 4 minutes, unless
+    keep-alives (every 60 s) refresh its idle timer."""
+    for keepalive, expect_timeouts in ((None, True), (60.0, False)):
+        b, dests = one_vm()
+        b.gen("g", ["vm-1"], dests, rate_per_s=1 / 600, hold=Hold("fixed", 1.0), pool_size=1,
+              keepalive_s=keepalive, stop_s=20_000)
+        e = b.engine()
+        e.run(20_000)
+        assert bool(e.vm_extra("vm-1").get("idle_timeouts")) == expect_timeouts
+
+
+def test_MB10_nat_attach_keeps_established_flows_new_ones_use_nat():
+    b = Builder("modern")
+    b.vms(1)
+    b.subnet("sn", "10.0.1.0/24", vms=["vm-1"])
+    b.pip("fe", "40.0.0.1", "standard")
+    b.lb("lb", ["vm-1"], ["fe"], sku="standard")
+    b.endpoint("ep", "20.0.0.1")
+    b.gen("g", ["vm-1"], ["ep"], rate_per_s=20, hold=LONG, stop_s=1000)
+    e = b.engine()
+    e.run(10)
+    before = {m[0] for m in e.live_mappings()}
+    n_before = len(e.live_mappings())
+    assert before == {"fe"}
+    b.pip("nat-ip", "40.0.0.2", "standard")
+    b.add("nat_gateway", "nat")
+    b.link("nat", "sn", "nat")
+    b.link("nat", "nat-ip", "nat")
+    e.set_snapshot(b.snapshot())
+    e.run(20)
+    by_ip = {}
+    for m in e.live_mappings():
+        by_ip[m[0]] = by_ip.get(m[0], 0) + 1
+    assert by_ip["fe"] == n_before                  # established LB flows untouched
+    assert by_ip["nat-ip"] > 100                    # new flows through the NAT gateway
+    assert e.endpoint_seen("ep") == {"40.0.0.1", "40.0.0.2"}

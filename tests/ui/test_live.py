@@ -60,20 +60,20 @@ def test_demo_run_exhausts_web_1_gauge_and_logs_it(demo, qtbot):
     assert live.runner.thread.isRunning()
 
     def exhausted() -> bool:
-        gauge = gauges.gauge_of(demo.scene, "web-1")
-        return gauge is not None and gauge.value.used == gauge.value.allocated == 1024 \
+        gauge = live.overlay.gauges.get("web-1")   # the gauges the overlay draws
+        return gauge is not None and gauge.used == gauge.allocated == 1024 \
             and "snat_exhausted" in live.events.kinds()
 
     qtbot.waitUntil(exhausted, timeout=WAIT_MS)
-    gauge = gauges.gauge_of(demo.scene, "web-1")
-    assert gauge.value.color == gauges.RED
+    assert live.overlay.gauges["web-1"].color == gauges.RED
     # the log row names the VM; the first exhaustion comes after ~106 simulated seconds (C8)
     first = next(e for e in live.events.events if e["kind"] == "snat_exhausted")
     assert first["vm"] == "web-1" and 90 < first["t"] < 130
     assert live.banner.isVisible() and "web-1" in live.banner.label.text()
     assert "NAT gateway" in live.banner.label.text()
     # web-3 reuses 8 pooled connections: green
-    assert gauges.gauge_of(demo.scene, "web-3").value.color == gauges.GREEN
+    assert live.overlay.gauges["web-3"].color == gauges.GREEN
+    assert {"lb-ip", "nat", "nat-ip"} <= set(live.overlay.gauges)
     assert live.clock.text() != "00:00"
     # flows were drawn: dots spawned in the overlay, which covers the view
     assert live.overlay.isVisible() and live.overlay.paints > 0
@@ -130,7 +130,7 @@ def test_reset_then_play_starts_again_from_zero(demo, qtbot):
     demo.action("action-sim-reset").trigger()
     assert live.state == "stopped" and live.runner.thread is None
     assert live.frame is None and live.clock.text() == "00:00"
-    assert gauges.gauge_of(demo.scene, "web-1") is None
+    assert not live.overlay.gauges
     assert not live.overlay.isVisible() and not live.events.events
     assert not sim_threads()
     live.set_speed(1.0)

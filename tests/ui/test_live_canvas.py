@@ -113,12 +113,14 @@ def test_dots_are_stamped_into_the_image():
     image = DotImage()
     image.resize(40, 30)
     image.clear()
-    x = np.array([10.0, 39.5, -20.0])
+    x = np.array([10.0, 39.4, -20.0])
     y = np.array([10.0, 29.0, 5.0])
     stamp_dots(image, (x, y), np.array([0xFF0000FF] * 3, np.uint32), np.array([False] * 3))
     assert image.buf[10, 10] == 0xFF0000FF
     assert image.buf[29, 39] == 0xFF0000FF          # clipped at the border, no error
     assert (image.buf != 0).sum() < 3 * 2 * len(DOT[0]) + 10
+    assert image.full[:, :image.PAD - 1].sum() == 0     # nothing beyond the margin
+    assert image.image.width() == 40 + 2 * image.PAD and image.source.width() == 40
 
 
 # ------------------------------------------------------------------------------ generators

@@ -271,6 +271,7 @@ class LiveSimulation(QObject):
         self._snapshot_dirty = False
         if self.overlay is not None:
             self.overlay.dots.clear()
+            self.overlay.set_gauges({})
             self.overlay.hide()
         if self.scene is not None:
             gauges.apply_frame(self.scene, None)
@@ -338,7 +339,8 @@ class LiveSimulation(QObject):
             now = time.monotonic()
             if now - self._last_slow >= SLOW_S:
                 self._last_slow = now
-                gauges.apply_frame(self.scene, frame)
+                # drawn by the overlay: the scene's items stay untouched while live
+                self.overlay.set_gauges(gauges.gauge_values(frame))
                 if frame.t - self._last_metric_t >= METRIC_STEP_S:
                     self._last_metric_t = frame.t
                     self.metrics.record(frame)
@@ -354,6 +356,7 @@ class LiveSimulation(QObject):
         self.timer.stop()
         self.state = "stopped"
         self.overlay.hide()
+        self.overlay.set_gauges({})
         self._update_actions()
         when = f" at {clock_text(last.t)}" if last is not None else ""
         self.show_error(f"The simulation stopped{when}: {message}. The diagram is unchanged; "

@@ -8,8 +8,7 @@ to S simulated seconds first.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
@@ -44,8 +43,7 @@ def compact(n: int) -> str:
     return str(n)
 
 
-@dataclass(frozen=True)
-class GaugeValue:
+class GaugeValue(NamedTuple):
     """What one gauge shows: the most loaded protocol's use."""
     used: int
     allocated: int
@@ -66,13 +64,13 @@ class GaugeValue:
 
 def _pick(uses: Mapping[str, PortUse]) -> GaugeValue | None:
     best = None
-    for proto, use in sorted(uses.items()):
-        if use.allocated <= 0:
-            continue
-        value = GaugeValue(use.used, use.allocated, proto)
-        if best is None or value.fraction > best.fraction:
-            best = value
-    return best
+    best_f = -1.0
+    for proto, (used, allocated) in uses.items():
+        if allocated > 0:
+            f = used / allocated
+            if f > best_f or (f == best_f and proto < best[2]):
+                best, best_f = (used, allocated, proto), f
+    return GaugeValue(*best) if best is not None else None
 
 
 def gauge_values(frame: Frame) -> dict[str, GaugeValue]:
@@ -102,7 +100,7 @@ class GaugeItem(QGraphicsItem):
         self.setZValue(zorder.GAUGES)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setAcceptHoverEvents(False)
-        self.setPos(-WIDTH / 2, -TILE_SIZE / 2 - HEIGHT - 4)
+        self.setPos(*gauge_offset())
 
     def boundingRect(self) -> QRectF:
         return QRectF(-1, -1, WIDTH + 2, HEIGHT + 2)
@@ -118,35 +116,47 @@ class GaugeItem(QGraphicsItem):
             self.update()
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
-        value = self.value
-        if value is None:
+        if self.value is None:
             return
         scene = self.scene()
         exporting = scene is not None and getattr(scene, "export_mode", False)
         if not exporting and painter.worldTransform().m11() < MIN_ZOOM:
             return
         dark = scene is not None and getattr(getattr(scene, "palette", None), "dark", False)
-        rect = QRectF(0, 0, WIDTH, HEIGHT)
-        fill = QColor(value.color)
-        painter.setPen(QPen(QColor("#5f6b7a" if not dark else "#9aa7b4"), 0))
-        painter.setBrush(QBrush(QColor("#ffffff" if not dark else "#2b3139")))
-        painter.drawRoundedRect(rect, 3, 3)
-        if value.fraction > 0:
-            bar = QRectF(1, 1, max((WIDTH - 2) * value.fraction, 2.0), HEIGHT - 2)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QBrush(fill))
-            painter.drawRoundedRect(bar, 2, 2)
-        painter.setFont(self.FONT)
-        painter.setPen(QColor("#1f2328") if value.fraction < 0.55 or value.color == AMBER
-                       else QColor("#ffffff"))
-        if dark and value.fraction < 0.55:
-            painter.setPen(QColor("#e6edf3"))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, value.text)
+        draw_gauge(painter, self.value, dark)
 
 
-def apply_frame(scene, frame: Frame | None) -> dict[str, GaugeValue]:
+def gauge_offset() -> tuple[float, float]:
+    """Where a gauge's top-left corner sits relative to its node's centre (scene units)."""
+    return -WIDTH / 2, -TILE_SIZE / 2 - HEIGHT - 4
+
+
+def draw_gauge(painter: QPainter, value: GaugeValue, dark: bool = False) -> None:
+    """One gauge at the painter's origin, WIDTH x HEIGHT (the scene item and the live
+    overlay's gauge layer draw the same picture)."""
+    rect = QRectF(0, 0, WIDTH, HEIGHT)
+    painter.setPen(QPen(QColor("#5f6b7a" if not dark else "#9aa7b4"), 0))
+    painter.setBrush(QBrush(QColor("#ffffff" if not dark else "#2b3139")))
+    painter.drawRoundedRect(rect, 3, 3)
+    if value.fraction > 0:
+        bar = QRectF(1, 1, max((WIDTH - 2) * value.fraction, 2.0), HEIGHT - 2)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(QColor(value.color)))
+        painter.drawRoundedRect(bar, 2, 2)
+    painter.setFont(GaugeItem.FONT)
+    if value.fraction < 0.55:
+        painter.setPen(QColor("#e6edf3" if dark else "#1f2328"))
+    else:
+        painter.setPen(QColor("#1f2328" if value.color == AMBER else "#ffffff"))
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, value.text)
+
+
+def apply_frame(scene, frame: Frame | None, items_visible: bool = True
+                ) -> dict[str, GaugeValue]:
     """Show ``frame``'s gauges on ``scene`` (a DiagramScene); ``None`` removes them all.
-    Returns the values shown."""
+    Returns the values shown.  The running editor keeps the items hidden
+    (``items_visible=False``) and draws the same gauges in its overlay, so a changing gauge
+    does not make the whole scene re-render."""
     values = gauge_values(frame) if frame is not None else {}
     for item in scene.all_node_items():
         gauge = getattr(item, "_live_gauge", None)
@@ -159,6 +169,7 @@ def apply_frame(scene, frame: Frame | None) -> dict[str, GaugeValue]:
             continue
         if gauge is None:
             gauge = item._live_gauge = GaugeItem(item)
+        gauge.setVisible(items_visible)
         gauge.set_value(value)
     return values
 

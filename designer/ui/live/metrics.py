@@ -28,64 +28,92 @@ SERIES_NAMES = ("Allocated SNAT ports", "Used SNAT ports", "SNAT connection coun
 
 
 class MetricsHistory:
-    """Per node, a ring of (allocated, used, cumulative succeeded, cumulative failed, probe %)."""
+    """Per node, a ring of (allocated, used, cumulative succeeded, cumulative failed, probe %):
+    one array ``data[sample, node, column]`` that grows (doubling) as nodes appear."""
 
     def __init__(self, size: int = HISTORY):
         self.size = size
         self.t = np.zeros(size)
-        self.rows: dict[str, np.ndarray] = {}
+        self.index: dict[str, int] = {}
+        self.data = np.full((size, 16, 5), np.nan, np.float32)
         self.n = 0            # samples recorded in total
 
     def clear(self) -> None:
-        self.rows.clear()
+        self.index.clear()
+        self.data[:] = np.nan
         self.n = 0
 
-    def _row(self, node_id: str) -> np.ndarray:
-        row = self.rows.get(node_id)
-        if row is None:
-            row = self.rows[node_id] = np.full((self.size, 5), np.nan)
-        return row
+    def _col(self, node_id: str) -> int:
+        j = self.index.get(node_id)
+        if j is None:
+            j = self.index[node_id] = len(self.index)
+            if j >= self.data.shape[1]:
+                self._grow(j + 1)
+        return j
+
+    def _grow(self, columns: int) -> None:
+        have = self.data.shape[1]
+        if columns <= have:
+            return
+        new = max(columns, 2 * have)
+        grown = np.full((self.size, new, 5), np.nan, np.float32)
+        grown[:, :have] = self.data
+        self.data = grown
 
     def record(self, frame: Frame) -> None:
         if self.n and frame.t <= self.t[(self.n - 1) % self.size]:
             return
-        i = self.n % self.size
-        self.t[i] = frame.t
-        for row in self.rows.values():
-            row[i] = np.nan
+        cols: list[int] = []
+        rows: list[tuple] = []
+        nan = np.nan
+        # room for every node of the frame at once (one allocation, not repeated doubling)
+        self._grow(len(self.index) + len(frame.snat) + len(frame.public_ips)
+                   + len(frame.nat_gateways) + len(frame.probes))
+        vms = frame.vms
         for vm, uses in frame.snat.items():
-            row = self._row(vm)
-            row[i, ALLOCATED] = sum(u.allocated for u in uses.values())
-            row[i, USED] = sum(u.used for u in uses.values())
-            c = frame.vms.get(vm)
-            if c is not None:
-                row[i, SUCCEEDED] = c.succeeded
-                row[i, FAILED] = c.failed_snat + c.denied_nsg + c.no_route
+            c = vms.get(vm)
+            alloc = used = 0
+            for u in uses.values():
+                used += u[0]
+                alloc += u[1]
+            cols.append(self._col(vm))
+            rows.append((alloc, used, c[1] if c else nan, (c[2] + c[3] + c[4]) if c else nan,
+                         nan))
         for table in (frame.public_ips, frame.nat_gateways):
             for node_id, uses in table.items():
-                row = self._row(node_id)
-                row[i, ALLOCATED] = sum(u.allocated for u in uses.values())
-                row[i, USED] = sum(u.used for u in uses.values())
+                alloc = used = 0
+                for u in uses.values():
+                    used += u[0]
+                    alloc += u[1]
+                cols.append(self._col(node_id))
+                rows.append((alloc, used, nan, nan, nan))
         probes: dict[str, list[int]] = {}
         for (lb, vm), state in frame.probes.items():
             up = 100 if state == "up" else 0
             probes.setdefault(lb, []).append(up)
             probes.setdefault(vm, []).append(up)
+        i = self.n % self.size
+        self.t[i] = frame.t
+        slab = self.data[i]
+        slab[:] = nan
+        if cols:
+            slab[cols] = rows
         for node_id, ups in probes.items():
-            self._row(node_id)[i, PROBE] = sum(ups) / len(ups)
+            slab[self._col(node_id), PROBE] = sum(ups) / len(ups)
         self.n += 1
 
     def series(self, node_id: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(times, values[k, 5]) in time order, with the connection counts turned into
         per-second rates."""
-        row = self.rows.get(node_id)
-        if row is None or self.n == 0:
+        j = self.index.get(node_id)
+        if j is None or self.n == 0:
             return None
+        row = self.data[:, j]
         k = min(self.n, self.size)
         start = self.n % self.size if self.n > self.size else 0
         order = (np.arange(k) + start) % self.size
         t = self.t[order]
-        v = row[order].copy()
+        v = row[order].astype(float)
         for col in (SUCCEEDED, FAILED):
             cum = v[:, col]
             rate = np.full(k, np.nan)

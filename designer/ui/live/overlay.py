@@ -19,11 +19,12 @@ import math
 import time
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPointF, QRect, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from ...sim.engine import Frame
+from . import gauges as G
 
 #: the longest path a dot follows (generator, VM, NSG, LB, public IP, endpoint, ...)
 MAX_POINTS = 8
@@ -110,11 +111,11 @@ class FlowDots:
         kinds = kinds or {}
         added = 0
         span = max(frame.t - sim_t0, 1e-9)
+        if self.stride > 1:   # density mode: every stride-th flow gets a dot
+            first = (self.stride - 1 - self._stride_pos) % self.stride
+            self._stride_pos = (self._stride_pos + len(samples)) % self.stride
+            samples = samples[first::self.stride]
         for s in samples:
-            self._stride_pos += 1
-            if self._stride_pos < self.stride:
-                continue
-            self._stride_pos = 0
             nodes = list(s.nodes)
             if s.outcome != "succeeded" and s.failed_at in nodes:
                 nodes = nodes[:nodes.index(s.failed_at) + 1]
@@ -176,10 +177,14 @@ class FlowDots:
 
 
 class DotImage:
-    """An ARGB32 image over a numpy buffer; dots are stamped into it with fancy indexing."""
+    """An ARGB32 image over a numpy buffer with a hidden margin of PAD pixels on every side,
+    so dots are stamped with one add and one scatter per disc pixel and no bounds checks."""
+
+    PAD = 8
 
     def __init__(self):
-        self.buf = np.zeros((1, 1), np.uint32)
+        self.full = np.zeros((1, 1), np.uint32)
+        self.buf = self.full
         self.image = QImage()
         self.resize(1, 1)
 
@@ -187,31 +192,43 @@ class DotImage:
         w, h = max(int(w), 1), max(int(h), 1)
         if self.buf.shape == (h, w) and not self.image.isNull():
             return
-        self.buf = np.zeros((h, w), np.uint32)
-        self.image = QImage(self.buf.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
+        pad = self.PAD
+        self.full = np.zeros((h + 2 * pad, w + 2 * pad), np.uint32)
+        self.buf = self.full[pad:pad + h, pad:pad + w]
+        fw, fh = w + 2 * pad, h + 2 * pad
+        self.image = QImage(self.full.data, fw, fh, 4 * fw,
+                            QImage.Format.Format_ARGB32_Premultiplied)
+        #: the visible part of ``image``
+        self.source = QRect(pad, pad, w, h)
+        self._offsets_cache: dict[int, np.ndarray] = {}
 
     def clear(self) -> None:
-        self.buf.fill(0)
+        self.full.fill(0)
+
+    def _flat_offsets(self, offsets) -> np.ndarray:
+        key = id(offsets)
+        flat = self._offsets_cache.get(key)
+        if flat is None:
+            dys, dxs = offsets
+            flat = self._offsets_cache[key] = (dys * self.full.shape[1] + dxs).astype(np.int64)
+        return flat
 
     def stamp(self, x: np.ndarray, y: np.ndarray, colors, offsets) -> None:
         h, w = self.buf.shape
-        xi = np.rint(x).astype(np.int32)
-        yi = np.rint(y).astype(np.int32)
-        inside = (xi > -8) & (yi > -8) & (xi < w + 8) & (yi < h + 8)
+        pad = self.PAD
+        xi = np.rint(x).astype(np.int64)
+        yi = np.rint(y).astype(np.int64)
+        # centres up to one pixel outside still show their edge; discs (radius <= PAD - 1)
+        # then stay inside the margin
+        inside = (xi >= -1) & (yi >= -1) & (xi <= w) & (yi <= h)
         if not inside.all():
             xi, yi = xi[inside], yi[inside]
             if not np.isscalar(colors):
                 colors = colors[inside]
-        flat = self.buf.reshape(-1)
-        dys, dxs = offsets
-        for dy, dx in zip(dys.tolist(), dxs.tolist()):
-            xx = xi + dx
-            yy = yi + dy
-            ok = (xx >= 0) & (yy >= 0) & (xx < w) & (yy < h)
-            if np.isscalar(colors):
-                flat[yy[ok] * w + xx[ok]] = colors
-            else:
-                flat[yy[ok] * w + xx[ok]] = colors[ok]
+        base = (yi + pad) * self.full.shape[1] + (xi + pad)
+        flat = self.full.reshape(-1)
+        for off in self._flat_offsets(offsets).tolist():
+            flat[base + off] = colors
 
 
 def stamp_dots(image: DotImage, view_xy: tuple[np.ndarray, np.ndarray], colors: np.ndarray,
@@ -234,6 +251,9 @@ class FlowOverlay(QWidget):
         self.image = DotImage()
         self._static: QPixmap | None = None
         self._static_dirty = True
+        self.gauges: dict = {}
+        self._gauge_image = QImage()
+        self._gauges_dirty = False
         self.renders = 0            # static layer renders (for tests and benchmarks)
         self.paints = 0
         self.note = ""
@@ -265,6 +285,7 @@ class FlowOverlay(QWidget):
 
     def invalidate(self, *_args) -> None:
         self._static_dirty = True
+        self._gauges_dirty = True
         if self.isVisible():
             self.update()
 
@@ -289,9 +310,43 @@ class FlowOverlay(QWidget):
         self.note = f"density: 1 dot ≈ {self.dots.stride} flows" if self.dots.stride > 1 else ""
         return added
 
+    def set_gauges(self, values: dict) -> None:
+        """node id -> GaugeValue, drawn over the dots (the scene's gauge items stay hidden)."""
+        if values != self.gauges:
+            self.gauges = dict(values)
+            self._gauges_dirty = True
+
+    def _render_gauges(self) -> None:
+        size = self.size()
+        if self._gauge_image.size() != size:
+            self._gauge_image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+        self._gauge_image.fill(0)
+        self._gauges_dirty = False
+        t = self.view.viewportTransform()
+        if not self.gauges or t.m11() < G.MIN_ZOOM:
+            return
+        scene = self.view.scene()
+        dark = getattr(getattr(scene, "palette", None), "dark", False)
+        dx, dy = G.gauge_offset()
+        painter = QPainter(self._gauge_image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        painter.setTransform(t)
+        for node_id, value in self.gauges.items():
+            item = scene.node_item(node_id)
+            if item is None:
+                continue
+            pos = item.pos()
+            painter.save()
+            painter.translate(pos.x() + dx, pos.y() + dy)
+            G.draw_gauge(painter, value, dark)
+            painter.restore()
+        painter.end()
+
     def tick(self) -> None:
         """Called by the animation timer: repaint when something moves or changed."""
-        if self.isVisible() and (self.dots.alive.any() or self._static_dirty):
+        if self.isVisible() and (self.dots.alive.any() or self._static_dirty or
+                                 self._gauges_dirty):
             self.update()
 
     def paintEvent(self, event) -> None:
@@ -306,7 +361,11 @@ class FlowOverlay(QWidget):
             vy = t.m12() * x + t.m22() * y + t.m32()
             self.image.clear()
             stamp_dots(self.image, (vx, vy), colors, flashing)
-            painter.drawImage(0, 0, self.image.image)
+            painter.drawImage(QPoint(0, 0), self.image.image, self.image.source)
+        if self._gauges_dirty:
+            self._render_gauges()
+        if self.gauges:
+            painter.drawImage(0, 0, self._gauge_image)
         band = self.view.rubberBandRect()
         if not band.isEmpty():
             c = self.palette().highlight().color()

@@ -11,6 +11,7 @@ cumulative, so a frame that is never painted loses nothing) but collects every f
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 import traceback
@@ -32,6 +33,12 @@ FRAME_INTERVAL_S = 1 / 60
 IDLE_WAIT_S = 0.004
 #: how long stop() waits for the thread
 JOIN_TIMEOUT_MS = 3000
+#: the worker rests this long after each busy slice, so the GUI thread takes the interpreter
+#: without waiting for it (every Qt call from Python releases and re-takes it)
+REST_S = 0.0005
+#: the interpreter's thread switch interval while a run is live (Python's default is 5 ms:
+#: the GUI thread would wait up to that long after every Qt call)
+SWITCH_INTERVAL_S = 0.0005
 
 
 def speed_label(speed: float | None) -> str:
@@ -142,7 +149,7 @@ class SimWorker(QObject):
                 if state == "idle":
                     self.stop_flag.wait(IDLE_WAIT_S)
                 else:
-                    time.sleep(0)           # let the GUI thread have the interpreter
+                    time.sleep(REST_S)      # let the GUI thread have the interpreter
             self._publish()
         except Exception as exc:  # noqa: BLE001 - shown to the user, thread ends
             # logged by the GUI thread: logging here would leave a threading._DummyThread
@@ -167,6 +174,7 @@ class SimRunner(QObject):
         super().__init__(parent)
         self.thread: QThread | None = None
         self.worker: SimWorker | None = None
+        self._switch_interval: float | None = None
 
     @property
     def running(self) -> bool:
@@ -184,6 +192,9 @@ class SimRunner(QObject):
         worker.frameReady.connect(self._relay_frame)
         worker.failed.connect(self._relay_failure)
         self.thread, self.worker = thread, worker
+        if self._switch_interval is None:
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
         thread.start()
         return worker
 
@@ -208,6 +219,9 @@ class SimRunner(QObject):
         if not ended:
             log.error("the simulation thread did not stop within %d ms", JOIN_TIMEOUT_MS)
         self.thread = self.worker = None
+        if self._switch_interval is not None:
+            sys.setswitchinterval(self._switch_interval)
+            self._switch_interval = None
         if ended:
             worker.deleteLater()
             thread.deleteLater()

@@ -1,0 +1,173 @@
+"""The live simulation's speed (issue 5), printed, not asserted.
+
+Run with ``pytest tests/benchmarks/test_live_speed.py -s``.  On this 2-core machine,
+offscreen, window 1920x1080:
+
+1. GUI event-loop latency while the engine runs as fast as possible on a 200-VM scenario:
+   the lateness of a 5 ms timer (target p99 < 20 ms).
+2. Frames painted per second with 5,000 visible flow dots on a 500-node diagram
+   (target 60, at worst 30): synchronous repaints of the overlay (cached scene + stamped dots),
+   and the static layer's re-render cost for comparison.
+3. Simulated flows per wall second while animating against headless (target >= 1/2).
+"""
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QElapsedTimer, QStandardPaths, Qt, QTimer
+from PySide6.QtWidgets import QMessageBox
+
+from designer.model import save_scenario
+from designer.sim.engine import Engine, Pacer
+from designer.ui.live.runner import SLICE_EVENTS
+from tests.topologies import generated_scenario
+
+pytestmark = pytest.mark.benchmark
+SECONDS = 6.0
+
+
+def scenario_200_vms():
+    scenario = generated_scenario(300, 450)
+    vms = len(scenario.topology.node_ids("vm"))
+    return scenario, vms
+
+
+def attempted(frame) -> int:
+    return sum(c.attempted for c in frame.generators.values())
+
+
+def headless_rate(scenario) -> float:
+    engine = Engine(scenario.snapshot())
+    pacer = Pacer(engine, None, max_events_per_slice=SLICE_EVENTS)
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < SECONDS / 2:
+        pacer.tick()
+    wall = time.perf_counter() - t0
+    return attempted(engine.frame()) / wall, engine.now / wall
+
+
+@pytest.fixture
+def window(qapp, monkeypatch):
+    from designer.ui.app import configure_application
+    from designer.ui.main_window import MainWindow
+    QStandardPaths.setTestModeEnabled(True)
+    configure_application(qapp)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
+    win = MainWindow()
+    win.resize(1920, 1080)
+    win.show()
+    qapp.processEvents()
+    yield win
+    win.close()
+    win.deleteLater()
+    qapp.processEvents()
+
+
+def test_latency_and_flow_rate_while_animating(window, qapp, tmp_path):
+    scenario, vms = scenario_200_vms()
+    path = tmp_path / "200.outbound.json"
+    save_scenario(scenario, path)
+    headless, headless_sim = headless_rate(scenario)
+    assert window.open_path(path)
+    window.view.fit_all()
+    live = window.live
+    live.set_speed(None)
+    late: list[float] = []
+    clock = QElapsedTimer()
+    probe = QTimer()
+    probe.setTimerType(Qt.TimerType.PreciseTimer)
+    probe.setInterval(5)
+
+    def tick():
+        late.append(max(clock.nsecsElapsed() / 1e6 - 5.0, 0.0))
+        clock.restart()
+    probe.timeout.connect(tick)
+    live.play()
+    while live.frame is None:
+        qapp.processEvents()
+    first = live.frame
+    paints0 = live.overlay.paints
+    clock.start()
+    probe.start()
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < SECONDS:
+        qapp.processEvents()
+        time.sleep(0.0005)
+    wall = time.perf_counter() - t0
+    probe.stop()
+    last = live.frame
+    paints = live.overlay.paints - paints0
+    live.reset()
+    animated = (attempted(last) - attempted(first)) / wall
+    late_sorted = np.sort(late[1:])
+    p50, p99 = np.percentile(late_sorted, [50, 99])
+    print(f"\n{vms} VMs, engine as fast as possible, window 1920x1080 with the live overlay:")
+    print(f"  5 ms timer lateness: median {p50:.2f} ms, p99 {p99:.2f} ms, max "
+          f"{late_sorted[-1]:.1f} ms over {len(late)} ticks (target p99 < 20 ms, ratio "
+          f"{p99 / 20:.2f})")
+    print(f"  overlay frames painted: {paints / wall:.1f} per second; frames received "
+          f"{live.frames_received} in total")
+    print(f"  simulated flows per wall second: animating {animated:,.0f}, headless "
+          f"{headless:,.0f} (ratio {animated / headless:.2f}, target >= 0.5); headless "
+          f"simulated {headless_sim:,.0f} s per wall s")
+
+
+def test_paint_rate_with_5000_dots_on_500_nodes(window, qapp, tmp_path):
+    from designer.ui.live.overlay import scene_positions
+    scenario = generated_scenario(500, 750)
+    path = tmp_path / "500.outbound.json"
+    save_scenario(scenario, path)
+    assert window.open_path(path)
+    window.view.fit_all()
+    qapp.processEvents()
+    overlay = window.live.overlay
+    overlay.show()
+    overlay.raise_()
+    qapp.processEvents()
+    positions, _kinds = scene_positions(window.scene)
+    pts = np.array(list(positions.values()), np.float32)
+    rng = np.random.default_rng(1)
+    dots = overlay.dots
+    n = 5000
+    idx = np.arange(n)
+    for j in range(4):
+        dots.pts[idx, j] = pts[rng.integers(len(pts), size=n)]
+    dots.pts[idx, 4:] = dots.pts[idx, 3:4]
+    dots.nseg[idx] = 3
+    dots.dur[idx] = 1e6                     # alive for the whole measurement
+    dots.born[idx] = time.monotonic() - rng.random(n) * 1e5
+    dots.color[idx] = 0xFF0A6CD6
+    dots.fail[idx] = False
+    dots.alive[idx] = True
+    overlay.repaint()                        # the static layer is rendered once
+    renders0 = overlay.renders
+    times = []
+    for _ in range(120):
+        t0 = time.perf_counter()
+        overlay.repaint()
+        times.append((time.perf_counter() - t0) * 1000)
+    visible = dots.positions()[0].size
+    static = []
+    for _ in range(10):
+        overlay.invalidate()
+        t0 = time.perf_counter()
+        overlay.repaint()
+        static.append((time.perf_counter() - t0) * 1000)
+    plain = []
+    overlay.hide()
+    for _ in range(10):
+        t0 = time.perf_counter()
+        window.view.viewport().repaint()
+        plain.append((time.perf_counter() - t0) * 1000)
+    med = statistics.median(times)
+    print(f"\n500-node diagram, {visible} visible dots, view "
+          f"{window.view.viewport().width()}x{window.view.viewport().height()}:")
+    print(f"  overlay repaint (cached scene + stamped dots): median {med:.1f} ms, p95 "
+          f"{np.percentile(times, 95):.1f} ms -> {1000 / med:.0f} frames/s (target 60, at worst "
+          f"30); static re-renders during the run: {overlay.renders - renders0}")
+    print(f"  with the static layer re-rendered every frame: median "
+          f"{statistics.median(static):.1f} ms; plain view repaint (no dots): median "
+          f"{statistics.median(plain):.1f} ms")
