@@ -36,6 +36,10 @@ from .settings import Settings
 
 APP_TITLE = "Outbound Designer"
 STATUS_TIMEOUT_MS = 6000
+#: a document is fitted to the view automatically at most this often, and only when the view
+#: changed size by more than a scroll bar's width
+MAX_AUTO_FITS = 4
+FIT_SLACK_PX = 40
 #: actions whose shortcuts work only while the canvas has the keyboard focus
 CANVAS_SHORTCUTS = {"edit-cut", "edit-copy", "edit-paste", "edit-duplicate", "edit-delete",
                     "edit-select-all", "edit-connect-tool", "view-fit", "view-zoom-selection",
@@ -100,6 +104,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self._fit_pending = True
         self._fitted_size = None
+        self._auto_fits = 0
         self._fitting = False
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         self.set_document(Document(Scenario()))
@@ -462,6 +467,7 @@ class MainWindow(QMainWindow):
         # fit once the view has its real size (the first resize after it is laid out)
         self._fit_pending = True
         self._fitted_size = None
+        self._auto_fits = 0
         view.viewport().installEventFilter(self)
         self._fit_if_ready()
         self.live.set_document(document, scene, view)  # a run of the old document ends
@@ -817,18 +823,29 @@ class MainWindow(QMainWindow):
         return super().eventFilter(watched, event)
 
     def _fit_if_ready(self) -> None:
-        """Fit a newly shown document to the view, again on each resize of the view until
-        the user zooms (so the first layout passes of the window do not leave it small)."""
+        """Fit a newly shown document to the view, again when the view grows or shrinks
+        markedly until the user zooms (the window's first layout passes must not leave it
+        small).  Scroll bars coming and going change the size by a few pixels: that never
+        refits, or fitting could make them toggle forever; and a document is fitted
+        automatically a few times at most."""
         viewport = self.view.viewport()
         size = (viewport.width(), viewport.height())
-        if self._fit_pending and viewport.isVisible() and size[0] > 100 and size[1] > 100 and \
-                size != self._fitted_size:
-            self._fitted_size = size
-            self._fitting = True
-            try:
-                self.view.fit_all()
-            finally:
-                self._fitting = False
+        if not (self._fit_pending and viewport.isVisible() and size[0] > 100 and size[1] > 100):
+            return
+        last = self._fitted_size
+        if last is not None and (abs(size[0] - last[0]) <= FIT_SLACK_PX and
+                                 abs(size[1] - last[1]) <= FIT_SLACK_PX):
+            return
+        self._auto_fits += 1
+        if self._auto_fits > MAX_AUTO_FITS:
+            self._fit_pending = False
+            return
+        self._fitted_size = size
+        self._fitting = True
+        try:
+            self.view.fit_all()
+        finally:
+            self._fitting = False
 
     def dragEnterEvent(self, event) -> None:
         if self._dropped_file(event.mimeData()):

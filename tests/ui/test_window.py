@@ -538,3 +538,22 @@ def test_renaming_an_untitled_scenario_updates_the_title(window):
     assert window.windowTitle().startswith("Hub and spoke (unsaved)")
     window.action("action-edit-undo").trigger()
     assert window.windowTitle().startswith("Untitled (unsaved)")
+
+
+def test_automatic_fitting_cannot_loop_on_scroll_bars_coming_and_going(loaded, monkeypatch):
+    from designer.ui import main_window
+    window, path = loaded
+    calls = []
+    original = type(window.view).fit_all
+    monkeypatch.setattr(type(window.view), "fit_all",
+                        lambda self: (calls.append(1), original(self)))
+    assert window.open_path(path)  # a fresh document: automatic fitting is on again
+    QApplication.processEvents()
+    base = window.view.size()
+    for i in range(40):  # a scroll bar's width back and forth, then real resizes
+        window.view.resize(base.width() - (15 if i % 2 else 0), base.height())
+        QApplication.processEvents()
+    for i in range(10):
+        window.view.resize(base.width() - 100 * (i % 2), base.height() - 80 * (i % 2))
+        QApplication.processEvents()
+    assert 1 <= len(calls) <= main_window.MAX_AUTO_FITS
