@@ -152,6 +152,27 @@ class Badge(QGraphicsEllipseItem):
         self.setVisible(True)
 
 
+def _glyph_item(parent: QGraphicsItem, kind: str, size: float, cx: float, cy: float
+                ) -> tuple[QGraphicsItem, bool]:
+    """The kind's glyph, ``size`` units wide and centred on (cx, cy): our SVG icon through the
+    kind's shared renderer, or the drawn fallback when the icon is missing; and whether it is
+    the SVG."""
+    renderer = glyphs.shared_renderer(kind)
+    if renderer is None:
+        glyph = QGraphicsPathItem(glyphs.fallback_path(kind, size), parent)
+        glyph.setPos(cx, cy)
+        glyph.setPen(NO_PEN)
+        return glyph, False
+    glyph = QGraphicsSvgItem(parent)
+    glyph.setSharedRenderer(renderer)
+    bounds = glyph.boundingRect()
+    scale = size / max(bounds.width(), bounds.height(), 1.0)
+    glyph.setScale(scale)
+    glyph.setPos(cx - bounds.width() * scale / 2, cy - bounds.height() * scale / 2)
+    glyph.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    return glyph, True
+
+
 class CanvasItem(QGraphicsPathItem):
     """Common root of nodes, boxes and links: invisible, hit-tested, selectable."""
 
@@ -287,20 +308,7 @@ class NodeItem(CanvasItem):
         self.setAcceptHoverEvents(True)
 
         self.tile = _Decoration.passive(QGraphicsPathItem(_TILE_PATH, self))
-        renderer = glyphs.shared_renderer(self.kind)
-        if renderer is not None:
-            glyph = QGraphicsSvgItem(self)
-            glyph.setSharedRenderer(renderer)
-            bounds = glyph.boundingRect()
-            scale = GLYPH_SIZE / max(bounds.width(), bounds.height(), 1.0)
-            glyph.setScale(scale)
-            glyph.setPos(-bounds.width() * scale / 2, -bounds.height() * scale / 2)
-            glyph.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            self.svg = True
-        else:
-            glyph = QGraphicsPathItem(glyphs.fallback_path(self.kind, GLYPH_SIZE), self)
-            glyph.setPen(NO_PEN)
-            self.svg = False
+        glyph, self.svg = _glyph_item(self, self.kind, GLYPH_SIZE, 0.0, 0.0)
         self.glyph = _Decoration.passive(glyph)
 
         self.label_bg = _Decoration.passive(QGraphicsRectItem(self))
@@ -463,22 +471,9 @@ class ContainerItem(CanvasItem):
         self.setFlag(SELECTABLE, True)
         self.setAcceptHoverEvents(True)
         self.box = _Decoration.passive(QGraphicsPathItem(self))
-        renderer = glyphs.shared_renderer(self.kind)
         icon_size = 20.0
-        if renderer is not None:
-            icon = QGraphicsSvgItem(self)
-            icon.setSharedRenderer(renderer)
-            b = icon.boundingRect()
-            scale = icon_size / max(b.width(), b.height(), 1.0)
-            icon.setScale(scale)
-            icon.setPos(10, 8 + (icon_size - b.height() * scale) / 2)
-            icon.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            self.svg = True
-        else:
-            icon = QGraphicsPathItem(glyphs.fallback_path(self.kind, icon_size), self)
-            icon.setPos(10 + icon_size / 2, 8 + icon_size / 2)
-            icon.setPen(NO_PEN)
-            self.svg = False
+        icon, self.svg = _glyph_item(self, self.kind, icon_size, 10 + icon_size / 2,
+                                     8 + icon_size / 2)
         self.icon = _Decoration.passive(icon)
         self.title = _Decoration.passive(QGraphicsSimpleTextItem(self))
         self.title.setFont(TITLE_FONT)
