@@ -24,7 +24,7 @@ def scene_for(scenario):
     from ..ui.canvas.scene import DiagramScene
     stack = QUndoStack()
     scene = DiagramScene(scenario, stack)
-    scene._export_undo_stack = stack  # keep the stack alive as long as the scene
+    stack.setParent(scene)  # lives as long as the scene
     return scene
 
 

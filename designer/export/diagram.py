@@ -168,6 +168,8 @@ def png_scale(source: QRectF, options: ExportOptions) -> float:
 
 
 def render_image(scene, options: ExportOptions) -> QImage:
+    """The diagram as an image, at ``png_scale`` (the requested scale, or less for a
+    diagram too large for MAX_PNG_PIXELS)."""
     with _ExportState(scene, options):
         source = source_rect(scene, options)
         scale = png_scale(source, options)
@@ -186,15 +188,14 @@ def render_image(scene, options: ExportOptions) -> QImage:
 def write_png(scene, path: str, options: ExportOptions) -> list[str]:
     image = render_image(scene, options)
     _atomic(path, lambda tmp: image.save(tmp, "PNG", PNG_QUALITY) or _fail(path, "PNG"))
-    notes = []
     source = source_rect(scene, options)
-    if png_scale(source, options) < options.scale:
-        notes.append(f"the diagram is {source.width():,.0f} x {source.height():,.0f} units: "
-                     f"exported at scale {png_scale(source, options):.2f} instead of "
-                     f"{options.scale:g} to stay within {MAX_PNG_PIXELS / 1e6:.0f} megapixels "
-                     f"({image.width():,} x {image.height():,} px); use SVG or PDF for "
-                     f"full detail")
-    return notes
+    scale = png_scale(source, options)
+    if scale >= options.scale:
+        return []
+    return [f"the diagram is {source.width():,.0f} x {source.height():,.0f} units: exported at "
+            f"scale {scale:.2f} instead of {options.scale:g} to stay within "
+            f"{MAX_PNG_PIXELS / 1e6:.0f} megapixels ({image.width():,} x {image.height():,} px); "
+            f"use SVG or PDF for full detail"]
 
 
 def write_pdf(scene, path: str, options: ExportOptions) -> None:

@@ -363,20 +363,14 @@ class _Resolver:
         if t.instance_ip(vm_id):
             return self.ilpip(vm_id, protocol, base, " (M-B2.3: no NAT gateway on its subnet)")
         # M-B2.4 / M-B2.5: public Standard LB
-        for lb_id in t.load_balancers_of(vm_id):
-            lb = t.node(lb_id)
-            if lb.type != "public" or lb.sku != "standard":
-                continue
-            found = self.outbound_rule_path(vm_id, protocol, base, lb_id)
-            if found is not None:
-                return found
-        for lb_id in t.load_balancers_of(vm_id):
-            lb = t.node(lb_id)
-            if lb.type != "public" or lb.sku != "standard":
-                continue
-            found = self.lb_rule_path(vm_id, protocol, base, lb_id)
-            if found is not None:
-                return found
+        standard_public = [lb_id for lb_id in t.load_balancers_of(vm_id)
+                           if t.node(lb_id).type == "public" and t.node(lb_id).sku == "standard"]
+        # every outbound rule first (M-B2.4), then every load-balancing rule (M-B2.5)
+        for path_of in (self.outbound_rule_path, self.lb_rule_path):
+            for lb_id in standard_public:
+                found = path_of(vm_id, protocol, base, lb_id)
+                if found is not None:
+                    return found
         # legacy Basic public LB in modern semantics: scenario 2 of the classic world
         basic = self.public_lbs_with_rule(vm_id, basic_only=True)
         if basic:

@@ -188,6 +188,14 @@ class CanvasItem(QGraphicsPathItem):
         self.hovered = False
         self.highlight: str | None = None  # None / "valid" / "target" / "invalid" / "drop"
 
+    def _bind_component(self, component: Component, palette: CanvasPalette) -> None:
+        """The state nodes and boxes share: which component they draw, and how."""
+        self._palette = palette
+        self.node_id = component.id
+        self.kind = component.KIND
+        self.component = component
+        self.detail_level = DETAIL_FULL
+
     # decorations are created on first use: most items never show a badge or a handle, and
     # every child item costs time when the scene is built, indexed and painted
     _badge: "Badge | None" = None
@@ -297,11 +305,7 @@ class NodeItem(CanvasItem):
 
     def __init__(self, component: Component, palette: CanvasPalette):
         super().__init__()
-        self._palette = palette
-        self.node_id = component.id
-        self.kind = component.KIND
-        self.component = component
-        self.detail_level = DETAIL_FULL
+        self._bind_component(component, palette)
         self.setPath(_NODE_HIT_PATH)
         self.setZValue(zorder.NODES)
         self.setFlag(SELECTABLE, True)
@@ -462,11 +466,7 @@ class ContainerItem(CanvasItem):
 
     def __init__(self, component: Component, palette: CanvasPalette):
         super().__init__()
-        self._palette = palette
-        self.node_id = component.id
-        self.kind = component.KIND
-        self.component = component
-        self.detail_level = DETAIL_FULL
+        self._bind_component(component, palette)
         self.setZValue(zorder.VNET if self.kind == "vnet" else zorder.SUBNET)
         self.setFlag(SELECTABLE, True)
         self.setAcceptHoverEvents(True)
