@@ -141,3 +141,20 @@ def test_validate_without_a_file_is_a_usage_error():
     result = cli("validate")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_commands_are_one_module_each_and_never_import_the_dispatcher():
+    """The house rule for commands: one module per command in designer/commands, none
+    importing back from designer.cli (they share designer.commands.base instead)."""
+    import ast
+
+    from designer.commands import COMMANDS, command_module
+    for name in COMMANDS:
+        module = command_module(name)
+        for attr in ("HELP", "DESCRIPTION", "add_arguments", "run"):
+            assert hasattr(module, attr), (name, attr)
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                target = ("." * node.level) + (node.module or "")
+                assert target not in ("..cli", "designer.cli"), (name, target)

@@ -1,36 +1,38 @@
-"""``outbound-designer export FILE OUT.{png,svg,pdf}``: render a diagram headless."""
+"""``outbound-designer export FILE OUT.{png,svg,pdf}``: render a diagram headless.
+
+The formats are those of the exporter registry (``designer.export.diagram``), the same one
+that serves File ▸ Export in the editor.
+"""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
-from ..cli import EXIT_OK, CliError
+from .base import EXIT_OK, CliError
+
+HELP = "render the diagram to PNG, SVG or PDF (headless)"
+DESCRIPTION = "Render the diagram headless to OUT (.png, .svg or .pdf)."
 
 
-def ensure_headless_app():
-    """A QApplication for rendering; offscreen when there is no display to talk to."""
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) \
-            and sys.platform.startswith("linux"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-    return QApplication.instance() or QApplication(["outbound-designer-export"])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE")
+    parser.add_argument("out", metavar="OUT")
+    parser.add_argument("--scale", type=float, default=1.0, metavar="F", help="PNG scale 1-4")
+    parser.add_argument("--margin", type=float, default=24.0, metavar="PX",
+                        help="margin around the drawing")
+    parser.add_argument("--transparent", action="store_true", help="transparent background")
+    parser.add_argument("--theme", choices=("light", "dark"), default="light")
+    parser.add_argument("--grid", action="store_true", help="draw the grid")
+    parser.add_argument("--at", type=float, default=None, metavar="S",
+                        help="draw the live gauges as they stand S simulated seconds into a run")
+    parser.add_argument("--select", metavar="IDS",
+                        help="export only these comma-separated node ids")
 
 
-def scene_for(scenario):
-    """A scene mirroring ``scenario`` (no view, no window)."""
-    from PySide6.QtGui import QUndoStack
-
-    from ..ui.canvas.scene import DiagramScene
-    stack = QUndoStack()
-    scene = DiagramScene(scenario, stack)
-    stack.setParent(scene)  # lives as long as the scene
-    return scene
-
-
-def run_export(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    from ..export.diagram import ExportOptions, export_scene, exporter_for
+    from ..export.headless import ensure_headless_app, scene_for
     from ..model import load_scenario
-    from .diagram import ExportOptions, export_scene, exporter_for
 
     try:
         exporter_for(args.out)
