@@ -48,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"--{option}: no such folder: {Path(target).parent}")
     scenario = load_scenario(args.file)
     report = simulate(scenario, duration=args.duration, seed=args.seed,
-                      sample_s=args.sample or 60.0, source=Path(args.file).name)
+                      sample_s=args.sample or 60.0, source=Path(args.file).name,
+                      notify=lambda line: print(f"outbound-designer: {line}", file=sys.stderr))
     text = dumps_report(report)
     if args.out:
         atomic_write_text(args.out, text)

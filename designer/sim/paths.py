@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..model.options import scale_out_outcome
 from ..model.topology import Scenario
 from ..model.validation import Finding
 from . import ports as P
@@ -444,14 +445,16 @@ class _Resolver:
                 budget = rule.allocated_ports
                 how = f"{budget} ports per instance (M-B5)"
                 if budget * len(pool) > sum(capacities):
+                    zero = self.opts.get("outbound_scale_out") == "zero_ports"
                     self.finding(
-                        "error",
+                        "warning" if zero else "error",
                         "SpecifiedAllocatedOutboundPortsForOutboundRuleExceedsTotalNumberOfAvailablePorts",
-                        f"outbound rule {rule.name} of {lb_id}: {budget} ports x {len(pool)} "
+                        f"outbound rule {rule.name} of {lb_id}: {budget:,} ports x {len(pool)} "
                         f"instances exceed the {sum(capacities):,} ports of its frontend(s); at "
-                        f"most {P.max_ports_per_instance(sum(capacities), len(pool))} per "
-                        f"instance fit; instances beyond the inventory get no ports (M-B5)",
-                        lb_id)
+                        f"most {P.max_ports_per_instance(sum(capacities), len(pool)):,} per "
+                        f"instance fit; "
+                        + scale_out_outcome(budget, len(pool), sum(capacities), zero)
+                        + " (M-B5)", lb_id)
             addresses = tuple(self.addr(ip) for ip in ips)
             reason = (f"{vm_id} uses the load balancer frontend {', '.join(addresses)} because "
                       f"it is in the backend pool of {lb_id} and outbound rule {rule.name} "

@@ -85,8 +85,8 @@ def release_time(semantics="classic", close="fin", protocol="tcp", **options):
     e.run(0.02)
     n = e.vm_counters("vm-1").succeeded
     assert n > 0
-    t_last = max(r[8] for r in e._flows.values())
-    t_first = min(r[8] for r in e._flows.values())
+    t_last = max(e.flow_start_times())
+    t_first = min(e.flow_start_times())
     return e, n, t_first, t_last
 
 
@@ -207,8 +207,8 @@ def test_MB9_nat_cooldowns_2023(close, cool):
     e = b.engine()
     e.run(0.02)
     n = e.vm_counters("vm-1").succeeded
-    first = min(r[8] for r in e._flows.values())
-    last = max(r[8] for r in e._flows.values())
+    first = min(e.flow_start_times())
+    last = max(e.flow_start_times())
     e.run(10 + cool + first - 1e-6)
     assert e.frame().nat_gateways["nat"]["tcp"].used == n
     e.run(10 + cool + last + 1e-6)
