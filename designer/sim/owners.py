@@ -23,7 +23,8 @@ from .state import KernelState, grown
 
 class PipPorts:
     """The free ports of one public IP and protocol: every offset from ``fresh`` up to
-    ``capacity``, plus the ones given back below it (kept sorted).  Lowest first."""
+    ``capacity``, plus the ones given back (kept sorted; all below ``fresh``, since a port is
+    given back only after it was granted).  Lowest first."""
 
     __slots__ = ("fresh", "returned", "capacity")
 
@@ -36,25 +37,17 @@ class PipPorts:
         below = bisect.bisect_left(self.returned, self.capacity)
         return below + max(self.capacity - self.fresh, 0)
 
-    def take_lowest(self, n: int) -> list[int]:
+    def take_lowest(self, n: int) -> np.ndarray:
         """Up to ``n`` of the lowest free port numbers (a smaller capacity only stops new
         grants; ports already granted stay)."""
-        out: list[int] = []
-        ret = self.returned
-        i = 0
-        while len(out) < n:
-            r = ret[i] if i < len(ret) and ret[i] < self.capacity else None
-            f = self.fresh if self.fresh < self.capacity else None
-            if r is None and f is None:
-                break
-            if f is None or (r is not None and r < f):
-                out.append(r)
-                i += 1
-            else:
-                out.append(f)
-                self.fresh += 1
-        del ret[:i]
-        return [P.FIRST_SNAT_PORT + o for o in out]
+        usable = bisect.bisect_left(self.returned, self.capacity)
+        old = self.returned[:min(n, usable)]
+        del self.returned[:len(old)]
+        fresh = max(min(n - len(old), self.capacity - self.fresh), 0)
+        out = np.concatenate((np.array(old, np.int64),
+                              np.arange(self.fresh, self.fresh + fresh, dtype=np.int64)))
+        self.fresh += fresh
+        return out + P.FIRST_SNAT_PORT
 
     def give_back(self, ports) -> None:
         for port in ports:
@@ -177,14 +170,13 @@ class SnatOwners:
             if need_taken <= 0:
                 break
             take = self.pip_ports[p].take_lowest(need_taken)
-            new_pips.extend([p] * len(take))
-            new_ports.extend(take)
+            new_pips.append(np.full(len(take), p, np.int64))
+            new_ports.append(take)
             self.pip_alloc[p] += len(take)
             need_taken -= len(take)
         if new_ports:
-            self.slot_pip[o] = np.concatenate((self.slot_pip[o], np.array(new_pips, np.int64)))
-            self.slot_port[o] = np.concatenate((self.slot_port[o],
-                                                np.array(new_ports, np.int64)))
+            self.slot_pip[o] = np.concatenate([self.slot_pip[o]] + new_pips)
+            self.slot_port[o] = np.concatenate([self.slot_port[o]] + new_ports)
             self._layout_dirty = True
         granted = len(self.slot_port[o])
         self.state.owner[o, K.O_BUDGET] = granted

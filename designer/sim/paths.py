@@ -106,6 +106,7 @@ class _Resolver:
         self.findings: list[Finding] = []
         self._finding_keys: set[tuple[str, str | None]] = set()
         self.default_addresses = default_addresses
+        self._used_defaults: set[str] | None = None
         self.basic_frontend: dict[str, str] = {}
         self._pools: dict[str, list[str]] = {}
         self._fronts: dict[str, list[str]] = {}
@@ -147,14 +148,19 @@ class _Resolver:
 
     def default_address(self, group: str) -> str:
         if group not in self.default_addresses:
-            used = set(self.default_addresses.values())
+            used = self._used_defaults
+            if used is None:
+                used = self._used_defaults = set(self.default_addresses.values())
             n = len(self.default_addresses)
-            for i in range(n, n + 600):
+            # once the ranges' 508 addresses are all used, addresses repeat (the last candidate)
+            start = n if len(used) < 254 * len(DEFAULT_ADDRESS_RANGES) else n + 599
+            for i in range(start, n + 600):
                 prefix = DEFAULT_ADDRESS_RANGES[(i // 254) % len(DEFAULT_ADDRESS_RANGES)]
                 candidate = f"{prefix}{i % 254 + 1}"
                 if candidate not in used:
                     break
             self.default_addresses[group] = candidate
+            used.add(candidate)
         return self.default_addresses[group]
 
     def key_mode(self, protocol: str, kind: str, classic_lb: bool) -> str:
