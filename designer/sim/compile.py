@@ -74,10 +74,10 @@ def _entry_points() -> list[tuple]:
     if _signatures is None:
         from .state import KernelState
         st = KernelState(2)
-        m, f, w = st.m, st.f, st.words
+        m, f = st.m, st.f
         rows = np.zeros(1, np.int64)
-        examples = [(K.advance, (m, f, w, 1.0, 1, 1.0, 1, 1)),
-                    (K.end_flows, (m, f, w, rows, 1.0, True)),
+        examples = [(K.advance, (m, f, 1.0, 1, 1.0, 1, 1)),
+                    (K.end_flows, (m, f, rows, 1.0, True)),
                     (K.push_timers, (m, f, np.zeros(1), rows))]
         _signatures = [(func, tuple(numba.typeof(a) for a in args)) for func, args in examples]
     return _signatures

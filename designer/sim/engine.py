@@ -176,7 +176,7 @@ class Engine:
             py_t, py_prio, py_seq = self.timeline.top()
             st.sync()
             # the types are pinned: one compiled specialisation serves every call
-            code, n = advance(st.m, st.f, st.words, float(until), int(budget - count),
+            code, n = advance(st.m, st.f, float(until), int(budget - count),
                               float(py_t), int(py_prio), int(py_seq))
             count += n
             if st.iv[K.I_EV_N] or st.iv[K.I_SM_N] or st.iv[K.I_SEEN_N]:
@@ -210,8 +210,8 @@ class Engine:
         """End these flows now (an edit removed their path): mappings released at once."""
         if len(rows):
             self.st.sync()
-            self.kernel.end_flows(self.st.m, self.st.f, self.st.words,
-                                  np.asarray(rows, np.int64), float(self.now), bool(count))
+            self.kernel.end_flows(self.st.m, self.st.f, np.asarray(rows, np.int64),
+                                  float(self.now), bool(count))
             flush(self)
 
     def register_vm(self, vm_id: str) -> int:

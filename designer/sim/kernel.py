@@ -9,8 +9,7 @@ samples, probes, generator stops and snapshots (``engine.py``, ``timeline.py``):
 hands control back to Python when the next event is one of those, when it needs a new chunk
 of arrivals or of uniform numbers, when a table must grow, or after ``max_events`` events.
 
-The state is three flat arrays: ``m`` (int64), ``f`` (float64) and ``w`` (uint64, the port
-bitmaps).  Each table is a region of ``m`` or ``f`` whose offset and number of rows are kept in
+The state is two flat arrays: ``m`` (int64) and ``f`` (float64).  Each table is a region of ``m`` or ``f`` whose offset and number of rows are kept in
 ``m``'s header (``B_*`` and ``N_*`` below); ``state.py`` lays them out and gives Python numpy
 views of each.  (One flat array instead of a tuple of fifty makes numba compile the kernel
 about ten times faster.)  Event order is (time, priority, sequence): timers first, then
@@ -64,7 +63,7 @@ INT_REGIONS = ("flows", "heap", "streams", "flat", "vm_cnt", "vm_in",
                "vm_extra", "vm_denied", "vmp", "gen_cnt", "dest_flows", "owner", "owner_pips",
                "slot_refc", "slot_pos", "pip_used", "pip_peak", "pair", "nat", "nat_ip",
                "nat_free", "nat_port", "per_dest", "nat_ex", "lb", "lb_elig",
-               "lb_run", "lb_member_vm", "in_verdict", "conn_pool", "conns", "seg_stream",
+               "lb_run", "lb_member_vm", "in_verdict", "pair_at", "conn_pool", "conns", "seg_stream",
                "seg_exp", "ev", "sm", "seen")
 #: (per arrival: its time, the uniform that picks its stream, the uniform that picks its
 #: destination, a standard exponential for its hold; per stream of the segment: cumulative
@@ -76,7 +75,7 @@ NRI, NRF = len(INT_REGIONS), len(FLOAT_REGIONS)
 (B_FLOWS, B_HEAP, B_STREAMS, B_FLAT, B_VM_CNT, B_VM_IN, B_VM_EXTRA, B_VM_DENIED,
  B_VMP, B_GEN_CNT, B_DEST_FLOWS, B_OWNER, B_OWNER_PIPS, B_SLOT_REFC, B_SLOT_POS, B_PIP_USED,
  B_PIP_PEAK, B_PAIR, B_NAT, B_NAT_IP, B_NAT_FREE, B_NAT_PORT, B_PER_DEST, B_NAT_EX,
- B_LB, B_LB_ELIG, B_LB_RUN, B_LB_MEMBER_VM, B_IN_VERDICT, B_CONN_POOL, B_CONNS, B_SEG_STREAM,
+ B_LB, B_LB_ELIG, B_LB_RUN, B_LB_MEMBER_VM, B_IN_VERDICT, B_PAIR_AT, B_CONN_POOL, B_CONNS, B_SEG_STREAM,
  B_SEG_EXP, B_EV, B_SM, B_SEEN) = range(NI, NI + NRI)
 # the number of rows of the regions whose capacity the kernel checks
 N_HEAP = NI + NRI + INT_REGIONS.index("heap")
@@ -109,13 +108,18 @@ T_CODE, T_KEY, T_DEST, T_PAIR, T_CONN, T_LB, T_VBASE, T_SEEN, NT = range(9)   # 
  NV) = range(9)
 # exclusive SNAT owners (a VM's budget on a path, per protocol) and their (owner, key) pairs
 O_BUDGET, O_USED, O_PEAK, O_PIP, O_BASE, O_PIPS, _O_PAD, NO = range(8)
-P_OWNER, P_KEY, P_WBASE, P_NWORDS, P_HINT, P_COUNT, P_EX, NP_ = range(8)
+# a pair's record in ``pair`` (at the offset ``pair_at`` gives): its header, then one bit per
+# port index of the owner's budget (set: used by this key; the bits beyond the budget set too)
+P_OWNER, P_KEY, P_NWORDS, P_HINT, P_COUNT, P_EX, P_WORDS = range(7)
+WORD_FULL = -1                       # every bit set
+WORD_LAST_FREE = (1 << 63) - 1       # only bit 63 clear
 # NAT gateway pools (per gateway and protocol) and their public IPs (row = pool * 16 + ip)
 N_NIPS, N_BASE, N_PD, N_STRIDE, N_USED, N_PEAK, NN = range(7)
 Q_FREE_N, Q_USED, Q_PEAK, NQ = range(4)
-# per port (pool base + pool-local port): its place in its address's free list, and the first
-# of its mappings (flows, linked through FL_NEXT / FL_PREV), -1 = none
-PORT_POS, PORT_HEAD, NPT = range(3)
+# per port (pool base + pool-local port): the first of its mappings (flows, linked through
+# FL_NEXT / FL_PREV), -1 = none.  (A free port is taken by its index in the free list, which
+# the choice has just drawn, so no port needs to know its place in that list.)
+PORT_HEAD, NPT = range(2)
 NAT_MAX_IPS = 16
 NAT_PORTS_PER_IP = 64_512
 NAT_MAX_PER_DESTINATION = 50_000
@@ -128,12 +132,11 @@ C_BASE, C_CAP, C_N, C_RR, NC = range(5)
 E_KIND, E_VM, E_PROTO, E_A, E_B, NE = range(6)
 M_KIND, M_VM, M_GEN, M_PROTO, M_A, M_B, NM = range(7)
 COLUMNS = {"flows": NFL, "heap": NH, "streams": NS, "flat": NT, "vm_cnt": 5, "vm_in": 2,
-           "vm_extra": 3, "vm_denied": 2, "vmp": NV, "gen_cnt": 5, "owner": NO, "pair": NP_,
+           "vm_extra": 3, "vm_denied": 2, "vmp": NV, "gen_cnt": 5, "owner": NO,
            "nat": NN, "nat_ip": NQ, "nat_port": NPT, "lb": NL, "conn_pool": NC, "ev": NE, "sm": NM, "seen": 2,
            "flows_f": NFF, "streams_f": NSF}
 
-_ONE = np.uint64(1)
-_FULL = np.uint64(0xFFFFFFFFFFFFFFFF)
+_ONE = np.int64(1)
 
 
 # ============================================================================ the timer heap
@@ -299,31 +302,36 @@ def _free_flow(m, row):
 # ============================================================================ exclusive owners
 
 @jit
-def _pair_lowest_free(m, w, p):
+def _pair_at(m, p):
+    return m[B_PAIR] + m[m[B_PAIR_AT] + p]
+
+
+@jit
+def _pair_lowest_free(m, p):
     """C7: the lowest port index of the owner that no mapping of this destination key holds,
     or -1 when every index of the budget carries one (C8)."""
-    pr = m[B_PAIR] + p * NP_
+    pr = _pair_at(m, p)
     if m[pr + P_COUNT] >= m[m[B_OWNER] + m[pr + P_OWNER] * NO + O_BUDGET]:
         return -1
-    base = m[pr + P_WBASE]
-    i = m[pr + P_HINT]
-    nw = m[pr + P_NWORDS]
-    while i < nw and w[base + i] == _FULL:
+    i, nw = m[pr + P_HINT], m[pr + P_NWORDS]
+    while i < nw and m[pr + P_WORDS + i] == WORD_FULL:
         i += 1
     m[pr + P_HINT] = i
     if i >= nw:
         return -1
-    word = w[base + i]
-    lowest = ~word & (word + _ONE)            # the lowest zero bit, alone (a power of two)
+    word = m[pr + P_WORDS + i]
+    if word == WORD_LAST_FREE:
+        return i * 64 + 63
+    lowest = ~word & (word + 1)               # the lowest zero bit, alone (a power of two)
     return i * 64 + int(math.log2(float(lowest)))
 
 
 @jit
-def _excl_take(m, w, o, p, index):
+def _excl_take(m, o, p, index):
     """A mapping of pair ``p`` on port index ``index`` of owner ``o``; returns the position
     of the index's public IP among the owner's frontends (M-B6)."""
-    pr = m[B_PAIR] + p * NP_
-    w[m[pr + P_WBASE] + (index >> 6)] |= _ONE << np.uint64(index & 63)
+    pr = _pair_at(m, p)
+    m[pr + P_WORDS + (index >> 6)] |= _ONE << (index & 63)
     m[pr + P_COUNT] += 1
     ow = m[B_OWNER] + o * NO
     r = m[ow + O_BASE] + index
@@ -346,10 +354,10 @@ def _excl_take(m, w, o, p, index):
 
 
 @jit
-def _excl_release(m, w, o, p, index):
-    pr = m[B_PAIR] + p * NP_
+def _excl_release(m, o, p, index):
+    pr = _pair_at(m, p)
     word = index >> 6
-    w[m[pr + P_WBASE] + word] &= ~(_ONE << np.uint64(index & 63))
+    m[pr + P_WORDS + word] &= ~(_ONE << (index & 63))
     m[pr + P_COUNT] -= 1
     if word < m[pr + P_HINT]:
         m[pr + P_HINT] = word
@@ -389,8 +397,9 @@ def _nat_has(m, pool, port, key):
 @jit
 def _nat_choose(m, f, pool, key):
     """M-B8: a random port without any mapping first; else any port without a mapping to this
-    key.  Returns (pool-local port, from the free list?, uniforms used); port -1 = none (C8),
-    -2 = the uniform buffer ran out (nothing was changed: refill and try again)."""
+    key.  Returns (pool-local port, its index in the free list or -1, uniforms used); port -1
+    = none (C8), -2 = the uniform buffer ran out (nothing was changed: refill and try
+    again)."""
     n = m[B_NAT] + pool * NN
     nips = m[n + N_NIPS]
     q0 = m[B_NAT_IP] + pool * NAT_MAX_IPS * NQ
@@ -402,17 +411,17 @@ def _nat_choose(m, f, pool, key):
             any_eligible = True
             total += m[q0 + ip * NQ + Q_FREE_N]
     if not any_eligible:
-        return -1, False, 0
+        return -1, -1, 0
     if total > 0:
         if upos >= ulen:
-            return -2, False, 0
+            return -2, -1, 0
         i = int(f[ub + upos] * total)
         for ip in range(nips):
             if _with_key(m, pool, ip, key) >= NAT_MAX_PER_DESTINATION:
                 continue
             free_n = m[q0 + ip * NQ + Q_FREE_N]
             if i < free_n:
-                return m[m[B_NAT_FREE] + m[n + N_BASE] + ip * NAT_PORTS_PER_IP + i], True, 1
+                return m[m[B_NAT_FREE] + m[n + N_BASE] + ip * NAT_PORTS_PER_IP + i], i, 1
             i -= free_n
     used = 0
     for ip in range(nips):
@@ -422,34 +431,31 @@ def _nat_choose(m, f, pool, key):
         base = ip * NAT_PORTS_PER_IP
         for _ in range(NAT_REUSE_TRIES):
             if upos + used >= ulen:
-                return -2, False, 0
+                return -2, -1, 0
             port = base + int(f[ub + upos + used] * NAT_PORTS_PER_IP)
             used += 1
             if not _nat_has(m, pool, port, key):
-                return port, False, used
+                return port, -1, used
         ports = m[B_NAT_PORT] + m[n + N_BASE] * NPT
         for port in range(base, base + NAT_PORTS_PER_IP):
             if m[ports + port * NPT + PORT_HEAD] >= 0 and not _nat_has(m, pool, port, key):
-                return port, False, used
-    return -1, False, used
+                return port, -1, used
+    return -1, -1, used
 
 
 @jit
-def _nat_take(m, pool, port, from_free, key, row):
-    """Commit a choice of _nat_choose for flow ``row``; returns the address index."""
+def _nat_take(m, pool, port, index, key, row):
+    """Commit a choice of _nat_choose for flow ``row`` (``index``: the port's place in its
+    address's free list, or -1 when it already carries mappings); returns the address."""
     n = m[B_NAT] + pool * NN
     ip = port // NAT_PORTS_PER_IP
     q = m[B_NAT_IP] + (pool * NAT_MAX_IPS + ip) * NQ
     g = m[n + N_BASE] + port
-    if from_free:                                   # swap-remove from the address's free list
+    if index >= 0:                                  # swap-remove from the address's free list
         lst = m[B_NAT_FREE] + m[n + N_BASE] + ip * NAT_PORTS_PER_IP
-        i = m[m[B_NAT_PORT] + g * NPT + PORT_POS]
         last_i = m[q + Q_FREE_N] - 1
-        last = m[lst + last_i]
+        m[lst + index] = m[lst + last_i]
         m[q + Q_FREE_N] = last_i
-        if last != port:
-            m[lst + i] = last
-            m[m[B_NAT_PORT] + (m[n + N_BASE] + last) * NPT + PORT_POS] = i
         m[q + Q_USED] += 1
         if m[q + Q_USED] > m[q + Q_PEAK]:
             m[q + Q_PEAK] = m[q + Q_USED]
@@ -487,7 +493,6 @@ def _nat_release(m, pool, port, key, row):
         m[q + Q_USED] -= 1
         m[n + N_USED] -= 1
         free_n = m[q + Q_FREE_N]
-        m[m[B_NAT_PORT] + g * NPT + PORT_POS] = free_n
         m[m[B_NAT_FREE] + m[n + N_BASE] + ip * NAT_PORTS_PER_IP + free_n] = port
         m[q + Q_FREE_N] = free_n + 1
 
@@ -511,7 +516,7 @@ def _nat_would_get_port(m, pool, key):
 def _forget_exhaustion(m, vp):
     v = m[B_VMP] + vp * NV
     if m[v + V_EX_KIND] == K_EXCL:
-        p = m[B_PAIR] + m[v + V_EX_REF] * NP_
+        p = _pair_at(m, m[v + V_EX_REF])
         if m[p + P_EX] == vp:
             m[p + P_EX] = -1
     elif m[v + V_EX_KIND] == K_NAT:
@@ -540,7 +545,7 @@ def _exhausted(m, f, t, vm, proto, kind, ref, key, flat):
     m[v + V_EX_KEY] = key
     m[v + V_EX_FLAT] = flat
     if kind == K_EXCL:
-        m[m[B_PAIR] + ref * NP_ + P_EX] = vp
+        m[_pair_at(m, ref) + P_EX] = vp
     else:
         m[m[B_NAT_EX] + m[I_NATEX_N]] = vp
         m[I_NATEX_N] += 1
@@ -556,16 +561,16 @@ def _recovered(m, f, t, vp):
 # ============================================================================ releases
 
 @jit
-def _release_flow(m, f, w, row, t):
+def _release_flow(m, f, row, t):
     """Release the SNAT mapping of flow ``row`` and remove the flow (C9, M-B9); a release that
     gives the failing key of an open exhaustion a port again closes it (snat_recovered)."""
     r = m[B_FLOWS] + row * NFL
     kind = m[r + FL_KIND]
     if kind == K_EXCL:
         p = m[r + FL_PAIR]
-        _excl_release(m, w, m[r + FL_OWNER], p, m[r + FL_SLOT])
+        _excl_release(m, m[r + FL_OWNER], p, m[r + FL_SLOT])
         m[I_RELEASED] += 1
-        vp = m[m[B_PAIR] + p * NP_ + P_EX]
+        vp = m[_pair_at(m, p) + P_EX]
         if vp >= 0:
             _recovered(m, f, t, vp)
     elif kind == K_NAT:
@@ -601,7 +606,7 @@ def _conn_remove(m, c, row):
 
 
 @jit
-def end_flows(m, f, w, rows, t, count_ended):
+def end_flows(m, f, rows, t, count_ended):
     """Python's edits: end these flows now (their mapping is released at once)."""
     fl = m[B_FLOWS]
     for row in rows:
@@ -611,7 +616,7 @@ def end_flows(m, f, w, rows, t, count_ended):
         vm = m[r + FL_VM]
         if m[r + FL_CONN] >= 0:
             _conn_remove(m, m[r + FL_CONN], row)
-        _release_flow(m, f, w, row, t)
+        _release_flow(m, f, row, t)
         if count_ended:
             m[m[B_VM_EXTRA] + vm * 3 + X_ENDED] += 1
 
@@ -626,7 +631,7 @@ def push_timers(m, f, times, rows):
 # ============================================================================ timers
 
 @jit
-def _idle_check(m, f, w, row, t):
+def _idle_check(m, f, row, t):
     """Idle timeout of a pooled connection (C9, M-A8, M-B11): silent drop, or RST to both ends
     with enable_tcp_reset; either way the pool opens a new connection next time."""
     r = m[B_FLOWS] + row * NFL
@@ -638,7 +643,7 @@ def _idle_check(m, f, w, row, t):
     vm, proto = m[r + FL_VM], m[r + FL_PROTO]
     if m[r + FL_CONN] >= 0:
         _conn_remove(m, m[r + FL_CONN], row)
-    _release_flow(m, f, w, row, t)
+    _release_flow(m, f, row, t)
     extra = m[B_VM_EXTRA] + vm * 3
     m[extra + X_IDLE_TIMEOUTS] += 1
     if proto == 0 and m[m[B_VMP] + vm * 2 * NV + V_TCP_RESET]:
@@ -646,7 +651,7 @@ def _idle_check(m, f, w, row, t):
 
 
 @jit
-def _timer(m, f, w, t):
+def _timer(m, f, t):
     """The kernel's next timer (the caller checked it is due)."""
     h = m[B_HEAP]
     seq, item = m[h + H_KEY] & SEQ_MASK, m[h + H_ITEM]
@@ -657,11 +662,11 @@ def _timer(m, f, w, t):
         return                                  # stale: the flow ended, or has a newer timer
     if code == REL:
         vm, gen, proto, dest = m[r + FL_VM], m[r + FL_GEN], m[r + FL_PROTO], m[r + FL_DEST]
-        _release_flow(m, f, w, row, t)
+        _release_flow(m, f, row, t)
         if m[I_SAMPLING]:
             _sample(m, f, t, SM_END, vm, gen, proto, dest, 0)
     elif code == IDLE:
-        _idle_check(m, f, w, row, t)
+        _idle_check(m, f, row, t)
     else:                                       # INB_END: an inbound flow ends
         _free_flow(m, row)
 
@@ -682,7 +687,7 @@ def _count(m, gen, vm, slot):
 
 
 @jit
-def _arrival(m, f, w, t, s, u, hold):
+def _arrival(m, f, t, s, u, hold):
     """One new outbound flow (C2, C7, C8).  Returns False when it needs more uniform numbers
     first (nothing has changed then)."""
     st = m[B_STREAMS] + s * NS
@@ -697,9 +702,9 @@ def _arrival(m, f, w, t, s, u, hold):
         cp = m[B_CONN_POOL] + m[ft + T_CONN] * NC
         if m[cp + C_N] >= m[st + S_POOL]:
             reuse = m[m[B_CONNS] + m[cp + C_BASE] + m[cp + C_RR] % m[cp + C_N]]
-    port, from_free = -1, False
+    port, index = -1, -1
     if code == 0 and kind == K_NAT and reuse < 0:
-        port, from_free, used = _nat_choose(m, f, o, key)
+        port, index, used = _nat_choose(m, f, o, key)
         if port == -2:
             return False
         m[I_UPOS] += used
@@ -733,7 +738,7 @@ def _arrival(m, f, w, t, s, u, hold):
         _succeed(m, flat, gen, vm)
         return True
     if kind == K_EXCL:
-        port = _pair_lowest_free(m, w, m[ft + T_PAIR])
+        port = _pair_lowest_free(m, m[ft + T_PAIR])
     if port < 0:                                     # C8: dropped silently, counted
         _count(m, gen, vm, FSNAT)
         _exhausted(m, f, t, vm, proto, kind, m[ft + T_PAIR] if kind == K_EXCL else o, key,
@@ -745,9 +750,9 @@ def _arrival(m, f, w, t, s, u, hold):
     row = _new_flow(m, f, fid, kind, o, key, port, vm, gen, m[ft + T_DEST], proto, t)
     if kind == K_EXCL:
         m[m[B_FLOWS] + row * NFL + FL_PAIR] = m[ft + T_PAIR]
-        _seen(m, flat, _excl_take(m, w, o, m[ft + T_PAIR], port))
+        _seen(m, flat, _excl_take(m, o, m[ft + T_PAIR], port))
     else:
-        _seen(m, flat, _nat_take(m, o, port, from_free, key, row))
+        _seen(m, flat, _nat_take(m, o, port, index, key, row))
         v = m[B_VMP] + (vm * 2 + proto) * NV
         m[v + V_NAT_USED] += 1
         if m[v + V_NAT_USED] > m[v + V_NAT_PEAK]:
@@ -843,7 +848,7 @@ def _stream_of(m, f, r):
 
 
 @jit
-def advance(m, f, w, until, max_events, py_t, py_prio, py_seq):
+def advance(m, f, until, max_events, py_t, py_prio, py_seq):
     """Process events up to ``until`` (inclusive) until Python must act.  ``py_*`` is the
     earliest of Python's own timers (probes, samples, generator stops).  Returns (code, number
     of events processed)."""
@@ -880,7 +885,7 @@ def advance(m, f, w, until, max_events, py_t, py_prio, py_seq):
         if timer_first:
             if not kernel_first:
                 return PY_EVENT, count
-            _timer(m, f, w, t)
+            _timer(m, f, t)
         else:
             k = _stream_of(m, f, f[m[G_ARR_R] + ai])
             s = m[m[B_SEG_STREAM] + k]
@@ -890,7 +895,7 @@ def advance(m, f, w, until, max_events, py_t, py_prio, py_seq):
             u = f[m[G_ARR_U] + ai]
             if m[m[B_STREAMS] + s * NS + S_KIND] == K_IN:
                 _inbound(m, f, t, s, u, hold)
-            elif not _arrival(m, f, w, t, s, u, hold):
+            elif not _arrival(m, f, t, s, u, hold):
                 return NEED_UNIFORMS, count
             m[I_AI] = ai + 1
         f[F_NOW] = t

@@ -2,8 +2,8 @@
 every VM of the gateway's subnets.  The kernel allocates and releases; this module lays the
 pools out in its arrays and reads them back for frames and reports.
 
-Per pool the kernel keeps, for each address, the free ports (a swap-remove list, and per port
-its position in it and its list of mappings: flows, live or cooling down, M-B9);
+Per pool the kernel keeps, for each address, the free ports (a swap-remove list), and per port
+its list of mappings (flows, live or cooling down, M-B9);
 and per (address, destination key) the number of mappings, for the 50,000 cap.
 """
 from __future__ import annotations
@@ -93,7 +93,6 @@ class NatPools:
         local = np.arange(size, dtype=np.int64)
         st.nat_free = np.concatenate((st.nat_free, local))
         ports = np.empty((size, K.NPT), np.int64)
-        ports[:, K.PORT_POS] = local % PER_IP
         ports[:, K.PORT_HEAD] = -1
         st.nat_port = np.concatenate((st.nat_port, ports))
         st.per_dest = np.concatenate((st.per_dest,

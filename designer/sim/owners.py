@@ -83,6 +83,8 @@ class SnatOwners:
         self.pip_alloc: list[int] = []
         # (owner, key) pairs
         self.pair_index: dict[tuple[int, int], int] = {}
+        self.pair_owner: list[int] = []
+        self.pair_key: list[int] = []
         self._layout_dirty = False
         self._laid: list[int] = []                  # slots per owner in the current layout
         self._pending_refc: dict[int, np.ndarray] = {}
@@ -126,17 +128,24 @@ class SnatOwners:
         return i
 
     def pair(self, o: int, key: int) -> int:
+        """The (owner, destination key) pair's index (its record is laid out by
+        :meth:`layout`)."""
         p = self.pair_index.get((o, key))
         if p is None:
             p = self.pair_index[(o, key)] = len(self.pair_index)
-            st = self.state
-            st.pair = grown(st.pair, p + 1)
-            st.pair[p] = 0
-            st.pair[p, K.P_OWNER] = o
-            st.pair[p, K.P_KEY] = key
-            st.pair[p, K.P_EX] = -1
+            self.pair_owner.append(o)
+            self.pair_key.append(key)
             self._layout_dirty = True
         return p
+
+    def pair_field(self, p: int, column: int) -> int:
+        st = self.state
+        return int(st.pair[st.pair_at[p] + column]) if p < len(st.pair_at) else \
+            (-1 if column == K.P_EX else 0)
+
+    def set_pair_field(self, p: int, column: int, value: int) -> None:
+        st = self.state
+        st.pair[st.pair_at[p] + column] = value
 
     def budget(self, o: int) -> int:
         return int(self.state.owner[o, K.O_BUDGET])
@@ -280,34 +289,41 @@ class SnatOwners:
         return self._laid[o] if o < len(self._laid) else 0
 
     def _layout_pairs(self) -> None:
-        """One bit per port index of the owner's budget for each pair; the bits of the live
-        mappings set, the bits beyond the budget set too (never free)."""
+        """Each pair's record: its header, then one bit per port index of the owner's budget -
+        the bits of the live mappings set, and the bits beyond the budget set too (never
+        free).  Records start cache lines; ``pair_at`` gives each pair's offset."""
         st = self.state
         n = len(self.pair_index)
-        pr = st.pair[:n]
-        budgets = st.owner[pr[:, K.P_OWNER], K.O_BUDGET] if n else np.zeros(0, np.int64)
+        owner = np.array(self.pair_owner, np.int64)
+        budgets = st.owner[owner, K.O_BUDGET] if n else np.zeros(0, np.int64)
         nwords = (budgets + 63) // 64
-        wbase = np.zeros(n, np.int64)
+        size = (K.P_WORDS + nwords + 7) // 8 * 8
+        at = np.zeros(n, np.int64)
         if n:
-            wbase[1:] = np.cumsum(nwords)[:-1]
-        words = np.zeros(int(nwords.sum()) if n else 0, np.uint64)
-        pad = (nwords * 64 - budgets)
-        for p in np.flatnonzero(pad > 0).tolist():
-            last = wbase[p] + nwords[p] - 1
-            words[last] = np.uint64(((1 << int(pad[p])) - 1) << (64 - int(pad[p])))
+            at[1:] = np.cumsum(size)[:-1]
+        old_ex = np.full(n, -1, np.int64)
+        laid = min(len(st.pair_at), n)
+        if laid:
+            old_ex[:laid] = st.pair[st.pair_at[:laid] + K.P_EX]
+        pair = np.zeros(int(size.sum()) if n else 0, np.int64)
+        pair[at + K.P_OWNER] = owner
+        pair[at + K.P_KEY] = np.array(self.pair_key, np.int64)
+        pair[at + K.P_NWORDS] = nwords
+        pair[at + K.P_EX] = old_ex
+        for p in np.flatnonzero(budgets % 64).tolist():     # the bits beyond the budget
+            used_bits = int(budgets[p] % 64)
+            mask = ~((1 << used_bits) - 1) & ((1 << 64) - 1)
+            pair[at[p] + K.P_WORDS + nwords[p] - 1] = mask - (1 << 64)
         rows = st.live_rows()
         rows = rows[st.flows[rows, K.FL_KIND] == K.K_EXCL]
         pairs = st.flows[rows, K.FL_PAIR]
         slots = st.flows[rows, K.FL_SLOT]
-        counts = np.bincount(pairs, minlength=n)[:n] if len(rows) else np.zeros(n, np.int64)
         if len(rows):
-            np.bitwise_or.at(words, wbase[pairs] + slots // 64,
-                             np.left_shift(np.uint64(1), (slots % 64).astype(np.uint64)))
-        pr[:, K.P_WBASE] = wbase
-        pr[:, K.P_NWORDS] = nwords
-        pr[:, K.P_HINT] = 0
-        pr[:, K.P_COUNT] = counts
-        st.words = words
+            np.bitwise_or.at(pair, at[pairs] + K.P_WORDS + slots // 64,
+                             np.left_shift(np.int64(1), slots % 64))
+            np.add.at(pair, at[pairs] + K.P_COUNT, 1)
+        st.pair = pair
+        st.pair_at = at
 
     def _recount_pips(self) -> None:
         """Per public IP used ports (a slot with at least one mapping), recounted in place."""

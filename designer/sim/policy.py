@@ -241,7 +241,7 @@ def recheck_exhaustions(e: "Engine") -> None:
         if route.kind == K.K_EXCL:
             ref = e.owners.pair(route.owner, key)
             e.owners.layout()
-            free = st.pair[ref, K.P_COUNT] < e.owners.budget(route.owner)
+            free = e.owners.pair_field(ref, K.P_COUNT) < e.owners.budget(route.owner)
         else:
             ref = route.owner
             e.nat.ensure_keys(len(e.key_idx))
@@ -253,7 +253,7 @@ def recheck_exhaustions(e: "Engine") -> None:
         st.vmp[vp, K.V_EX_REF] = ref
         st.vmp[vp, K.V_EX_KEY] = key
         if route.kind == K.K_EXCL:
-            st.pair[ref, K.P_EX] = vp
+            e.owners.set_pair_field(ref, K.P_EX, vp)
         else:
             n = st.iv[K.I_NATEX_N]
             st.nat_ex = grown(st.nat_ex, n + 3)
@@ -266,8 +266,8 @@ def _unmark(e: "Engine", vp: int) -> None:
     st = e.st
     kind, ref = st.vmp[vp, K.V_EX_KIND], st.vmp[vp, K.V_EX_REF]
     if kind == K.K_EXCL:
-        if ref < len(st.pair) and st.pair[ref, K.P_EX] == vp:
-            st.pair[ref, K.P_EX] = -1
+        if ref < len(e.owners.pair_index) and e.owners.pair_field(ref, K.P_EX) == vp:
+            e.owners.set_pair_field(ref, K.P_EX, -1)
     elif kind == K.K_NAT:
         n = int(st.iv[K.I_NATEX_N])
         live = [x for x in st.nat_ex[:n].tolist() if x != vp]

@@ -1,8 +1,8 @@
 """The kernel's memory: three flat arrays, and a numpy view of each table for Python.
 
 ``m`` (int64) holds the scalars, a header with each table's offset and number of rows, then
-the tables of ``kernel.INT_REGIONS``; ``f`` (float64) the float scalars and the tables of
-``kernel.FLOAT_REGIONS``; ``words`` (uint64) the port bitmaps of the (owner, key) pairs.
+the tables of ``kernel.INT_REGIONS`` (among them the (owner, key) pairs' port bitmaps);
+``f`` (float64) the float scalars and the tables of ``kernel.FLOAT_REGIONS``.
 Python reads and writes the tables through the views (``state.flows[row, FL_VM]``); replacing
 a table (``state.flat = new``) or growing one re-lays ``m`` and ``f`` out at the next
 :meth:`sync` - snapshots, growth and new NAT gateways, never once per event.
@@ -61,14 +61,13 @@ def _empty(name: str, rows: int = 0, dtype=I64) -> np.ndarray:
 
 
 class KernelState:
-    """Owns ``m``, ``f`` and ``words``; every region name of ``kernel.py`` is an attribute
+    """Owns ``m`` and ``f``; every region name of ``kernel.py`` is an attribute
     holding a view (or, after Python replaced it, the new array until :meth:`sync`)."""
 
     def __init__(self, sample_limit: int):
         object.__setattr__(self, "_dirty", True)
         self.m = np.zeros(0, I64)
         self.f = np.zeros(0, F64)
-        self.words = np.zeros(0, np.uint64)
         for name in K.INT_REGIONS:
             setattr(self, name, _empty(name))
         for name in K.FLOAT_REGIONS:
@@ -135,7 +134,7 @@ class KernelState:
         object.__setattr__(self, "_dirty", False)
 
     def nbytes(self) -> int:
-        return self.m.nbytes + self.f.nbytes + self.words.nbytes
+        return self.m.nbytes + self.f.nbytes
 
     # ------------------------------------------------------------------ growth
     def grow_flows(self, rows: int | None = None) -> None:
