@@ -12,11 +12,13 @@ case applies, so the command line and the editor can tell the user.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
 
 import numba
+from numba.core import caching
 
 APP_DIR_NAME = "outbound-designer"
 
@@ -46,6 +48,47 @@ if not numba.config.CACHE_DIR:          # the user's NUMBA_CACHE_DIR wins
         numba.config.CACHE_DIR = str(_dir)
     except OSError:                      # no writable home: numba's own fallbacks apply
         pass
+
+#: the files whose content keys the kernel's cache (a function's own file is not enough: the
+#: constants of kernel_layout.py are frozen into every function's machine code)
+KERNEL_FILES = ("kernel.py", "kernel_layout.py")
+_HERE = Path(__file__).resolve().parent
+_stamp: str | None = None
+
+
+def kernel_source_stamp() -> str:
+    global _stamp
+    if _stamp is None:
+        digest = hashlib.sha256()
+        for name in KERNEL_FILES:
+            digest.update((_HERE / name).read_bytes())
+        _stamp = digest.hexdigest()
+    return _stamp
+
+
+# numba renamed these (0.60 has the underscored names)
+_UserLocator = getattr(caching, "UserProvidedCacheLocator", None) or \
+    getattr(caching, "_UserProvidedCacheLocator")
+_CacheImpl = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl")
+
+
+class KernelCacheLocator(_UserLocator):
+    """numba's locator for the user's cache folder, for the kernel's functions only, with a
+    source stamp over every kernel file."""
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        path = Path(py_file).resolve()
+        if path.parent != _HERE or path.name not in KERNEL_FILES:
+            return None
+        return super().from_function(py_func, py_file)
+
+    def get_source_stamp(self):
+        return kernel_source_stamp()
+
+
+if KernelCacheLocator not in _CacheImpl._locator_classes:
+    _CacheImpl._locator_classes.insert(0, KernelCacheLocator)
 
 #: the decorator of every kernel function.  (numba's own inlining, ``inline="always"``, is not
 #: used: it types a helper again at every call site, which made compiling slower; LLVM still
