@@ -379,6 +379,9 @@ class Scenario:
         self.semantics = semantics
         self.seed = seed
         self.options: dict[str, Any] = dict(options or {})
+        #: ids of nodes read from a file without a position (the loader fills it in;
+        #: ``designer.model.layout.lay_out_unplaced`` places them and empties it)
+        self.unplaced: frozenset[str] = frozenset()
 
     def set_meta(self, field: str, value: Any) -> None:
         if field not in self.META_FIELDS:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, Q
                                QToolBar, QUndoView, QVBoxLayout, QWidget)
 
 from ..model import Scenario
+from ..model.layout import lay_out_unplaced
 from . import theme as themes
 from .actions import painted_icon
 from .canvas import DiagramScene, DiagramView, Overview
@@ -368,6 +369,9 @@ class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
             old.changed.disconnect(self.update_title)
         document.setParent(self)
         self.document = document
+        # a file read without positions (hand-written, scripted, imported) is laid out before
+        # it is drawn; not an undo step, and the file gets the positions when the user saves
+        self.laid_out = lay_out_unplaced(document.scenario)
         scene = DiagramScene(document.scenario, document.undo_stack)
         scene.setParent(document)
         if self.dark:  # a scene starts light; restyling thousands of items costs seconds

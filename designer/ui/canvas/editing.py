@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMenu
 
 from ...model import Link, Scenario, Topology, new_component
 from ...model.io import from_document, to_document
+from ...model.layout import layout_positions
 from ...model.links import LINK_RULES
 from ..commands import (AddNodeCommand, AddNodesCommand, ConnectCommand, DeleteCommand,
                         DisconnectCommand, GestureCommand, MoveNodesCommand,
@@ -287,9 +288,7 @@ class SceneEditing:
             self.push_move(positions, [], text=f"Distribute {len(ids)} items")
 
     def auto_layout(self) -> None:
-        """Lay the diagram out with networkx (one undoable step): nodes by a seeded spring
-        layout of the link graph, then every box fitted around its members."""
-        from .layout import layout_positions
+        """Lay the whole diagram out (``designer.model.layout``): one undoable step."""
         positions, sizes = layout_positions(self.scenario.topology)
         if not positions:
             return
