@@ -519,9 +519,9 @@ class _TopologyIndex:
 
     def __init__(self, topology):
         self._nodes = {c.id: c for c in topology.nodes()}
-        self._by_kind: dict[str, list] = {}
+        self._by_kind: dict[str, dict[str, object]] = {}
         for c in self._nodes.values():
-            self._by_kind.setdefault(c.KIND, []).append(c)
+            self._by_kind.setdefault(c.KIND, {})[c.id] = c
         self._out: dict[tuple[str, str], list[str]] = {}
         self._in: dict[tuple[str, str], list[str]] = {}
         for u, v, kind in topology.graph.edges(keys=True):
@@ -533,16 +533,14 @@ class _TopologyIndex:
         kind = event.kind
         if kind == "node_added":
             self._nodes[event.node_id] = event.new
-            self._by_kind.setdefault(event.new.KIND, []).append(event.new)
+            self._by_kind.setdefault(event.new.KIND, {})[event.node_id] = event.new
         elif kind == "node_removed":
             old = self._nodes.pop(event.node_id)
-            self._by_kind[old.KIND] = [c for c in self._by_kind[old.KIND] if c.id != old.id]
+            del self._by_kind[old.KIND][event.node_id]
         elif kind in ("property_changed", "moved"):
             new = topology.node(event.node_id)
-            old = self._nodes[event.node_id]
             self._nodes[event.node_id] = new
-            same = self._by_kind[new.KIND]
-            same[next(i for i, c in enumerate(same) if c is old)] = new
+            self._by_kind[new.KIND][event.node_id] = new
         elif kind == "link_added":
             link = event.link
             self._out.setdefault((link.source, link.kind), []).append(link.target)
@@ -556,7 +554,8 @@ class _TopologyIndex:
         return self._nodes[node_id]
 
     def nodes(self, kind: str | None = None) -> list:
-        return list(self._nodes.values()) if kind is None else list(self._by_kind.get(kind, ()))
+        return list(self._nodes.values()) if kind is None else \
+            list(self._by_kind.get(kind, {}).values())
 
     def node_ids(self, kind: str | None = None) -> list[str]:
         return [c.id for c in self.nodes(kind)]

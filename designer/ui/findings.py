@@ -80,7 +80,9 @@ class FindingsPanel(QWidget):
             self.scenario.topology.unsubscribe(self._on_change)
         self.scenario = None
 
-    def _on_change(self, _event) -> None:
+    def _on_change(self, event) -> None:
+        if event.kind == "moved" or (event.kind == "property_changed" and event.field == "size"):
+            return  # where things are drawn changes no finding
         self.timer.start()  # restarts: validation runs DEBOUNCE_MS after the last change
 
     def refresh(self) -> None:

@@ -24,6 +24,7 @@ link updates batched per drag frame, and far out one batched layer plus a view p
 is re-rendered only where the scene changed.
 """
 from .scene import CLIPBOARD_MIME, DiagramScene
-from .view import KIND_MIME, DiagramView, Overview
+from .overview import Overview
+from .view import KIND_MIME, DiagramView
 
 __all__ = ["CLIPBOARD_MIME", "KIND_MIME", "DiagramScene", "DiagramView", "Overview"]

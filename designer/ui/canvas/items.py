@@ -241,6 +241,16 @@ class CanvasItem(QGraphicsPathItem):
     def shows_selected(self) -> bool:
         return self.isSelected() and self.decorations_visible()
 
+    def wants_handle(self) -> bool:
+        """The connection handle shows on hover, and on a node selected on its own (not on
+        each of 2,000 selected nodes: every handle is an item to create and paint)."""
+        if self.hovered:
+            return True
+        if not self.isSelected():
+            return False
+        scene = self.scene()
+        return scene is None or len(getattr(scene, "_styled_selection", ())) <= 1
+
     # No itemChange() override: Qt calls it for every change of every item (flags, scene,
     # position...) and a Python override made building a 2,000-node scene several times
     # slower.  The scene restyles on selectionChanged and updates links where it moves items.
@@ -431,8 +441,7 @@ class NodeItem(CanvasItem):
         self.label_bg.setBrush(QBrush(color(p.label_background)))
         if self._handle is not None:
             self._handle.restyle(p)
-        self._show_handle(self.decorations_visible() and not minimal
-                          and (self.hovered or self.isSelected()))
+        self._show_handle(self.decorations_visible() and not minimal and self.wants_handle())
         self.setOpacity(0.35 if self.highlight == "invalid" else 1.0)
 
 
@@ -583,7 +592,7 @@ class ContainerItem(CanvasItem):
         self.grip.setPen(NO_PEN)
         decorate = self.decorations_visible()
         self.grip.setVisible(decorate and self.isSelected())
-        self._show_handle(decorate and (self.hovered or self.isSelected()))
+        self._show_handle(decorate and self.wants_handle())
         self.setOpacity(0.35 if self.highlight == "invalid" else 1.0)
 
 
@@ -614,6 +623,7 @@ class LinkItem(CanvasItem):
         self.qline: QLineF | None = None
         self._far = False
         self._paths_stale = False
+        self._hit_stale = False
         #: mirrors isVisible() for the far layer (a Python attribute is much cheaper to read)
         self.shown = True
         self._arrow = LINK_STYLES[link.kind].arrow
@@ -636,16 +646,20 @@ class LinkItem(CanvasItem):
             self._marker.setPos(QLineF(self._p1, self._p2).center())
         return self._marker
 
-    def set_endpoints(self, p1: QPointF, p2: QPointF) -> None:
-        self.set_endpoints_xy(p1.x(), p1.y(), p2.x(), p2.y())
-
-    def set_endpoints_xy(self, x1: float, y1: float, x2: float, y2: float) -> None:
+    def set_endpoints_xy(self, x1: float, y1: float, x2: float, y2: float,
+                         hit: bool = True) -> None:
         """Place the line (plain float arithmetic: this runs for every moved link of every
-        drag frame)."""
+        drag frame).  Far out the far layer draws the line; with ``hit`` False (a drag in
+        progress) the hit area is left until :meth:`refresh_geometry` too."""
         ends = (x1, y1, x2, y2)
-        if ends == self._ends:
+        if ends == self._ends and not (hit and self._hit_stale):
             return
         self._ends = ends
+        if self._far and not hit:
+            self.qline = QLineF(x1, y1, x2, y2)
+            self._hit_stale = self._paths_stale = True
+            return
+        self._hit_stale = False
         self.qline = QLineF(x1, y1, x2, y2)
         self._p1, self._p2 = QPointF(x1, y1), QPointF(x2, y2)
         dx, dy = x2 - x1, y2 - y1
@@ -703,6 +717,11 @@ class LinkItem(CanvasItem):
     def ends(self) -> tuple[float, float, float, float] | None:
         return self._ends
 
+    def refresh_geometry(self) -> None:
+        """Build what a drag left for later (the hit area)."""
+        if self._hit_stale and self._ends is not None:
+            self.set_endpoints_xy(*self._ends)
+
     def restyle(self) -> None:
         p = self.palette()
         if p is None:
@@ -725,138 +744,3 @@ class LinkItem(CanvasItem):
 
 def node_items(items: Iterable[QGraphicsItem]) -> list[NodeItem | ContainerItem]:
     return [i for i in items if isinstance(i, (NodeItem, ContainerItem))]
-
-
-# ---------------------------------------------------------------------------- far layer
-
-class FarLayer(QGraphicsItem):
-    """Far out (DETAIL_MINIMAL), the whole diagram's tiles and lines in ONE paint: one
-    ``drawLines`` per link style and one ``drawRects`` per node colour, instead of thousands
-    of item paints (perf-baselines.md: one drawLines item is ~3x cheaper than 3,000 line
-    items).  Boxes, badges and overlays stay items.  The per-item tiles and lines are hidden
-    at that level; selection and connect highlights are drawn here too."""
-
-    def __init__(self, scene):
-        super().__init__()
-        self._scene = scene
-        self.setZValue(zorder.LINKS)
-        self.setAcceptedMouseButtons(NO_BUTTON)
-        self.setVisible(False)
-        self._rect = QRectF()
-        self._rect_dirty = True
-        self._batches: tuple[list, list, list] | None = None
-
-    def geometry_changed(self) -> None:
-        """Something moved: the layer's extent may change and it must be drawn again."""
-        if self.isVisible():
-            self._batches = None
-            if not self._rect_dirty:
-                # once per change burst: the rect is recomputed when Qt next asks for it
-                self.prepareGeometryChange()
-                self._rect_dirty = True
-
-    def extend(self, x1: float, y1: float, x2: float, y2: float) -> None:
-        """Something moved within (x1, y1)-(x2, y2): grow the extent if needed, draw again.
-        (Cheap: a drag frame calls this for every moved tile and line.)"""
-        if not self.isVisible():
-            return
-        self._batches = None
-        if self._rect_dirty:
-            return
-        r = self._rect
-        if x1 < r.left() or y1 < r.top() or x2 > r.right() or y2 > r.bottom():
-            self.prepareGeometryChange()
-            self._rect = r.united(QRectF(QPointF(x1, y1), QPointF(x2, y2)))
-        else:
-            self.update()
-
-    def restyled(self) -> None:
-        """Selection, highlight or palette changed: draw again (same geometry)."""
-        if self.isVisible():
-            self._batches = None
-            self.update()
-
-    def boundingRect(self) -> QRectF:
-        if self._rect_dirty:
-            half = TILE_SIZE / 2 + 4
-            xs, ys = [], []
-            for item in self._scene.all_node_items():
-                if isinstance(item, NodeItem):
-                    p = item.pos()
-                    xs.append(p.x())
-                    ys.append(p.y())
-            self._rect = (QRectF(min(xs) - half, min(ys) - half, max(xs) - min(xs) + 2 * half,
-                                 max(ys) - min(ys) + 2 * half + 20) if xs else QRectF())
-            for link in self._scene.all_link_items():
-                if link.ends is not None and link.shown:
-                    x1, y1, x2, y2 = link.ends
-                    self._rect = self._rect.united(QRectF(QPointF(min(x1, x2), min(y1, y2)),
-                                                          QPointF(max(x1, x2), max(y1, y2))))
-            self._rect_dirty = False
-        return self._rect
-
-    def _build(self) -> tuple[list, list, list]:
-        """Group every tile and line by style (Python attributes only: this runs once per
-        change, over every node and link)."""
-        scene = self._scene
-        palette = scene.palette
-        selected_items = set() if scene.export_mode else scene.selected_set()
-        lines: dict[tuple, list[QLineF]] = {}
-        for link in scene.all_link_items():
-            if link.qline is None or not link.shown:
-                continue
-            lines.setdefault((link.kind, link in selected_items), []).append(link.qline)
-        pens = []
-        for (kind, selected), batch in lines.items():
-            # solid: a dash pattern a few pixels long is noise this far out, and slow to stroke
-            c = color(palette.selection) if selected else palette.link_color(kind)
-            pens.append((cosmetic_pen(c, 2.5 if selected else 1.0), batch))
-        rects: dict[tuple, list[QRectF]] = {}
-        outlined: dict[str, list[QRectF]] = {}
-        half = TILE_SIZE / 2
-        for item in scene.plain_node_items():
-            rect = item.far_rect
-            if rect is None:
-                p = item.pos()
-                rect = item.far_rect = QRectF(p.x() - half, p.y() - half, TILE_SIZE, TILE_SIZE)
-            rects.setdefault((item.kind, item.highlight == "invalid"), []).append(rect)
-            if item in selected_items:
-                outlined.setdefault(palette.selection, []).append(rect)
-            elif item.highlight in ("valid", "target"):
-                outlined.setdefault(palette.valid_target, []).append(rect)
-        brushes = []
-        for (kind, dim), batch in rects.items():
-            c = palette.kind_color(kind)
-            if dim:
-                c.setAlpha(70)
-            brushes.append((QBrush(c), batch))
-        outlines = [(cosmetic_pen(c, 2.5), batch) for c, batch in outlined.items()]
-        # finding badges stay visible far out, as dots on the tiles' corners
-        dots: dict[str, list[QRectF]] = {}
-        r = Badge.RADIUS * 1.5
-        for item in scene.items_with_findings():
-            badge = item._badge
-            if badge is not None and badge.severity:
-                centre = item.mapToScene(badge.pos())
-                dots.setdefault(badge.severity, []).append(
-                    QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r))
-        for severity, batch in dots.items():
-            outlines.append((cosmetic_pen("#ffffff", 1.0), batch))
-            brushes.append((QBrush(QColor(SEVERITY_COLORS.get(severity, "#757575"))), batch))
-        return pens, brushes, outlines
-
-    def paint(self, painter, option, widget=None) -> None:
-        if self._batches is None:
-            self._batches = self._build()
-        pens, brushes, outlines = self._batches
-        for pen, batch in pens:
-            painter.setPen(pen)
-            painter.drawLines(batch)
-        painter.setPen(NO_PEN)
-        for brush, batch in brushes:
-            painter.setBrush(brush)
-            painter.drawRects(batch)
-        painter.setBrush(NO_BRUSH)
-        for pen, batch in outlines:
-            painter.setPen(pen)
-            painter.drawRects(batch)

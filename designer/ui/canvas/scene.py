@@ -9,10 +9,11 @@ items up to date.
 from __future__ import annotations
 
 import math
+import weakref
 from collections import defaultdict
 from typing import Iterable
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QPainter, QTransform, QUndoStack
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
@@ -21,8 +22,10 @@ from ...model.links import link_kinds_between, why_not
 from ...model.topology import ChangeEvent
 from . import interactions
 from .editing import SceneEditing
-from .geometry import exit_point, exit_xy, nearest_on_border
-from .items import (DETAIL_FULL, DETAIL_MINIMAL, ContainerItem, FarLayer, Handle, LinkItem,
+from .geometry import exit_xy, nearest_on_border_xy
+from .draglayer import StaticLayer
+from .farlayer import FarLayer
+from .items import (DETAIL_FULL, DETAIL_MINIMAL, ContainerItem, Handle, LinkItem,
                     NodeItem, ResizeGrip, node_items)
 from .style import GRID_STEP, TILE_SIZE, color, cosmetic_pen, palette_for
 
@@ -37,6 +40,9 @@ BOX_PADDING = 30.0
 class DiagramScene(SceneEditing, QGraphicsScene):
     statusMessage = Signal(str)
     nodeActivated = Signal(str)
+    #: the model changed (after the items follow it) or the theme did: for the overview,
+    #: which must not listen to ``changed`` (thousands of rectangles per drag frame)
+    contentChanged = Signal()
 
     def __init__(self, scenario: Scenario, undo_stack: QUndoStack, parent=None):
         super().__init__(parent)
@@ -67,6 +73,8 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         self.setBackgroundBrush(QBrush(color(self.palette.background)))
         self.far_layer = FarLayer(self)
         self.addItem(self.far_layer)
+        #: what stays still during a drag, drawn once per view (see draglayer.py)
+        self.static_layer = StaticLayer(self)
         self._styled_selection: set[QGraphicsItem] = set()
         self.selectionChanged.connect(self._restyle_selection)
         topology = scenario.topology
@@ -75,12 +83,29 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         for link in topology.links():
             self._add_link_item(link)
         topology.subscribe(self._on_change)
+        # a plain function holding a weak reference: a bound method of this QObject made
+        # PySide look up a slot on a scene that may be gone when the stack emits
+        scene_ref = weakref.ref(self)
+
+        def command_done(_index: int) -> None:
+            scene = scene_ref()
+            if scene is not None:
+                scene._end_burst()
+        undo_stack.indexChanged.connect(command_done)
+        self._burst_timer = QTimer(self)
+        self._burst_timer.setObjectName("scene-link-burst")
+        self._burst_timer.setSingleShot(True)
+        self._burst_timer.setInterval(0)
+        self._burst_timer.timeout.connect(self._end_burst)
 
     def _restyle_selection(self) -> None:
         current = set(self.selectedItems())
-        for item in current ^ self._styled_selection:
+        previous, self._styled_selection = self._styled_selection, current
+        changed = current ^ previous
+        if (len(current) == 1) != (len(previous) == 1):
+            changed |= current | previous  # a lone selection shows its handle, many do not
+        for item in changed:
             item.restyle()
-        self._styled_selection = current
         self.far_layer.restyled()
 
     def detach(self) -> None:
@@ -89,12 +114,17 @@ class DiagramScene(SceneEditing, QGraphicsScene):
 
     # =========================================================================== mirroring
     def _on_change(self, event: ChangeEvent) -> None:
+        self._mirror(event)
+        self.contentChanged.emit()
+
+    def _mirror(self, event: ChangeEvent) -> None:
         self.far_layer.geometry_changed()
         kind = event.kind
         if kind == "node_added":
             item = self._add_node_item(event.new)
             self._refresh_containment_around(item)
         elif kind == "node_removed":
+            self._tile_grid = None
             item = self._nodes.pop(event.node_id, None)
             self._containers.pop(event.node_id, None)
             if item is not None:
@@ -114,6 +144,7 @@ class DiagramScene(SceneEditing, QGraphicsScene):
                 return
             component = self.scenario.topology.node(event.node_id)
             if kind == "moved":
+                self._defer_for_burst()
                 item.component = component
                 item.setPos(QPointF(*component.position))
                 self.item_geometry_changed(item)
@@ -148,6 +179,7 @@ class DiagramScene(SceneEditing, QGraphicsScene):
     # ----------------------------------------------------------------- geometry of links
     def item_geometry_changed(self, item) -> None:
         item.far_rect = None
+        self._tile_grid = None
         if item.__class__ is ContainerItem:
             item.forget_geometry()
         if self.far_layer.isVisible():
@@ -161,6 +193,24 @@ class DiagramScene(SceneEditing, QGraphicsScene):
             link_item = self._links.get(key)
             if link_item is not None:
                 self._update_link(link_item)
+
+    _burst = False
+
+    def _defer_for_burst(self) -> None:
+        """Model moves come in bursts (a layout or its undo moves 2,000 nodes in one
+        command): their links are updated once each, when the command is done (the undo
+        stack's indexChanged), or for a change made outside the stack when the event loop
+        next runs, or when someone asks for link items first."""
+        if self._deferred_links is None:
+            self._deferred_links = set()
+            self._burst = True
+            self._burst_timer.start()
+
+    def _end_burst(self) -> None:
+        if self._burst:
+            self._burst = False
+            self._burst_timer.stop()
+            self.flush_link_updates()
 
     def defer_link_updates(self) -> None:
         """Collect link updates until :meth:`flush_link_updates` (one update per link per
@@ -197,41 +247,61 @@ class DiagramScene(SceneEditing, QGraphicsScene):
             link_item.set_mismatch(not inside)
             if inside:
                 return
-        if type(src) is NodeItem and type(dst) is NodeItem:
-            # the common case, in floats: from tile to tile
-            sp, tp = src.pos(), dst.pos()
-            sx, sy, tx, ty = sp.x(), sp.y(), tp.x(), tp.y()
-            half = TILE_SIZE / 2
-            x1, y1 = exit_xy(sx, sy, half + 2, half + 2, src.anchor_below + 2, tx, ty)
-            x2, y2 = exit_xy(tx, ty, half + 3, half + 3, dst.anchor_below + 3, x1, y1)
-            link_item.set_endpoints_xy(x1, y1, x2, y2)
-            if self.far_layer.isVisible():
-                self.far_layer.extend(min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
-            return
-        ref_s, ref_t = self.anchor_point(src), self.anchor_point(dst)
-        end_t = nearest_on_border(dst.scene_rect(), ref_s) if isinstance(dst, ContainerItem) else None
-        if isinstance(src, ContainerItem):
-            end_s = nearest_on_border(src.scene_rect(), end_t if end_t is not None else ref_t)
+        half = TILE_SIZE / 2
+        s_box, d_box = src.__class__ is ContainerItem, dst.__class__ is ContainerItem
+        if s_box:
+            sr = src.scene_rect()
+            sl, st, sright, sb = sr.left(), sr.top(), sr.right(), sr.bottom()
+            sx, sy = (sl + sright) / 2, (st + sb) / 2
         else:
-            end_s = exit_point(src.anchor_rect(2.0), ref_s, end_t if end_t is not None else ref_t)
-        if end_t is None:
-            end_t = exit_point(dst.anchor_rect(3.0), ref_t, end_s)
-        link_item.set_endpoints(end_s, end_t)
+            sp = src.pos()
+            sx, sy = sp.x(), sp.y()
+        if d_box:
+            dr = dst.scene_rect()
+            dl, dt, dright, db = dr.left(), dr.top(), dr.right(), dr.bottom()
+            tx, ty = (dl + dright) / 2, (dt + db) / 2
+        else:
+            tp = dst.pos()
+            tx, ty = tp.x(), tp.y()
+        # tiles: from the edge of the tile (stretched down over the name); boxes: from the
+        # point of their border nearest to the other end
+        if d_box:
+            x2, y2 = nearest_on_border_xy(dl, dt, dright, db, sx, sy)
+            aim_x, aim_y = x2, y2
+        else:
+            aim_x, aim_y = tx, ty
+        if s_box:
+            x1, y1 = nearest_on_border_xy(sl, st, sright, sb, aim_x, aim_y)
+        else:
+            x1, y1 = exit_xy(sx, sy, half + 2, half + 2, src.anchor_below + 2, aim_x, aim_y)
+        if not d_box:
+            x2, y2 = exit_xy(tx, ty, half + 3, half + 3, dst.anchor_below + 3, x1, y1)
+        # while a drag runs far out, the far layer draws the line: the hit area can wait
+        link_item.set_endpoints_xy(x1, y1, x2, y2, hit=not self.static_layer.active)
         if self.far_layer.isVisible():
-            self.far_layer.extend(min(end_s.x(), end_t.x()), min(end_s.y(), end_t.y()),
-                                  max(end_s.x(), end_t.x()), max(end_s.y(), end_t.y()))
+            self.far_layer.extend(min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
 
     # ========================================================================= queries
     def node_item(self, node_id: str) -> NodeItem | ContainerItem | None:
         return self._nodes.get(node_id)
 
     def link_item(self, link: Link) -> LinkItem | None:
+        self._end_burst()
         return self._links.get(link.key)
+
+    def link_keys_of(self, node_id: str) -> set[tuple]:
+        """Keys of the links at a node (for :meth:`link_item_by_key`)."""
+        return set(self._links_by_node.get(node_id, ()))
+
+    def link_item_by_key(self, key: tuple) -> LinkItem | None:
+        self._end_burst()
+        return self._links.get(key)
 
     def all_node_items(self) -> list[NodeItem | ContainerItem]:
         return list(self._nodes.values())
 
     def all_link_items(self) -> list[LinkItem]:
+        self._end_burst()
         return list(self._links.values())
 
     def plain_node_items(self) -> list[NodeItem]:
@@ -246,10 +316,12 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         return [self._nodes[n] for n in self._node_findings if n in self._nodes]
 
     def selected_node_ids(self) -> list[str]:
-        return sorted(i.node_id for i in node_items(self.selectedItems()))
+        # the set kept in step with selectionChanged: selectedItems() converts every
+        # selected item to Python, each time (tens of ms with 2,000 selected)
+        return sorted(i.node_id for i in node_items(self._styled_selection))
 
     def selected_links(self) -> list[Link]:
-        return sorted((i.link for i in self.selectedItems() if isinstance(i, LinkItem)),
+        return sorted((i.link for i in self._styled_selection if isinstance(i, LinkItem)),
                       key=lambda l: l.key)
 
     def select_nodes(self, ids: Iterable[str]) -> None:
@@ -279,6 +351,7 @@ class DiagramScene(SceneEditing, QGraphicsScene):
 
     def items_bounding_rect(self) -> QRectF:
         """The bounding rectangle of the diagram (nodes, boxes, links, labels)."""
+        self._end_burst()
         rect = QRectF()
         for item in self._nodes.values():
             rect = rect.united(item.sceneBoundingRect() | item.mapRectToScene(item.childrenBoundingRect()))
@@ -337,22 +410,44 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         while todo:
             current = todo.pop()
             box = self._nodes.get(current)
-            if not isinstance(box, ContainerItem):
+            if box.__class__ is not ContainerItem:
                 continue
             rect = box.scene_rect()
-            members = set(topology.contents(current))
-            for item in self._nodes.values():
-                if item is box or item.node_id in out:
-                    continue
-                if isinstance(item, ContainerItem):
-                    geometric = rect.contains(item.scene_rect()) and \
-                        item.size[0] * item.size[1] < box.size[0] * box.size[1]
-                else:
-                    geometric = rect.contains(item.pos())
-                if geometric or item.node_id in members:
-                    out.add(item.node_id)
-                    todo.append(item.node_id)
+            area = box.size[0] * box.size[1]
+            inside = set(topology.contents(current)) | self._tiles_in(rect)
+            for item in self._containers.values():
+                if item is not box and rect.contains(item.scene_rect()) and \
+                        item.size[0] * item.size[1] < area:
+                    inside.add(item.node_id)
+            for node_id in inside - out:
+                if node_id in self._nodes:
+                    out.add(node_id)
+                    todo.append(node_id)
         return out
+
+    #: tile centres in cells of CELL x CELL scene units (built when asked, dropped whenever
+    #: anything moves): "which nodes lie in this box" without looking at every node
+    CELL = 400.0
+    _tile_grid: dict | None = None
+
+    def _tiles_in(self, rect: QRectF) -> set[str]:
+        grid = self._tile_grid
+        cell = self.CELL
+        if grid is None:
+            grid = self._tile_grid = defaultdict(list)
+            for item in self._nodes.values():
+                if item.__class__ is NodeItem:
+                    p = item.pos()
+                    x, y = p.x(), p.y()
+                    grid[(math.floor(x / cell), math.floor(y / cell))].append((item.node_id, x, y))
+        left, top, right, bottom = rect.left(), rect.top(), rect.right(), rect.bottom()
+        found = set()
+        for i in range(math.floor(left / cell), math.floor(right / cell) + 1):
+            for j in range(math.floor(top / cell), math.floor(bottom / cell) + 1):
+                for node_id, x, y in grid.get((i, j), ()):
+                    if left <= x <= right and top <= y <= bottom:
+                        found.add(node_id)
+        return found
 
     def drag_set(self, ids: Iterable[str]) -> set[str]:
         out = set(ids)
@@ -447,6 +542,7 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         self._restyle_all()
         self.far_layer.restyled()
         self._background_changed()
+        self.contentChanged.emit()
 
     def set_export_mode(self, on: bool, transparent: bool = False) -> None:
         """For rendering without a view: no grid, no selection, hover, handles or grips, full
