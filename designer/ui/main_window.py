@@ -71,6 +71,8 @@ class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
         # live simulation (designer/ui/live): its docks and toolbar exist before restoreState
         from .live import install_live_simulation
         self.live = install_live_simulation(self)
+        from .dock_policy import install_dock_policy
+        self.dock_policy = install_dock_policy(self)
         geometry, state = self.settings.geometry(), self.settings.state()
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -412,6 +414,7 @@ class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
         view.viewport().installEventFilter(self)
         self._fit_if_ready()
         self.live.set_document(document, scene, view)  # a run of the old document ends
+        self.dock_policy.set_scene(scene)
         if old is not None:
             if old_scene is not None:
                 old_scene.detach()
@@ -476,7 +479,7 @@ class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
             self._size_docks = False
             self.layout().activate()
             self.resizeDocks([self.dock_palette, self.dock_inspector], [230, 400], Qt.Horizontal)
-            self.resizeDocks([self.dock_findings], [120], Qt.Vertical)
+            self.resizeDocks([self.dock_findings], [110], Qt.Vertical)
 
     def eventFilter(self, watched, event) -> bool:
         if self.view is not None and watched is self.view.viewport() and \

@@ -56,6 +56,11 @@ def _font(pixel_size: int, bold: bool = False) -> QFont:
 
 
 LABEL_FONT = _font(12, bold=False)
+#: names never shrink below this on screen: further out, captions are drawn untransformed at
+#: this size (scaled by CAPTION_SCALE) and shown only where they fit beside their neighbours
+MIN_TEXT_PX = 10.0
+CAPTION_SCALE = MIN_TEXT_PX / 12.0
+IGNORES_TRANSFORMATIONS = QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
 DETAIL_FONT = _font(10)
 TITLE_FONT = _font(13, bold=True)
 BADGE_FONT = _font(10, bold=True)
@@ -274,12 +279,48 @@ class CanvasItem(QGraphicsPathItem):
     def hoverEnterEvent(self, event):
         self.hovered = True
         self.restyle()
+        self._update_caption()
         super().hoverEnterEvent(event)
 
     def hoverLeaveEvent(self, event):
         self.hovered = False
         self.restyle()
+        self._update_caption()
         super().hoverLeaveEvent(event)
+
+    # ---------------------------------------------------------------- captions (names)
+    #: the item holding the name (and what goes with it); set by subclasses
+    caption: QGraphicsItem | None = None
+    _pixel_text = False
+    _text_zoom = 1.0
+    #: the zoom from which the caption fits beside its neighbours at MIN_TEXT_PX (the
+    #: scene works it out from where the neighbours are)
+    fit_zoom = 0.0
+
+    def set_text_zoom(self, zoom: float, pixel: bool) -> None:
+        """Follow the view's zoom: ``pixel`` below the zoom where names would shrink under
+        MIN_TEXT_PX (the caption then keeps that size on screen)."""
+        caption = self.caption
+        if caption is None:
+            return
+        if pixel != self._pixel_text:
+            self._pixel_text = pixel
+            caption.setFlag(IGNORES_TRANSFORMATIONS, pixel)
+            caption.setScale(CAPTION_SCALE if pixel else 1.0)
+        self._text_zoom = zoom
+        self._update_caption()
+
+    def caption_shown(self) -> bool:
+        """Names are shown when they fit, and always on hover."""
+        return self.detail_level >= DETAIL_REDUCED and (
+            not self._pixel_text or self.hovered or self._text_zoom >= self.fit_zoom)
+
+    def _update_caption(self) -> None:
+        caption = self.caption
+        if caption is not None:
+            shown = self.caption_shown()
+            if shown != caption.isVisible():
+                caption.setVisible(shown)
 
     def set_highlight(self, highlight: str | None) -> None:
         if highlight != self.highlight:
@@ -325,11 +366,14 @@ class NodeItem(CanvasItem):
         glyph, self.svg = _glyph_item(self, self.kind, GLYPH_SIZE, 0.0, 0.0)
         self.glyph = _Decoration.passive(glyph)
 
+        # the caption: the name's background holds the name and the detail line, so that
+        # far out it can be drawn at a fixed on-screen size as one piece
         self.label_bg = _Decoration.passive(QGraphicsRectItem(self))
         self.label_bg.setPen(NO_PEN)
-        self.label = _Decoration.passive(QGraphicsSimpleTextItem(self))
+        self.caption = self.label_bg
+        self.label = _Decoration.passive(QGraphicsSimpleTextItem(self.label_bg))
         self.label.setFont(LABEL_FONT)
-        self.detail = _Decoration.passive(QGraphicsSimpleTextItem(self))
+        self.detail = _Decoration.passive(QGraphicsSimpleTextItem(self.label_bg))
         self.detail.setFont(DETAIL_FONT)
         # QGraphicsSimpleTextItem lays its text out again on every paint: keep the pixels
         for text in (self.label, self.detail):
@@ -363,16 +407,19 @@ class NodeItem(CanvasItem):
 
     def _layout_labels(self) -> None:
         top = TILE_SIZE / 2 + 4
+        self.label_bg.setPos(0, top)  # the caption's anchor: the middle under the tile
         lr = self.label.boundingRect()
-        self.label.setPos(-lr.width() / 2, top)
+        self.label.setPos(-lr.width() / 2, 0)
         dr = self.detail.boundingRect()
         has_detail = bool(self.detail.text())
         self.detail.setVisible(has_detail and self.detail_level == DETAIL_FULL)
-        self.detail.setPos(-dr.width() / 2, top + lr.height() - 1)
+        self.detail.setPos(-dr.width() / 2, lr.height() - 1)
         width = max(lr.width(), dr.width() if has_detail else 0) + 6
         height = lr.height() + (dr.height() - 1 if has_detail else 0) + 2
+        self.label_bg.setRect(QRectF(-width / 2, -1, width, height))
+        #: the caption's width at its natural size (the scene compares it with the room)
+        self.caption_width = width
         label_rect = QRectF(-width / 2, top - 1, width, height)
-        self.label_bg.setRect(label_rect)
         self.anchor_below = label_rect.bottom() if self.label.text() else TILE_SIZE / 2
         # the root spans tile, handle and name: clicking the name selects the node, and Qt
         # may cull the whole node by the root's rectangle (ItemContainsChildrenInShape)
@@ -385,8 +432,7 @@ class NodeItem(CanvasItem):
         if level == self.detail_level:
             return
         self.detail_level = level
-        self.label.setVisible(level >= DETAIL_REDUCED)
-        self.label_bg.setVisible(level >= DETAIL_REDUCED)
+        self._update_caption()
         self.detail.setVisible(level == DETAIL_FULL and bool(self.detail.text()))
         self.glyph.setVisible(level >= DETAIL_REDUCED)
         # far out the scene's FarLayer draws every tile in one call: the item paints nothing
@@ -443,6 +489,7 @@ class NodeItem(CanvasItem):
             self._handle.restyle(p)
         self._show_handle(self.decorations_visible() and not minimal and self.wants_handle())
         self.setOpacity(0.35 if self.highlight == "invalid" else 1.0)
+        self.setZValue(zorder.NODES + (1 if self.hovered else 0))
 
 
 # ------------------------------------------------------------------------------- containers
@@ -480,13 +527,17 @@ class ContainerItem(CanvasItem):
         self.setFlag(SELECTABLE, True)
         self.setAcceptHoverEvents(True)
         self.box = _Decoration.passive(QGraphicsPathItem(self))
+        # the caption: icon, title and subtitle in one piece anchored at the top-left corner
+        self.caption = _Decoration.passive(QGraphicsRectItem(self))
+        self.caption.setPen(NO_PEN)
+        self.caption.setPos(8, 6)
         icon_size = 20.0
-        icon, self.svg = _glyph_item(self, self.kind, icon_size, 10 + icon_size / 2,
-                                     8 + icon_size / 2)
+        icon, self.svg = _glyph_item(self.caption, self.kind, icon_size, 2 + icon_size / 2,
+                                     2 + icon_size / 2)
         self.icon = _Decoration.passive(icon)
-        self.title = _Decoration.passive(QGraphicsSimpleTextItem(self))
+        self.title = _Decoration.passive(QGraphicsSimpleTextItem(self.caption))
         self.title.setFont(TITLE_FONT)
-        self.subtitle = _Decoration.passive(QGraphicsSimpleTextItem(self))
+        self.subtitle = _Decoration.passive(QGraphicsSimpleTextItem(self.caption))
         self.subtitle.setFont(DETAIL_FONT)
         for text in (self.title, self.subtitle):
             text.setCacheMode(DEVICE_CACHE)
@@ -522,9 +573,14 @@ class ContainerItem(CanvasItem):
         radius = 12.0 if self.kind == "vnet" else 8.0
         box.addRoundedRect(rect, radius, radius)
         self.box.setPath(box)
-        self.title.setPos(36, 9)
+        self.title.setPos(28, 3)
         tr = self.title.boundingRect()
-        self.subtitle.setPos(36 + tr.width() + 8, 9 + tr.height() - self.subtitle.boundingRect().height() - 1)
+        self.subtitle.setPos(28 + tr.width() + 8, 3 + tr.height() - self.subtitle.boundingRect().height() - 1)
+        # far out the caption keeps MIN_TEXT_PX: shown when the title fits in the box, the
+        # subtitle when it fits too
+        self.fit_zoom = (CAPTION_SCALE * (28 + tr.width()) + 16) / w
+        self.full_fit_zoom = (CAPTION_SCALE * (self.subtitle.x() +
+                                               self.subtitle.boundingRect().width()) + 16) / w
         self.grip.setPos(w - 3, h - 3)
         if self._badge is not None:
             self._badge.setPos(self.badge_pos())
@@ -533,6 +589,15 @@ class ContainerItem(CanvasItem):
 
     def cached_parts(self) -> list[QGraphicsItem]:
         return [self.title, self.subtitle] + ([self.icon] if self.svg else [])
+
+    full_fit_zoom = 0.0
+
+    def _update_caption(self) -> None:
+        super()._update_caption()
+        subtitle = self.detail_level == DETAIL_FULL and (
+            not self._pixel_text or self.hovered or self._text_zoom >= self.full_fit_zoom)
+        if subtitle != self.subtitle.isVisible():
+            self.subtitle.setVisible(subtitle)
 
     def badge_pos(self) -> QPointF:
         return QPointF(self.size[0] - 4, 4)
@@ -556,9 +621,7 @@ class ContainerItem(CanvasItem):
         if level == self.detail_level:
             return
         self.detail_level = level
-        self.title.setVisible(level >= DETAIL_REDUCED)
-        self.subtitle.setVisible(level == DETAIL_FULL)
-        self.icon.setVisible(level >= DETAIL_REDUCED)
+        self._update_caption()
 
     def set_findings(self, findings: list["Finding"]) -> None:
         if findings or self._badge is not None:

@@ -25,7 +25,7 @@ from .editing import SceneEditing
 from .geometry import exit_xy, nearest_on_border_xy
 from .draglayer import StaticLayer
 from .farlayer import FarLayer
-from .items import (DETAIL_FULL, DETAIL_MINIMAL, ContainerItem, Handle, LinkItem,
+from .items import (CAPTION_SCALE, DETAIL_FULL, DETAIL_MINIMAL, ContainerItem, Handle, LinkItem,
                     NodeItem, ResizeGrip, node_items)
 from .style import GRID_STEP, TILE_SIZE, color, cosmetic_pen, palette_for
 
@@ -97,6 +97,11 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         self._burst_timer.setSingleShot(True)
         self._burst_timer.setInterval(0)
         self._burst_timer.timeout.connect(self._end_burst)
+        self._captions_timer = QTimer(self)
+        self._captions_timer.setObjectName("scene-captions")
+        self._captions_timer.setSingleShot(True)
+        self._captions_timer.setInterval(0)
+        self._captions_timer.timeout.connect(self._apply_captions)
 
     def _restyle_selection(self) -> None:
         current = set(self.selectedItems())
@@ -151,6 +156,7 @@ class DiagramScene(SceneEditing, QGraphicsScene):
             else:
                 item.update_component(component)
                 self.item_geometry_changed(item)
+                self._captions_later()  # a new name may no longer fit
 
     def _add_node_item(self, component) -> NodeItem | ContainerItem:
         cls = ContainerItem if component.CONTAINER else NodeItem
@@ -160,6 +166,8 @@ class DiagramScene(SceneEditing, QGraphicsScene):
             item.forget_geometry()
         self.addItem(item)
         item.set_detail_level(self.detail_level)
+        if self.text_zoom < CAPTION_SCALE:
+            item.set_text_zoom(self.text_zoom, not self.export_mode)
         self._nodes[component.id] = item
         if isinstance(item, ContainerItem):
             self._containers[component.id] = item
@@ -180,6 +188,7 @@ class DiagramScene(SceneEditing, QGraphicsScene):
     def item_geometry_changed(self, item) -> None:
         item.far_rect = None
         self._tile_grid = None
+        self._captions_later()
         if item.__class__ is ContainerItem:
             item.forget_geometry()
         if self.far_layer.isVisible():
@@ -555,6 +564,7 @@ class DiagramScene(SceneEditing, QGraphicsScene):
             if on:
                 item.hovered = False
         self.set_detail_level(DETAIL_FULL if on else self.detail_level, force=True)
+        self._apply_captions()  # an export draws names at their natural size
         self._restyle_all()
         self._background_changed()
 
@@ -575,6 +585,56 @@ class DiagramScene(SceneEditing, QGraphicsScene):
 
         self.far_layer.geometry_changed()
         self.far_layer.restyled()
+
+    # ---------------------------------------------------------------- names far out
+    #: the main view's zoom (the captions follow it; an export is drawn at 1)
+    text_zoom = 1.0
+    _rooms_dirty = True
+
+    def set_text_zoom(self, zoom: float) -> None:
+        """Below the zoom where names would shrink under MIN_TEXT_PX, captions keep that
+        size on screen and are shown where they fit beside their neighbours (all on hover)."""
+        self.text_zoom = zoom
+        self._apply_captions()
+
+    def _apply_captions(self) -> None:
+        self._captions_timer.stop()
+        pixel = self.text_zoom < CAPTION_SCALE and not self.export_mode
+        if pixel and self._rooms_dirty:
+            self._measure_rooms()
+        zoom = self.text_zoom if not self.export_mode else 1.0
+        for item in self._nodes.values():
+            item.set_text_zoom(zoom, pixel)
+
+    def _measure_rooms(self) -> None:
+        """For each node, the zoom from which its caption (at MIN_TEXT_PX) fits between its
+        nearest neighbours left and right on about the same line."""
+        self._rooms_dirty = False
+        cell = 200.0
+        grid: dict[tuple[int, int], list] = defaultdict(list)
+        tiles = [i for i in self._nodes.values() if i.__class__ is NodeItem]
+        for item in tiles:
+            p = item.pos()
+            grid[(math.floor(p.x() / cell), math.floor(p.y() / cell))].append((p.x(), p.y()))
+        for item in tiles:
+            p = item.pos()
+            x, y = p.x(), p.y()
+            ci, cj = math.floor(x / cell), math.floor(y / cell)
+            nearest = math.inf
+            for i in range(ci - 2, ci + 3):
+                for j in range(cj - 1, cj + 2):
+                    for ox, oy in grid.get((i, j), ()):
+                        if abs(oy - y) < 60 and (ox, oy) != (x, y):
+                            nearest = min(nearest, abs(ox - x))
+            # centred names: it fits when its width (on screen) is under the distance
+            room = nearest - 8 if nearest < 2 * cell else math.inf
+            item.fit_zoom = CAPTION_SCALE * item.caption_width / room if room > 0 else math.inf
+
+    def _captions_later(self) -> None:
+        """Positions changed: the rooms are measured again once the burst is over."""
+        self._rooms_dirty = True
+        if self.text_zoom < CAPTION_SCALE and not self.static_layer.active:
+            self._captions_timer.start()
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         if self._export_transparent:

@@ -70,7 +70,9 @@ class DiagramView(QGraphicsView):
 
     def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
         """Zoom to ``zoom`` keeping the scene point ``anchor`` (default: the centre) still."""
-        zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+        if zoom < MIN_ZOOM:
+            zoom = max(zoom, self._zoom_floor())
+        zoom = min(zoom, MAX_ZOOM)
         current = self.zoom_factor()
         if abs(zoom - current) < 1e-9:
             return
@@ -107,6 +109,7 @@ class DiagramView(QGraphicsView):
             level = detail_for_zoom(self.zoom_factor())
             if level != scene.detail_level:
                 scene.set_detail_level(level)
+            scene.set_text_zoom(self.zoom_factor())
             # far out, thousands of one-pixel shapes: antialiasing costs more than it shows
             self.setRenderHint(QPainter.RenderHint.Antialiasing, level != DETAIL_MINIMAL)
 
@@ -121,8 +124,7 @@ class DiagramView(QGraphicsView):
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom_factor() > max_zoom:
             self.set_zoom(max_zoom, rect.center())
-        elif self.zoom_factor() < MIN_ZOOM:
-            self.set_zoom(MIN_ZOOM, rect.center())
+        # no lower limit: a fit shows the whole diagram, however big
         # room to scroll so that the target can sit in the middle, whatever the scene's
         # (never shrinking) rectangle says
         zoom = self.zoom_factor()
@@ -131,6 +133,16 @@ class DiagramView(QGraphicsView):
         self._extend_scroll_area(QRectF(c.x() - w / 2, c.y() - h / 2, w, h))
         self.centerOn(c)
         self._zoom_changed()
+
+    def _zoom_floor(self) -> float:
+        """How far out one may zoom: MIN_ZOOM, or further when that is what it takes to see
+        the whole diagram."""
+        rect = self.diagram_scene().items_bounding_rect().adjusted(-40, -40, 40, 40)
+        viewport = self.viewport()
+        if rect.isEmpty():
+            return MIN_ZOOM
+        fits = min(viewport.width() / rect.width(), viewport.height() / rect.height())
+        return min(MIN_ZOOM, fits)
 
     def _extend_scroll_area(self, needed: QRectF) -> None:
         """Make ``needed`` scrollable, with a viewport's worth of room around it: then the
