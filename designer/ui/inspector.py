@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import (QApplication, QComboBox, QFormLayout, QFrame, QGroupBox, QLabel,
+from PySide6.QtWidgets import (QApplication, QComboBox, QFormLayout, QFrame, QGroupBox,
                                QLineEdit, QPlainTextEdit, QScrollArea, QSpinBox, QVBoxLayout,
                                QWidget)
 
@@ -23,6 +23,7 @@ from ..model.io import SEMANTICS
 from ..model.topology import ChangeEvent, TopologyError
 from .commands import ReplaceNodeCommand, SetMetaCommand, SetPropertyCommand
 from .editors import INT_LIMIT, Editor, field_label, field_tooltip, format_value, make_editor
+from .text import plain_label
 
 #: fields the canvas edits (dragging, resizing); the inspector leaves them out
 CANVAS_FIELDS = ("position", "size")
@@ -43,14 +44,14 @@ class Inspector(QWidget):
         self.link: Link | None = None
         self.mode = "empty"  # empty / node / link / scenario / multiple
         self.editors: dict[str, Editor] = {}
-        self.title = QLabel()
+        self.title = plain_label()  # names are shown as written, never as rich text
         self.title.setObjectName("inspector-title")
         font = self.title.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.title.setFont(font)
         self.title.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.error = QLabel()
+        self.error = plain_label()
         self.error.setObjectName("inspector-error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #d93025;")
@@ -211,13 +212,13 @@ class Inspector(QWidget):
         src, dst = topology.get(link.source), topology.get(link.target)
         for name, title, node, node_id in (("from", "From", src, link.source),
                                            ("to", "To", dst, link.target)):
-            label = QLabel(f"{node.display_name} ({node.LABEL})" if node else node_id)
+            label = plain_label(f"{node.display_name} ({node.LABEL})" if node else node_id)
             label.setObjectName(f"link-{name}")
             form.addRow(title, label)
-        kind = QLabel(rule.label)
+        kind = plain_label(rule.label)
         kind.setObjectName("field-link-kind")
         form.addRow("Kind", kind)
-        meaning = QLabel(rule.meaning)
+        meaning = plain_label(rule.meaning)
         meaning.setWordWrap(True)
         form.addRow(meaning)
 

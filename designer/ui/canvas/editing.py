@@ -21,6 +21,7 @@ from ...model.links import LINK_RULES
 from ..commands import (AddNodeCommand, AddNodesCommand, ConnectCommand, DeleteCommand,
                         DisconnectCommand, GestureCommand, MoveNodesCommand,
                         copy_with_fresh_ids)
+from ..text import menu_text
 from .style import snap
 
 
@@ -42,7 +43,8 @@ class SceneEditing:
         menu = QMenu()
         menu.setObjectName("menu-link-kind")
         for link in links:
-            action = menu.addAction(f"{LINK_RULES[link.kind].label}  ({link.source} → {link.target})")
+            action = menu.addAction(menu_text(f"{LINK_RULES[link.kind].label}  "
+                                              f"({link.source} → {link.target})"))
             action.setData(links.index(link))
         chosen = menu.exec(QPoint(int(screen_pos.x()), int(screen_pos.y())))
         return links[chosen.data()] if chosen is not None else None

@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsPat
 
 from ...model import Component, Link
 from ...model.links import LINK_RULES
+from ..text import plain_tooltip
 from . import glyphs, zorder
 from .style import (GLYPH_SIZE, LINK_STYLES, SEVERITY_COLORS, SEVERITY_ORDER, TILE_RADIUS,
-                    TILE_SIZE, CanvasPalette, color, cosmetic_pen)
+                    TILE_SIZE, CanvasPalette, color, cosmetic_pen, readable)
 
 if TYPE_CHECKING:
     from ...model.validation import Finding
@@ -153,7 +154,7 @@ class Badge(QGraphicsEllipseItem):
         self.text.setText(str(len(findings)) if len(findings) > 1 else "!")
         br = self.text.boundingRect()
         self.text.setPos(-br.width() / 2, -br.height() / 2)
-        self.setToolTip("\n".join(f"{f.severity}: {f.message}" for f in findings))
+        self.setToolTip(plain_tooltip("\n".join(f"{f.severity}: {f.message}" for f in findings)))
         self.setVisible(True)
 
 
@@ -246,6 +247,10 @@ class CanvasItem(QGraphicsPathItem):
     def shows_selected(self) -> bool:
         return self.isSelected() and self.decorations_visible()
 
+    def line_pen(self, c, width: float = 1.0, dash: tuple[float, ...] = ()) -> QPen:
+        """On screen a cosmetic pen; in an export one that scales with the picture."""
+        return cosmetic_pen(c, width, dash, cosmetic=self.decorations_visible())
+
     def wants_handle(self) -> bool:
         """The connection handle shows on hover, and on a node selected on its own (not on
         each of 2,000 selected nodes: every handle is an item to create and paint)."""
@@ -313,7 +318,10 @@ class CanvasItem(QGraphicsPathItem):
     def caption_shown(self) -> bool:
         """Names are shown when they fit, and always on hover."""
         return self.detail_level >= DETAIL_REDUCED and (
-            not self._pixel_text or self.hovered or self._text_zoom >= self.fit_zoom)
+            not self._pixel_text or self.hovered or self.caption_fits())
+
+    def caption_fits(self) -> bool:
+        return self._text_zoom >= self.fit_zoom
 
     def _update_caption(self) -> None:
         caption = self.caption
@@ -416,9 +424,14 @@ class NodeItem(CanvasItem):
         self.detail.setPos(-dr.width() / 2, lr.height() - 1)
         width = max(lr.width(), dr.width() if has_detail else 0) + 6
         height = lr.height() + (dr.height() - 1 if has_detail else 0) + 2
-        self.label_bg.setRect(QRectF(-width / 2, -1, width, height))
-        #: the caption's width at its natural size (the scene compares it with the room)
+        #: the caption's width at its natural size, with and without the detail line (the
+        #: scene measures the room beside the node: see caption_fits)
         self.caption_width = width
+        self.name_width = lr.width() + 6
+        self._caption_rects = (QRectF(-width / 2, -1, width, height),
+                               QRectF(-self.name_width / 2, -1, self.name_width,
+                                      lr.height() + 2))
+        self._fit_caption_background()
         label_rect = QRectF(-width / 2, top - 1, width, height)
         self.anchor_below = label_rect.bottom() if self.label.text() else TILE_SIZE / 2
         # the root spans tile, handle and name: clicking the name selects the node, and Qt
@@ -428,18 +441,34 @@ class NodeItem(CanvasItem):
         hit.addRect(label_rect)
         self.setPath(hit)
 
+    def _fit_caption_background(self) -> None:
+        """The name's background covers the detail line only while that shows."""
+        with_detail = self.detail_level == DETAIL_FULL and bool(self.detail.text())
+        self.label_bg.setRect(self._caption_rects[0 if with_detail else 1])
+
     def set_detail_level(self, level: int) -> None:
         if level == self.detail_level:
             return
         self.detail_level = level
         self._update_caption()
         self.detail.setVisible(level == DETAIL_FULL and bool(self.detail.text()))
+        self._fit_caption_background()
         self.glyph.setVisible(level >= DETAIL_REDUCED)
         # far out the scene's FarLayer draws every tile in one call: the item paints nothing
         self.tile.setVisible(level >= DETAIL_REDUCED)
         self.setFlag(F.ItemHasNoContents, level == DETAIL_MINIMAL)
         self.far_rect = None
         self.restyle()
+
+    #: free width beside the node on its line, in scene units (set by the scene)
+    room = float("inf")
+
+    def caption_fits(self) -> bool:
+        """Centred under the tile, the caption at MIN_TEXT_PX fits when its width on screen
+        is within the room (the detail line counts only where it is shown)."""
+        detail = self.detail_level == DETAIL_FULL and bool(self.detail.text())
+        width = self.caption_width if detail else self.name_width
+        return self._text_zoom * self.room >= CAPTION_SCALE * width
 
     def set_findings(self, findings: list["Finding"]) -> None:
         if findings or self._badge is not None:
@@ -471,13 +500,13 @@ class NodeItem(CanvasItem):
         kind_color = p.kind_color(self.kind)
         minimal = self.detail_level == DETAIL_MINIMAL
         if self.shows_selected():
-            pen = cosmetic_pen(p.selection, 2.5)
+            pen = self.line_pen(p.selection, 2.5)
         elif self.highlight in ("valid", "target", "drop"):
-            pen = cosmetic_pen(p.valid_target, 3.0 if self.highlight == "target" else 2.0)
+            pen = self.line_pen(p.valid_target, 3.0 if self.highlight == "target" else 2.0)
         elif self.hovered and self.decorations_visible():
-            pen = cosmetic_pen(p.hover, 1.8)
+            pen = self.line_pen(p.hover, 1.8)
         else:
-            pen = cosmetic_pen(kind_color if minimal else color(p.tile_border), 1.0)
+            pen = self.line_pen(kind_color if minimal else color(p.tile_border), 1.0)
         self.tile.setPen(pen)
         self.tile.setBrush(QBrush(kind_color if minimal else color(p.tile_fill)))
         if not self.svg:
@@ -495,9 +524,10 @@ class NodeItem(CanvasItem):
 # ------------------------------------------------------------------------------- containers
 
 class ResizeGrip(QGraphicsPathItem):
-    """The bottom-right grip of a box: drag to resize (one undoable step on release)."""
+    """The bottom-right grip of a box: drag to resize (one undoable step on release).  It
+    keeps SIZE pixels on screen at any zoom (14 scene units were 6 px at the demo's zoom)."""
 
-    SIZE = 14.0
+    SIZE = 16.0
 
     def __init__(self, owner: "ContainerItem"):
         path = QPainterPath()
@@ -509,6 +539,7 @@ class ResizeGrip(QGraphicsPathItem):
         super().__init__(path, owner)
         self.owner = owner
         self.setZValue(zorder.HANDLES)
+        self.setFlag(IGNORES_TRANSFORMATIONS, True)
         self.setCursor(Qt.CursorShape.SizeFDiagCursor)
         self.setToolTip("Drag to resize")
         self.setVisible(False)
@@ -634,20 +665,20 @@ class ContainerItem(CanvasItem):
         kind_color = p.kind_color(self.kind)
         width = 2.0 if self.kind == "vnet" else 1.4
         if self.shows_selected():
-            pen = cosmetic_pen(p.selection, width + 1.0)
+            pen = self.line_pen(p.selection, width + 1.0)
         elif self.highlight in ("valid", "target", "drop"):
-            pen = cosmetic_pen(p.valid_target, width + (1.5 if self.highlight != "valid" else 0.5))
+            pen = self.line_pen(p.valid_target, width + (1.5 if self.highlight != "valid" else 0.5))
         elif self.hovered and self.decorations_visible():
-            pen = cosmetic_pen(kind_color.lighter(115), width + 0.6)
+            pen = self.line_pen(kind_color.lighter(115), width + 0.6)
         else:
-            pen = cosmetic_pen(kind_color, width)
+            pen = self.line_pen(kind_color, width)
         self.box.setPen(pen)
         fill = QColor(kind_color)
         fill.setAlpha(p.container_fill_alpha * (2 if self.highlight == "drop" else 1))
         self.box.setBrush(QBrush(fill))
         if not self.svg:
             self.icon.setBrush(QBrush(kind_color))
-        self.title.setBrush(QBrush(kind_color.darker(115) if not p.dark else kind_color))
+        self.title.setBrush(QBrush(readable(kind_color, p.background)))
         self.subtitle.setBrush(QBrush(color(p.text_muted)))
         if self._handle is not None:
             self._handle.restyle(p)
@@ -800,8 +831,8 @@ class LinkItem(CanvasItem):
             width += 1.5
         elif self.hovered and self.decorations_visible():
             width += 1.0
-        self.line.setPen(cosmetic_pen(c, width, style.dash))
-        self.arrow.setPen(cosmetic_pen(c, 1.0))
+        self.line.setPen(self.line_pen(c, width, style.dash))
+        self.arrow.setPen(self.line_pen(c, 1.0))
         self.arrow.setBrush(QBrush(c))
 
 

@@ -369,9 +369,19 @@ class DiagramScene(SceneEditing, QGraphicsScene):
                 rect = rect.united(item.sceneBoundingRect())
         return rect
 
+    #: the transform of the view the last mouse event came from: items drawn at a fixed
+    #: on-screen size (resize grips, captions far out) are hit where they are drawn
+    _device_transform = QTransform()
+
     def _hit_items(self, pos: QPointF) -> list[QGraphicsItem]:
         return self.items(pos, Qt.ItemSelectionMode.IntersectsItemShape,
-                          Qt.SortOrder.DescendingOrder, QTransform())
+                          Qt.SortOrder.DescendingOrder, self._device_transform)
+
+    def _note_view(self, event) -> None:
+        widget = event.widget()
+        view = widget.parentWidget() if widget is not None else None
+        self._device_transform = view.viewportTransform() if hasattr(
+            view, "viewportTransform") else QTransform()
 
     def _hit(self, pos: QPointF) -> QGraphicsItem | None:
         """The topmost interactive thing under ``pos``: a handle, a grip or a root item."""
@@ -626,9 +636,8 @@ class DiagramScene(SceneEditing, QGraphicsScene):
                     for ox, oy in grid.get((i, j), ()):
                         if abs(oy - y) < 60 and (ox, oy) != (x, y):
                             nearest = min(nearest, abs(ox - x))
-            # centred names: it fits when its width (on screen) is under the distance
-            room = nearest - 8 if nearest < 2 * cell else math.inf
-            item.fit_zoom = CAPTION_SCALE * item.caption_width / room if room > 0 else math.inf
+            # centred names: one fits when its width on screen is under the distance
+            item.room = max(nearest - 8, 0.0) if nearest < 2 * cell else math.inf
 
     def _captions_later(self) -> None:
         """Positions changed: the rooms are measured again once the burst is over."""
@@ -671,6 +680,7 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         if self.interaction is not None:
             self.interaction.cancel()
             self.interaction = None
+        self._note_view(event)
         hit = self._hit(event.scenePos())
         left = event.button() == Qt.MouseButton.LeftButton
         if left and (isinstance(hit, Handle) or

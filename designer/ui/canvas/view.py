@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QGraphicsView, QToolTip, QWidget
 
 from .interactions import PanInteraction
 from .items import DETAIL_FULL, DETAIL_MINIMAL, DETAIL_REDUCED
+from ..text import plain_tooltip
 from .scene import DiagramScene
 from .style import cosmetic_pen
 
@@ -434,7 +435,7 @@ class DiagramView(QGraphicsView):
                     return super().viewportEvent(event)
                 text = item.tooltip_text() if hasattr(item, "tooltip_text") else ""
                 if text:
-                    QToolTip.showText(event.globalPos(), text, self.viewport())
+                    QToolTip.showText(event.globalPos(), plain_tooltip(text), self.viewport())
                     return True
             QToolTip.hideText()
             return True
