@@ -376,16 +376,17 @@ def _footprint(x: float, y: float) -> tuple[float, float, float, float]:
     return (x - left, y - up, x + right, y + down)
 
 
-_SPIRAL: list[tuple[int, int]] = []
+_SPIRALS: dict[int, list[tuple[int, int]]] = {}
 
 
-def _spiral(cx: float, cy: float, step: float, rings: int = 120):
+def spiral(cx: float, cy: float, step: float, rings: int = 120):
     """Grid points around (cx, cy), nearest first (the offsets are worked out once)."""
-    if not _SPIRAL:
+    offsets = _SPIRALS.get(rings)
+    if offsets is None:
         offsets = [(i, j) for i in range(-rings, rings + 1) for j in range(-rings, rings + 1)]
         offsets.sort(key=lambda d: (d[0] * d[0] + d[1] * d[1], d[1], d[0]))
-        _SPIRAL.extend(offsets)
-    for dx, dy in _SPIRAL:
+        _SPIRALS[rings] = offsets
+    for dx, dy in offsets:
         yield cx + dx * step, cy + dy * step
 
 
@@ -473,7 +474,7 @@ class _Placer:
         (default: nodes and subnet boxes)."""
         box = w > 0
         avoid = avoid if avoid is not None else (self.nodes, self.subnets)
-        for x, y in _spiral(snap(cx), snap(cy), 80.0 if box else 40.0):
+        for x, y in spiral(snap(cx), snap(cy), 80.0 if box else 40.0):
             rect = (x, y, x + w, y + h) if box else _footprint(x, y)
             if all(layer.free(rect) for layer in avoid):
                 return snap(x), snap(y)

@@ -17,6 +17,7 @@ from ..model import Component, Link, Scenario, field_specs
 #: merge ids for QUndoCommand.id(); -1 (the default) means "never merge"
 MERGE_SET_PROPERTY = 1001
 MERGE_SET_META = 1002
+MERGE_NUDGE = 1003
 
 
 def _kind_label(component: Component) -> str:
@@ -215,6 +216,27 @@ class MoveNodesCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._apply(self.old_positions, self.old_sizes)
+
+
+class NudgeCommand(MoveNodesCommand):
+    """Arrow-key moves: holding an arrow key is one "Nudge" step per selection, not one per
+    key repeat (consecutive nudges of the same nodes merge)."""
+
+    def __init__(self, scenario: Scenario, positions: dict[str, tuple[float, float]],
+                 parent: QUndoCommand | None = None):
+        names = scenario.topology
+        who = (names.node(next(iter(positions))).display_name if len(positions) == 1
+               else _plural(len(positions), "item"))
+        super().__init__(scenario, positions, text=f"Nudge {who}", parent=parent)
+
+    def id(self) -> int:
+        return MERGE_NUDGE
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, NudgeCommand) or set(other.new_positions) != set(self.new_positions):
+            return False
+        self.new_positions = dict(other.new_positions)
+        return True
 
 
 class SetMetaCommand(QUndoCommand):

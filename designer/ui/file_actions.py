@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..model import Scenario, ScenarioFormatError
 from .canvas import KIND_MIME
-from .text import menu_text, plain_tooltip
+from .text import menu_text
 from .document import FILE_FILTER, Document, default_save_name, find_orphan_autosaves, \
     recover, with_suffix
 
@@ -39,7 +39,7 @@ class FileActions:
         for index, path in enumerate(files):
             action = QAction(f"&{index + 1} {menu_text(Path(path).name)}", menu)
             action.setObjectName(f"action-file-recent-{index + 1}")
-            action.setToolTip(plain_tooltip(path))
+            action.setToolTip(path)
             action.setStatusTip(path)
             action.triggered.connect(lambda _=False, p=path: self.open_path(p))
             menu.addAction(action)

@@ -19,7 +19,7 @@ from ...model.io import from_document, to_document
 from ...model.layout import layout_positions
 from ...model.links import LINK_RULES
 from ..commands import (AddNodeCommand, AddNodesCommand, ConnectCommand, DeleteCommand,
-                        DisconnectCommand, GestureCommand, MoveNodesCommand,
+                        DisconnectCommand, GestureCommand, MoveNodesCommand, NudgeCommand,
                         copy_with_fresh_ids)
 from ..text import menu_text
 from .style import snap
@@ -51,6 +51,26 @@ class SceneEditing:
 
     def choose_link(self, links: list[Link], screen_pos) -> Link | None:
         return self.link_chooser(links, screen_pos)
+
+    def free_spot(self, kind: str, near: QPointF) -> QPointF:
+        """The nearest point to ``near`` where a new node of ``kind`` (its centre) overlaps
+        no node and, for a box, no other box either."""
+        from ...model.components import component_class
+        from ...model.layout import FOOTPRINT, spiral
+        box = component_class(kind).CONTAINER
+        w, h = component_class(kind)(id="probe").size if box else (0.0, 0.0)
+        left, up, right, down = FOOTPRINT
+        for x, y in spiral(snap(near.x()), snap(near.y()), 40.0, rings=60):
+            if box:
+                rect = QRectF(x - w / 2, y - h / 2, w, h)
+                clear = not self._tiles_in(rect.adjusted(-left, -up, right, down)) and not any(
+                    rect.intersects(c.scene_rect()) for c in self._containers.values())
+            else:
+                rect = QRectF(x - left - right, y - up - down, 2 * (left + right), 2 * (up + down))
+                clear = not self._tiles_in(rect)
+            if clear:
+                return QPointF(x, y)
+        return near
 
     def place_node(self, kind: str, scene_pos: QPointF) -> str:
         """Add a node of ``kind`` at ``scene_pos`` (snapped); a VM dropped into a subnet box
@@ -232,12 +252,20 @@ class SceneEditing:
         return out
 
     def nudge(self, dx: float, dy: float) -> None:
+        """Move the selection by (dx, dy): arrow keys.  Repeated nudges of the same nodes
+        are one undo step; a nudge into or out of a box changes membership as a drop does."""
         ids = self.selected_node_ids()
         if not ids:
             return
         positions = self._positions_after({i: QPointF(dx, dy) for i in ids})
-        self.push_move(positions, self.membership_changes(positions, {
-            i: self.inside_own_box(i) for i in positions}))
+        if not positions:
+            return
+        changes = self.membership_changes(positions, {i: self.inside_own_box(i)
+                                                       for i in positions})
+        if changes:
+            self.push_move(positions, changes)
+        else:
+            self.undo_stack.push(NudgeCommand(self.scenario, positions))
 
     def _rect_of(self, node_id: str) -> QRectF:
         return self._nodes[node_id].scene_rect()

@@ -714,9 +714,15 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         super().mouseReleaseEvent(event)
 
     def mouseDoubleClickEvent(self, event) -> None:
+        self._note_view(event)
         hit = self._hit(event.scenePos())
         if isinstance(hit, (NodeItem, ContainerItem)):
-            self.nodeActivated.emit(hit.node_id)
+            widget = event.widget()
+            view = widget.parentWidget() if widget is not None else None
+            if hasattr(view, "rename") and view.on_caption(hit, event.scenePos()):
+                view.rename(hit.node_id)  # a double-click on the name renames it
+            else:
+                self.nodeActivated.emit(hit.node_id)
             event.accept()
             return
         super().mouseDoubleClickEvent(event)

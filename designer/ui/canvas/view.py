@@ -6,6 +6,7 @@ from PySide6.QtGui import QColor, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import QGraphicsView, QToolTip, QWidget
 
 from .interactions import PanInteraction
+from .keyboard import handle_key
 from .items import DETAIL_FULL, DETAIL_MINIMAL, DETAIL_REDUCED
 from ..text import plain_tooltip
 from .scene import DiagramScene
@@ -184,7 +185,14 @@ class DiagramView(QGraphicsView):
         super().wheelEvent(event)
 
     # ------------------------------------------------------------------- keyboard
+    def focusNextPrevChild(self, next: bool) -> bool:
+        # Tab and Shift+Tab move between nodes (keyboard.py), not to the next widget
+        return False
+
     def keyPressEvent(self, event) -> None:
+        if handle_key(self, event):
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
@@ -440,6 +448,38 @@ class DiagramView(QGraphicsView):
             QToolTip.hideText()
             return True
         return super().viewportEvent(event)
+
+    # ------------------------------------------------------------------------ renaming
+    #: the open name editor (rename.py), if any
+    renaming = None
+
+    def rename(self, node_id: str | None = None) -> bool:
+        """Edit a node's name on the canvas (the selected node by default)."""
+        scene = self.diagram_scene()
+        if node_id is None:
+            ids = scene.selected_node_ids()
+            if len(ids) != 1:
+                scene.statusMessage.emit("Select one item to rename it")
+                return False
+            node_id = ids[0]
+        item = scene.node_item(node_id)
+        if item is None:
+            return False
+        if self.renaming is not None:
+            self.renaming.commit()
+        self.ensureVisible(item.sceneBoundingRect(), 40, 40)
+        from .rename import InlineRename
+        self.renaming = InlineRename(self, node_id)
+        return True
+
+    def on_caption(self, item, scene_pos: QPointF) -> bool:
+        """Whether ``scene_pos`` is on the item's name (drawn at any size, see items.py)."""
+        caption = item.caption
+        if caption is None or not caption.isVisible():
+            return False
+        drawn = caption.deviceTransform(self.viewportTransform()).mapRect(
+            caption.boundingRect() | caption.childrenBoundingRect()).adjusted(-4, -4, 4, 4)
+        return drawn.contains(QPointF(self.mapFromScene(scene_pos)))
 
     # ------------------------------------------------------------------------ helpers
     def visible_scene_rect(self) -> QRectF:
