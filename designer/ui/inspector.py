@@ -23,6 +23,7 @@ from ..model.io import SEMANTICS
 from ..model.topology import ChangeEvent, TopologyError
 from .commands import ReplaceNodeCommand, SetMetaCommand, SetPropertyCommand
 from .editors import INT_LIMIT, Editor, field_label, field_tooltip, format_value, make_editor
+from .multi_edit import MultiEdit
 from .text import plain_label
 
 #: fields the canvas edits (dragging, resizing); the inspector leaves them out
@@ -95,7 +96,7 @@ class Inspector(QWidget):
         elif len(links) == 1 and not node_ids:
             self._build_link(links[0])
         elif node_ids or links:
-            self._build_multiple(len(node_ids), len(links))
+            self._build_multiple(node_ids, links)
         else:
             self._build_scenario()
 
@@ -222,12 +223,11 @@ class Inspector(QWidget):
         meaning.setWordWrap(True)
         form.addRow(meaning)
 
-    def _build_multiple(self, nodes: int, links: int) -> None:
-        self._new_content()
+    def _build_multiple(self, node_ids: list[str], links: list[Link]) -> None:
+        form = self._new_content()
         self.mode = "multiple"
-        parts = [f"{nodes} item{'s' * (nodes != 1)}" if nodes else "",
-                 f"{links} link{'s' * (links != 1)}" if links else ""]
-        self.title.setText(" and ".join(p for p in parts if p) + " selected")
+        self.multi = MultiEdit(self, form, node_ids, links)
+        self.editors = self.multi.editors
 
     def _build_scenario(self) -> None:
         form = self._new_content()
@@ -321,6 +321,8 @@ class Inspector(QWidget):
             self.show_selection([], [])
         elif self.mode == "scenario" and event.kind == "scenario_changed":
             self._sync_scenario()
+        elif self.mode == "multiple" and event.node_id in self.multi.node_ids:
+            self.multi.sync()
 
     # ------------------------------------------------------------------ commits
     def _push(self, command) -> bool:

@@ -30,7 +30,8 @@ class SceneEditing:
 
     # ========================================================================= commands
     def connect_nodes(self, link: Link) -> bool:
-        reason = self.scenario.topology.can_connect(link)
+        topology = self.scenario.topology
+        reason = topology.can_connect(link) or topology.public_ip_taken(link)
         if reason:
             self.statusMessage.emit(f"Cannot connect: {reason}")
             return False
@@ -141,8 +142,10 @@ class SceneEditing:
                 bounds = bounds.united(QRectF(x, y, max(w, 1), max(h, 1)))
             centre = bounds.center()
             offset = (snap(at.x() - centre.x()), snap(at.y() - centre.y()))
-        components, links = copy_with_fresh_ids(clip, ids, offset=offset,
-                                                taken=set(self.scenario.topology.node_ids()))
+        here = self.scenario.topology
+        components, links = copy_with_fresh_ids(
+            clip, ids, offset=offset, taken=set(here.node_ids()),
+            taken_names={c.display_name for c in here.nodes()})
         return self._add_copies(components, links, f"Paste {len(components)} item"
                                 + ("" if len(components) == 1 else "s"))
 

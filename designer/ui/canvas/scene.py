@@ -18,7 +18,7 @@ from PySide6.QtGui import QBrush, QPainter, QTransform, QUndoStack
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from ...model import Link, Scenario
-from ...model.links import link_kinds_between, why_not
+from ...model.links import link_kinds_between, refusal
 from ...model.topology import ChangeEvent
 from . import interactions
 from .editing import SceneEditing
@@ -497,10 +497,10 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         candidates = [Link(a, b, k) for k in link_kinds_between(ka, kb)] + \
                      [Link(b, a, k) for k in link_kinds_between(kb, ka)]
         if not candidates:
-            return [], why_not(None, ka, kb) or "no link fits"
+            return [], refusal(None, ka, kb) or "no link fits"
         allowed, reasons = [], []
         for link in candidates:
-            reason = topology.can_connect(link)
+            reason = topology.can_connect(link) or topology.public_ip_taken(link)
             if reason is None:
                 allowed.append(link)
             else:
@@ -537,8 +537,13 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         self._background_changed()
 
     def _background_changed(self) -> None:
-        # views cache their background (CacheBackground): tell them it changed
+        # views cache their background (CacheBackground): tell them it changed.  A view's
+        # own scene rect reaches beyond the scene's (room to scroll), which invalidating the
+        # scene's rect did not cover: the grid showed only after a scroll
         self.invalidate(QRectF(), QGraphicsScene.SceneLayer.BackgroundLayer)
+        for view in self.views():
+            view.resetCachedContent()
+            view.viewport().update()
         self.update()
 
     @property
