@@ -117,6 +117,13 @@ def _either(kinds: tuple[str, ...]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
+#: what each link kind does, as a verb phrase between its two ends
+LINK_VERBS = {"frontend": "takes its frontend from", "backend": "has in its backend pool",
+              "instance_ip": "gets an instance public IP from", "in_subnet": "is placed in",
+              "in_vnet": "is part of", "nsg": "is attached to", "nat": "is attached to",
+              "source": "generates traffic from", "destination": "sends traffic to"}
+
+
 def refusal(kind: str | None, source_kind: str, target_kind: str) -> str | None:
     """What :func:`why_not` says, in the words of someone drawing: "a network security group
     can't be attached to a load balancer" rather than the file's kind names."""
@@ -125,8 +132,8 @@ def refusal(kind: str | None, source_kind: str, target_kind: str) -> str | None:
     if kind is None or kind not in LINK_RULES:
         return f"{kind_words(source_kind)} can't be attached to {kind_words(target_kind)}"
     rule = LINK_RULES[kind]
+    verb = LINK_VERBS.get(kind, "links to")
     if source_kind not in rule.sources:
-        return (f"a {rule.label.lower()} link starts at {_either(rule.sources)}, not at "
-                f"{kind_words(source_kind)}")
-    return (f"a {rule.label.lower()} link ends at {_either(rule.targets)}, not at "
+        return f"only {_either(rule.sources)} {verb} {_either(rule.targets)}"
+    return (f"{kind_words(source_kind)} {verb} {_either(rule.targets)}, not "
             f"{kind_words(target_kind)}")

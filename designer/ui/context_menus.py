@@ -39,9 +39,11 @@ class ContextMenus:
             self._hook_view()
 
     def _hook_view(self) -> None:
-        viewport = self.window.view.viewport()
-        viewport.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        viewport.customContextMenuRequested.connect(self.show_at)
+        # on the view (not its viewport): a scroll area takes its viewport's context menu
+        # events, and reports them in viewport coordinates
+        view = self.window.view
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self.show_at)
 
     def rename_selection(self) -> None:
         view = self.window.view

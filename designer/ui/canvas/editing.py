@@ -20,8 +20,10 @@ from ...model.layout import layout_positions
 from ...model.links import LINK_RULES
 from ..commands import (AddNodeCommand, AddNodesCommand, ConnectCommand, DeleteCommand,
                         DisconnectCommand, GestureCommand, MoveNodesCommand, NudgeCommand,
+                        ReplaceNodeCommand,
                         copy_with_fresh_ids)
 from ..text import menu_text
+from . import references
 from .style import snap
 
 
@@ -102,12 +104,37 @@ class SceneEditing:
         return component.id
 
     def delete_selection(self) -> bool:
+        """Delete the selection (a node with its links) in one step; rules that name a
+        deleted public IP as their frontend are removed or pointed at another frontend in
+        that same step, as the user chooses (``reference_chooser``)."""
         ids = self.selected_node_ids()
         links = self.selected_links()
         if not ids and not links:
             return False
-        self.undo_stack.push(DeleteCommand(self.scenario, ids, links))
+        topology = self.scenario.topology
+        refs = references.references_to(topology, set(ids))
+        if not refs:
+            self.undo_stack.push(DeleteCommand(self.scenario, ids, links))
+            return True
+        choice = self.reference_chooser(topology, refs)
+        if choice is None:
+            self.statusMessage.emit("Nothing deleted")
+            return False
+        delete = DeleteCommand(self.scenario, ids, links)
+        gesture = GestureCommand(delete.text() + (" and its rules" if choice == "remove" else
+                                                  " (rules moved to another frontend)"))
+        for ref in refs:
+            gesture.add(ReplaceNodeCommand, self.scenario,
+                        references.fixed_balancer(topology, ref, set(ids), choice), "")
+        gesture.parts.append(delete)
+        self.undo_stack.push(gesture)
         return True
+
+    def reference_chooser(self, topology, refs) -> str | None:
+        """What becomes of rules naming a deleted public IP: "remove", "repoint" or None
+        (cancel).  A dialog; tests put their answer here."""
+        views = self.views()
+        return references.ask(views[0] if views else None, topology, refs)
 
     # ----------------------------------------------------------------- copy and paste
     def copy_selection(self) -> dict[str, Any]:
