@@ -34,6 +34,13 @@ class DockPolicy(QObject):
         self.user_choice: bool | None = None
         self._applying = False
         self.scene = None
+        # sharing the column waits for the layout to take the dock in (a child timer: it
+        # goes with the window, so it never fires on deleted docks)
+        self._share_timer = QTimer(self)
+        self._share_timer.setObjectName("dock-policy-share")
+        self._share_timer.setSingleShot(True)
+        self._share_timer.setInterval(0)
+        self._share_timer.timeout.connect(self._share_column)
         if self.dock is None:
             return
         self.dock.toggleViewAction().triggered.connect(self._user_toggled)
@@ -94,7 +101,7 @@ class DockPolicy(QObject):
         if wanted:  # the Inspector keeps the larger share (again once the layout settles)
             self.window.layout().activate()
             self._share_column()
-            QTimer.singleShot(0, self._share_column)
+            self._share_timer.start()
 
     def _share_column(self) -> None:
         window, dock = self.window, self.dock
