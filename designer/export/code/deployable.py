@@ -170,7 +170,7 @@ class _StandardConversion:
         out = self.out
         out.converted = True
         was = "classic (Basic) semantics" if self.classic else "Basic resources"
-        out.notes.append(f"Azure retired Basic load balancers and Basic public IPs on 30 "
+        out.notes.insert(0, f"Azure retired Basic load balancers and Basic public IPs on 30 "
                          f"September 2025: this design, drawn with {was}, is exported as its "
                          f"Standard equivalent (modern semantics)")
         open_inbound = self.inbound_left_open()
