@@ -200,5 +200,7 @@ def install_export_actions(window) -> None:
         window.actions_by_name[action.objectName()] = action
         if menu is not None:
             menu.insertAction(quit_action, action)
+    from .code_export import install_code_export
+    install_code_export(window)
     if menu is not None:
         menu.insertSeparator(quit_action)

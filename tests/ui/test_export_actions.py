@@ -43,3 +43,25 @@ def test_export_to_an_unwritable_place_shows_an_error(window, tmp_path, answer):
     dialog.format.setCurrentIndex(dialog.format.findData(".svg"))
     assert not export_diagram(window, str(tmp_path / "missing" / "x.svg"), dialog)
     assert answer.calls and "x.svg" in answer.calls[-1][2]
+
+
+def test_export_as_code_is_in_the_file_menu_and_writes_terraform(window, tmp_path, answer):
+    from designer.resources import example_paths
+    from designer.ui.code_export import export_code
+    names = [a.objectName() for a in window.menuBar().findChild(
+        export_dialog.QMenu, "menu-file").actions()]
+    assert "action-file-export-code" in names
+    window.open_path(demo_path())
+    out = tmp_path / "demo.tf"
+    assert export_code(window, str(out))
+    text = out.read_text()
+    assert 'resource "azurerm_lb" "lb_web"' in text and "simulated 600 s" in text
+    assert not [c for c in answer.calls if c[0] == "information"]  # modern: nothing converted
+    # a classic design is converted, and the editor says so
+    window.open_path(example_paths()[1])
+    assert export_code(window, str(tmp_path / "classic.bicep"))
+    shown = [c for c in answer.calls if c[0] == "information"]
+    assert shown and "Basic" in shown[-1][2] and "outbound rule" in shown[-1][2]
+    # a name the registry does not know is refused with a message, not an exception
+    assert not export_code(window, str(tmp_path / "x.yaml"))
+    assert "must end in" in answer.calls[-1][2]
