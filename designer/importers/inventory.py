@@ -27,6 +27,7 @@ CHILD_COLLECTIONS = {
     "microsoft.network/loadbalancers/probes": "probes",
     "microsoft.network/loadbalancers/outboundrules": "outboundRules",
     "microsoft.network/loadbalancers/inboundnatrules": "inboundNatRules",
+    "microsoft.network/loadbalancers/inboundnatpools": "inboundNatPools",
     "microsoft.network/loadbalancers/frontendipconfigurations": "frontendIPConfigurations",
     "microsoft.network/networksecuritygroups/securityrules": "securityRules",
     "microsoft.network/routetables/routes": "routes",

@@ -87,6 +87,8 @@ class _Mapper(LoadBalancerMapping, ComputeMapping):
         #: public IP prefix id -> the node ids of its addresses
         self.prefix_nodes: dict[str, list[str]] = {}
         self.used_addresses: set[str] = set()
+        #: the node being built, which notes about it name (an NSG while its rules are read)
+        self.current_node: str | None = None
         self._assumed = self._assumed_addresses()
         for resource in inventory:
             ip = resource.prop("ipAddress") if resource.type_key == NET + "publicipaddresses" \
@@ -98,7 +100,7 @@ class _Mapper(LoadBalancerMapping, ComputeMapping):
     def note(self, severity: str, code: str, message: str, resource: AzureResource | str = "",
              node: str | None = None, rule: str = "") -> None:
         rid = resource.id if isinstance(resource, AzureResource) else resource
-        self.notes.append(Note(severity, code, message, rid, node, rule))
+        self.notes.append(Note(severity, code, message, rid, node or self.current_node, rule))
 
     def skip(self, resource: AzureResource, why: str) -> None:
         self.handled.add(norm_id(resource.id))
@@ -334,10 +336,12 @@ class _Mapper(LoadBalancerMapping, ComputeMapping):
     def map_nsgs(self) -> None:
         for nsg in self.inv.of_type(NET + "networksecuritygroups"):
             rules = []
+            self.current_node = self.new_id(nsg.short_name, "nsg")
             for entry in as_list(nsg.prop("securityRules")):
                 rule = self.nsg_rule(nsg, entry) if isinstance(entry, dict) else None
                 if rule is not None:
                     rules.append(rule)
+            self.current_node = None
             self.add("nsg", nsg.short_name, nsg, rules=tuple(rules),
                      flush_connection=self.flag(nsg.prop("flushConnection"), "flushConnection",
                                                 nsg))
