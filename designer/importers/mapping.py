@@ -67,6 +67,8 @@ DEFAULT_SKIP_REASON = "not part of the outbound model"
 #: the load generator --load adds: where its flows go
 LOAD_ENDPOINT_ADDRESS = "20.50.1.4"
 LOAD_ENDPOINT_PORT = 443
+#: above this many public IPs with assumed addresses, one note stands for them all
+MAX_ADDRESS_NOTES = 5
 
 
 def readable(name: str) -> str:
@@ -216,6 +218,7 @@ class _Mapper(LoadBalancerMapping, ComputeMapping):
     def map_public_ips(self) -> None:
         # a prefix becomes its addresses where a NAT gateway or load balancer uses it whole
         # (public_ip_nodes); a prefix used only to carve public IPs stays a note
+        pending: list[tuple[AzureResource, str, str]] = []
         for pip in self.inv.of_type(NET + "publicipaddresses"):
             sku = "standard" if self.sku_name(pip) == "standard" else "basic"
             if not self.sku_name(pip):
@@ -230,9 +233,18 @@ class _Mapper(LoadBalancerMapping, ComputeMapping):
                 address = self.assumed_address()
             node = self.add("public_ip", pip.short_name, pip, address=address, sku=sku)
             if assumed:
+                pending.append((pip, node, address))
+        if len(pending) <= MAX_ADDRESS_NOTES:
+            for pip, node, address in pending:
                 self.note("info", "import-address-assumed",
                           f"public IP {node} has no address until deployment; the scenario "
                           f"gives it {address} from a documentation range", pip, node)
+        else:  # one note, not hundreds: the addresses are in the file for whoever looks
+            self.note("info", "import-address-assumed",
+                      f"{len(pending)} public IPs ({', '.join(n for _, n, _ in pending[:3])}, "
+                      f"…) have no address until deployment; the scenario gives them "
+                      f"documentation-range addresses ({pending[0][2]} to {pending[-1][2]})",
+                      "", pending[0][1])
 
     def map_prefix(self, prefix: AzureResource) -> None:
         length = self.known(prefix.prop("prefixLength"), "prefixLength", prefix)
