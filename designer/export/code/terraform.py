@@ -36,6 +36,8 @@ class _Terraform:
         self.t = p.scenario.topology
         self.labels: dict[str, Symbols] = {}
         self.label: dict[tuple[str, str], str] = {}
+        #: what the design sets and the azurerm provider cannot (comments, header, stderr)
+        self.gaps: list[str] = []
 
     def claim(self, type_: str, handle: str, name: str) -> str:
         """The label of resource ``handle`` of ``type_`` (unique per resource type)."""
@@ -64,9 +66,6 @@ class _Terraform:
     # ---------------------------------------------------------------- document
     def document(self) -> str:
         p = self.p
-        header: list[str] = []
-        for line in p.header + [terraform_hint(p)]:
-            header += comment_lines(line) + ["#"]
         blocks = [self.settings(), Block("provider", ("azurerm",)).block(Block("features"))]
         blocks += self.variables()
         blocks.append(Block("resource", ("azurerm_resource_group", "main"))
@@ -85,8 +84,12 @@ class _Terraform:
         for group in p.groups:
             blocks += self.vm_group(group)
         blocks += self.outputs()
-        text = "\n".join(header[:-1]) + "\n\n" + "\n\n".join(render(b) for b in blocks)
-        return text + "\n"
+        body = "\n\n".join(render(b) for b in blocks)   # rendering finds the gaps
+        header: list[str] = []
+        for line in p.header + [f"Warning: {gap}." for gap in self.gaps] + [terraform_hint(p)]:
+            header += comment_lines(line) + ["#"]
+        p.messages += [f"warning: {gap}" for gap in self.gaps]
+        return "\n".join(header[:-1]) + "\n\n" + body + "\n"
 
     def settings(self) -> Block:
         providers = Block("required_providers").attr(
@@ -134,6 +137,8 @@ class _Terraform:
         if nsg.flush_connection:
             block.items.append(Comment("flushConnection is set in the design; azurerm has no "
                                        "argument for it: set it on the NSG after deployment"))
+            self.gaps.append(f"NSG {self.p.names[nsg_id]} sets flushConnection, which azurerm "
+                             f"cannot set: set it after deployment")
         for rule, name in self.p.nsg_rules[nsg_id]:
             r = Block("security_rule").attr("name", name).attr("priority", rule.priority)
             r.attr("direction", rule.direction.capitalize())
@@ -257,6 +262,8 @@ class _Terraform:
             if lb.no_healthy_backends == "all_probed_up":
                 b.items.append(Comment("noHealthyBackendsBehavior = AllProbedUp in the design; "
                                        "azurerm has no argument for it: set it after deployment"))
+                self.gaps.append(f"load balancer {lbp.name}'s probe has noHealthyBackendsBehavior "
+                                 f"AllProbedUp, which azurerm cannot set: set it after deployment")
             out.append(b)
             probe_ref = ref("azurerm_lb_probe", label)
         for rule, name in lbp.rules:
