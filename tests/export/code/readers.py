@@ -402,3 +402,55 @@ class BicepReader:
 
 def bicep_resources(text: str) -> dict:
     return BicepReader(text).read()
+
+
+# ================================================================================ back to ARM
+
+def _arm_expr(value) -> str:
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    kind = value[0]
+    if kind == "param":
+        return f"parameters('{value[1]}')"
+    if kind == "ref":
+        return f"resourceId({', '.join(_arm_expr(v) for v in value[1:])})"
+    if kind == "format":
+        return f"format({', '.join(_arm_expr(v) for v in value[1:])})"
+    if kind == "resourceGroup":
+        return "resourceGroup()" + (f".{value[1]}" if len(value) > 1 else "")
+    if kind == "output":
+        return f"reference({_arm_expr(value[1])}).{value[2]}"
+    raise ValueError(f"no ARM form for {value!r}")
+
+
+def _arm_json(value):
+    if isinstance(value, tuple):
+        return f"[{_arm_expr(value)}]"
+    if isinstance(value, dict):
+        return {k: _arm_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_arm_json(v) for v in value]
+    return value
+
+
+def bicep_to_arm(text: str) -> dict:
+    """The ARM template a Bicep file of the emitted subset compiles to (what ``az bicep
+    build`` gives, minus ``dependsOn``, which an importer does not need)."""
+    read = bicep_resources(text)
+    return {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/"
+                   "deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {name: ({"type": "object" if isinstance(default, dict) else "string"}
+                              | ({"defaultValue": _arm_json(default)} if default is not None
+                                 else {}))
+                       for name, default in read["parameters"].items()},
+        "resources": [{"type": type_, "name": name, **_arm_json(body)}
+                      for (type_, name), body in read["resources"].items()],
+        "outputs": {name: {"type": "string", "value": _arm_json(v)}
+                    for name, v in read["outputs"].items()},
+    }

@@ -90,6 +90,12 @@ def restore(imported, original, names: dict[str, str]):
     doc.pop("findings", None)
     doc.update(name=original.name, seed=original.seed, options=dict(original.options),
                semantics=original.semantics)
+    # nodes and links in the original's order: whatever the language, the same document
+    order = {node_id: i for i, node_id in enumerate(t.node_ids())}
+    doc["nodes"].sort(key=lambda n: (order.get(n["id"], len(order)), n["id"]))
+    link_order = {(l.source, l.target, l.kind): i for i, l in enumerate(t.links())}
+    doc["links"].sort(key=lambda l: (link_order.get((l["from"], l["to"], l["kind"]),
+                                                    len(link_order)), l["from"], l["to"]))
     return from_document(doc, "restored")
 
 
