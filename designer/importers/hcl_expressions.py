@@ -581,7 +581,7 @@ def _format(spec: str, *args) -> str:
             return "%"
         value = values.pop(0)
         if verb == "d":
-            return str(int(_number(value)))
+            return ("%" + m.group(1) + "d") % int(_number(value))
         if verb in ("f", "g", "e"):
             return ("%" + m.group(1) + verb) % _number(value)
         if verb == "q":
