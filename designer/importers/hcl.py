@@ -140,6 +140,7 @@ class _Namespace:
 class _Reader(Scope):
     def __init__(self, config: _Config, values: dict[str, Any], source: str):
         self.config = config
+        self.resource_types = {t for t, _ in config.resources}
         self.values = values
         self.source = source
         self.evaluator = Evaluator(self)
@@ -172,7 +173,7 @@ class _Reader(Scope):
             return {"workspace": "default"}
         if name == "self":
             return Unknown(why=frozenset({"self is known only at apply time"}))
-        if any(t == name for t, _ in self.config.resources):
+        if name in self.resource_types:
             return _Namespace("resource", name)
         raise HclError(f"reference to an undeclared resource type or name {name!r}")
 
