@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from ...model.components import LoadBalancer, NsgRule, OutboundRule, Probe, make_component
+from ...model.components import LoadBalancer, NsgRule, OutboundRule, make_component
 from ...model.links import Link
 from ...model.options import OPTION_SPECS
 from ...model.topology import IMPLIED_SUBNET_PREFIX, Scenario, Topology

@@ -22,7 +22,7 @@ from designer.export.code.terraform import terraform_text
 from designer.model import loads
 from designer.resources import demo_path, example_paths
 
-from .readers import arm_resources, bicep_resources
+from .readers import arm_resources, arm_value, bicep_resources
 
 GOLDEN = Path(__file__).parent / "golden"
 #: the small and the large example of the golden files
@@ -36,17 +36,6 @@ CHILDREN = {"subnets": "subnets", "frontendIPConfigurations": "frontendIPConfigu
 
 
 # ================================================================================ ARM
-
-def _strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
-
 
 def _refs(value):
     """Every resource reference inside an evaluated (canonical) value."""
@@ -104,7 +93,6 @@ def check_arm(doc: dict) -> None:
     env = {"variables": {}, "index": 0}
     for r in doc["resources"]:
         count = r.get("copy", {}).get("count", 1)
-        from .readers import arm_value
         env["variables"] = {k: arm_value(v, env) for k, v in doc.get("variables", {}).items()}
         for index in range(count):
             env["index"] = index
