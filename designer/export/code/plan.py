@@ -294,6 +294,9 @@ def _header(p: CodePlan, options: CodeOptions, simulate: Callable | None) -> lis
     t = s.topology
     lines = [f'"{original.name}", exported by Outbound Designer {__version__}'
              + (f" from {options.source}" if options.source else "") + "."]
+    notes = list(p.deploy.notes)
+    if p.deploy.converted:        # the conversion first: it changes what is deployed
+        lines.append(notes.pop(0) + ".")
     parts = [_count(len(t.node_ids(k)), w) for k, w in _KIND_WORDS.items() if t.node_ids(k)]
     vms = len(t.node_ids("vm"))
     if vms:
@@ -318,7 +321,7 @@ def _header(p: CodePlan, options: CodeOptions, simulate: Callable | None) -> lis
                          + ("the same." if same else "differently: " + deployed + "."))
     else:
         lines.append("Not simulated for this export.")
-    lines += [n + "." for n in p.deploy.notes]
+    lines += [n + "." for n in notes]
     lines += ["Warning: " + w + "." for w in p.deploy.warnings]
     return lines
 

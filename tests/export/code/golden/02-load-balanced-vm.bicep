@@ -1,6 +1,9 @@
 // "VM in a load-balanced pool", exported by Outbound Designer VERSION from
 // 02-load-balanced-vm.outbound.json.
 //
+// Azure retired Basic load balancers and Basic public IPs on 30 September 2025: this design, drawn
+// with classic (Basic) semantics, is exported as its Standard equivalent (modern semantics).
+//
 // Deploys 1 virtual network, 1 subnet, 1 network security group, 1 public IP, 1 load balancer and 1
 // Linux VM with its NIC.
 //
@@ -12,9 +15,6 @@
 // SNAT failures; web-1 peaks at 539 of 1,024 ports.
 //
 // Its Standard equivalent (what this file deploys) simulates the same.
-//
-// Azure retired Basic load balancers and Basic public IPs on 30 September 2025: this design, drawn
-// with classic (Basic) semantics, is exported as its Standard equivalent (modern semantics).
 //
 // 1 VM drawn without a subnet (web-1) goes into subnet default (10.255.0.0/16, the subnet the
 // simulator implies) of a new virtual network vnet.
