@@ -195,62 +195,59 @@ class TemplateEvaluator(Context):
         for key in self.declared:
             self.parameter(self.declared[key].name, f"{self.prefix}parameters")
 
-    def parameter(self, name: str, path: str) -> Any:
+    def _once(self, kind: str, name: str, path: str, cache: dict[str, Any], declared: Any,
+              compute) -> Any:
+        """A parameter's or variable's value, evaluated on first use (they may refer to each
+        other in any order) and refused when it refers to itself."""
         key = name.lower()
-        if key in self.parameter_values:
-            return self.parameter_values[key]
-        spec = self.declared.get(key)
-        if spec is None:
-            raise ImportFailure(f"{path}: parameters('{name}'): the template declares no such "
-                                f"parameter")
-        marker = "p:" + key
+        if key in cache:
+            return cache[key]
+        if key not in declared:
+            raise ImportFailure(f"{path}: {kind}s('{name}'): the template declares no such "
+                                f"{kind}")
+        marker = f"{kind}:{key}"
         if marker in self.evaluating:
-            raise ImportFailure(f"{path}: parameter {name!r} refers to itself")
+            raise ImportFailure(f"{path}: {kind} {name!r} refers to itself")
         self.evaluating.add(marker)
         try:
-            if key in self.given:
-                value = self.given[key]
-            elif spec.has_default:
-                value = self.value(spec.default, self,
-                                   f"{self.prefix}parameters.{spec.name}.defaultValue")
-            elif spec.secure:
-                value = SECURE_PLACEHOLDER
-            else:
-                raise ImportFailure(f"{path}: parameter {spec.name!r} has no value; give it "
-                                    f"with --param {spec.name}=VALUE")
+            cache[key] = compute(key)
         finally:
             self.evaluating.discard(marker)
-        if spec.allowed is not None and key in self.given and \
-                not any(value == a or (isinstance(value, str) and isinstance(a, str) and
-                                       value.lower() == a.lower()) for a in spec.allowed):
-            raise ImportFailure(f"{self.source}: parameter {spec.name}: {value!r} is not one of "
-                                f"the allowed values ({', '.join(map(str, spec.allowed))})")
-        self.parameter_values[key] = value
-        return value
+        return cache[key]
+
+    def parameter(self, name: str, path: str) -> Any:
+        return self._once("parameter", name, path, self.parameter_values, self.declared,
+                          lambda key: self._parameter_value(key, path))
+
+    def _parameter_value(self, key: str, path: str) -> Any:
+        spec = self.declared[key]
+        if key in self.given:
+            value = self.given[key]
+            if spec.allowed is not None and not any(
+                    value == a or (isinstance(value, str) and isinstance(a, str) and
+                                   value.lower() == a.lower()) for a in spec.allowed):
+                raise ImportFailure(f"{self.source}: parameter {spec.name}: {value!r} is not "
+                                    f"one of the allowed values "
+                                    f"({', '.join(map(str, spec.allowed))})")
+            return value
+        if spec.has_default:
+            return self.value(spec.default, self,
+                              f"{self.prefix}parameters.{spec.name}.defaultValue")
+        if spec.secure:
+            return SECURE_PLACEHOLDER
+        raise ImportFailure(f"{path}: parameter {spec.name!r} has no value; give it with "
+                            f"--param {spec.name}=VALUE")
 
     def variable(self, name: str, path: str) -> Any:
-        key = name.lower()
-        if key in self.variable_values:
-            return self.variable_values[key]
-        entry = self.variable_specs.get(key)
-        if entry is None:
-            raise ImportFailure(f"{path}: variables('{name}'): the template declares no such "
-                                f"variable")
-        marker = "v:" + key
-        if marker in self.evaluating:
-            raise ImportFailure(f"{path}: variable {name!r} refers to itself")
-        self.evaluating.add(marker)
-        try:
-            spelled, raw = entry
-            if isinstance(raw, dict) and "$copy" in raw:
-                value = self.loop_values(raw["$copy"], self,
-                                         f"{self.prefix}variables.copy[{raw['$index']}]")
-            else:
-                value = self.value(raw, self, f"{self.prefix}variables.{spelled}")
-        finally:
-            self.evaluating.discard(marker)
-        self.variable_values[key] = value
-        return value
+        return self._once("variable", name, path, self.variable_values, self.variable_specs,
+                          self._variable_value)
+
+    def _variable_value(self, key: str) -> Any:
+        spelled, raw = self.variable_specs[key]
+        if isinstance(raw, dict) and "$copy" in raw:
+            return self.loop_values(raw["$copy"], self,
+                                    f"{self.prefix}variables.copy[{raw['$index']}]")
+        return self.value(raw, self, f"{self.prefix}variables.{spelled}")
 
     # ---------------------------------------------------------------- values
     def value(self, raw: Any, ctx: Context, path: str) -> Any:

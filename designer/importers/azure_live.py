@@ -3,7 +3,7 @@
 The code that talks to Azure is :class:`SdkReader`, and it is thin: it signs in with
 ``DefaultAzureCredential`` (the ``az login`` session, environment variables, a managed
 identity), calls the list operations of the network, compute and resource clients for one
-resource group and hands back each item in the REST shape (``serialize(keep_readonly=True)``).
+resource group and hands back each item in the REST shape (:func:`rest_shape`).
 Everything after that is the resolved-resources path. The SDK is the optional extra
 ``pip install "outbound-designer[azure]"``; it is imported only here, only when used.
 
@@ -49,6 +49,15 @@ class ResourceGroupReader(Protocol):
     def list(self, client: str, operation: str, resource_group: str) -> Iterable[dict]: ...
 
 
+def rest_shape(item: Any) -> dict:
+    """An SDK model as the REST API returns it. Models generated from TypeSpec (network 29+,
+    compute 35+) are mappings of the wire format (``as_dict()``); older msrest-style models
+    give it with ``serialize(keep_readonly=True)`` (their ``as_dict()`` is snake_case)."""
+    if hasattr(item, "serialize"):
+        return item.serialize(keep_readonly=True)
+    return item.as_dict()
+
+
 def parse_spec(spec: str) -> tuple[str, str]:
     """``azure:SUBSCRIPTION/RESOURCE_GROUP`` -> (subscription, resource group)."""
     match = _SPEC.match(spec.strip())
@@ -69,7 +78,10 @@ class SdkReader:
             from azure.identity import DefaultAzureCredential
             from azure.mgmt.compute import ComputeManagementClient
             from azure.mgmt.network import NetworkManagementClient
-            from azure.mgmt.resource import ResourceManagementClient
+            try:
+                from azure.mgmt.resource import ResourceManagementClient
+            except ImportError:  # azure-mgmt-resource 26 moved it into a subpackage
+                from azure.mgmt.resource.resources import ResourceManagementClient
         except ImportError:
             raise ImportFailure(f"importing a live subscription needs the Azure SDK: "
                                 f"{INSTALL_HINT}") from None
@@ -81,7 +93,7 @@ class SdkReader:
     def list(self, client: str, operation: str, resource_group: str) -> Iterable[dict]:
         call = attrgetter(operation)(self.clients[client])
         for item in call(resource_group):
-            yield item.serialize(keep_readonly=True)
+            yield rest_shape(item)
 
 
 class RecordedReader:
