@@ -65,3 +65,23 @@ def test_export_as_code_is_in_the_file_menu_and_writes_terraform(window, tmp_pat
     # a name the registry does not know is refused with a message, not an exception
     assert not export_code(window, str(tmp_path / "x.yaml"))
     assert "must end in" in answer.calls[-1][2]
+
+
+def test_import_dialog_reads_terraform_configuration_with_tfvars(window, tmp_path):
+    """File ▸ Import… takes .tf files, and a .tfvars file in the parameters field."""
+    from designer.export.code import write_code
+    from designer.export.code.plan import CodeOptions
+    from designer.model import load_scenario
+    from designer.ui.import_dialog import FORMAT_LABELS, SOURCE_FILTER, import_into
+    assert "*.tf" in SOURCE_FILTER and "hcl" in FORMAT_LABELS
+    write_code(load_scenario(demo_path()), tmp_path / "demo.tf", CodeOptions(simulate=False))
+    (tmp_path / "prod.tfvars").write_text('admin_ssh_public_key = "ssh-ed25519 AAAA"\n')
+    assert import_into(window, [str(tmp_path / "demo.tf")],
+                       parameter_files=[str(tmp_path / "prod.tfvars")])
+    topology = window.document.scenario.topology
+    assert {vm.id for vm in topology.nodes("vm")} == {"web-1", "web-2", "web-3", "app-1",
+                                                      "app-2"}
+    assert topology.backend_pool("lb-web") == ["web-1", "web-2", "web-3"]
+    # the key came from the .tfvars file: nothing was left unknown
+    recorded = getattr(window.document.scenario, "recorded_findings", [])
+    assert recorded and not [f for f in recorded if f["code"] == "import-unknown-value"]
