@@ -353,7 +353,8 @@ class _Builder:
             props["availabilitySet"] = {"id": Ref(key("availability_set", g.availability_set))}
         comment = "" if g.loop else self.renamed(g.vms[0])
         if g.loop:
-            comment = f"{g.loop.count} identical VMs: {g.names[0]} to {g.names[-1]}"
+            comment = f"{g.loop.count} identical VMs: {g.names[0]} " \
+                f"{'and' if g.loop.count == 2 else 'to'} {g.names[-1]}"
         return Resource(key("vm", g.vms[0]), "Microsoft.Compute/virtualMachines", COMPUTE_API,
                         name, g.symbol_name, "Vm",
                         {"location": self.location, "properties": props}, loop=g.loop,

@@ -218,9 +218,17 @@ class _StandardConversion:
             changes.append(
                 f"outbound rule {name} gives "
                 + (f"each of its {len(pool)} pool VMs" if len(pool) > 1 else "its pool VM")
-                + f" the {ports:,} SNAT ports it had ({' and '.join(sorted(how))}, M-A5) through frontend "
-                f"{frontend}" + (" (the one the Basic load balancer used, M-A4)"
-                                 if len(fronts) > 1 else "") + " for TCP and UDP (M-A7)")
+                + f" the {ports:,} SNAT ports it had ({' and '.join(sorted(how))}, M-A5) "
+                f"through frontend {frontend}"
+                + (" (the one the Basic load balancer used, M-A4)" if len(fronts) > 1 else "")
+                + " for TCP and UDP (M-A7)")
+            if "through default SNAT" in how:
+                users = sorted((vm for vm in needs if paths[vm].tcp.kind == "default"),
+                               key=natural_key)
+                changes.append(
+                    f"{_list(users)} now {'leave' if len(users) > 1 else 'leaves'} through "
+                    f"{frontend} instead of an address Azure picks: Standard pool members "
+                    f"have no default outbound access (M-B2.6)")
             if rules:
                 changes.append("its load-balancing rules set disableOutboundSnat (M-B5)")
         elif needs:

@@ -357,8 +357,8 @@ class _Terraform:
             out.append(b)
         vm = resource("azurerm_linux_virtual_machine", handle, g.symbol_name, located=True)
         if loop:
-            vm.items.insert(0, Comment(f"{loop.count} identical VMs: {g.names[0]} to "
-                                       f"{g.names[-1]}"))
+            vm.items.insert(0, Comment(f"{loop.count} identical VMs: {g.names[0]} "
+                                       f"{'and' if loop.count == 2 else 'to'} {g.names[-1]}"))
         else:
             self.comment(vm, handle)
         vm.attr("size", Raw("var.vm_size")).attr("admin_username", Raw("var.admin_username"))

@@ -264,7 +264,7 @@ resource webNic 'Microsoft.Network/networkInterfaces@2025-05-01' = [for i in ran
   }
 }]
 
-// 2 identical VMs: app-1 to app-2
+// 2 identical VMs: app-1 and app-2
 resource app 'Microsoft.Compute/virtualMachines@2025-04-01' = [for i in range(0, 2): {
   name: 'app-${i + 1}'
   location: location

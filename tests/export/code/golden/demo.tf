@@ -217,7 +217,7 @@ resource "azurerm_network_interface" "app" {
 }
 
 resource "azurerm_linux_virtual_machine" "app" {
-  # 2 identical VMs: app-1 to app-2
+  # 2 identical VMs: app-1 and app-2
   count = 2
 
   name                  = "app-${count.index + 1}"
