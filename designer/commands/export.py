@@ -41,6 +41,9 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     if exporter.kind == CODE:
         return _export_code(args, exporter)
+    if args.no_simulation:
+        raise CliError(f"--no-simulation: only for code (.arm.json, .bicep, .tf), not for "
+                       f"{exporter.label}s")
     from ..export.diagram import ExportOptions, export_scene
     from ..export.headless import ensure_headless_app, scene_for
     from ..model import load_scenario
@@ -85,6 +88,7 @@ def _export_code(args: argparse.Namespace, exporter) -> int:
     from ..model import load_scenario
 
     diagram_only = [flag for flag, used in (("--scale", args.scale != 1.0),
+                                            ("--margin", args.margin != 24.0),
                                             ("--transparent", args.transparent),
                                             ("--theme", args.theme != "light"),
                                             ("--grid", args.grid), ("--at", args.at is not None),
