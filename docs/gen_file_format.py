@@ -315,6 +315,7 @@ and it is meant to be readable and editable by hand and to live in version contr
 | `options` | object | `{{}}` | documented switches for ambiguous rules (see [Options](#options)); unknown options are an error |
 | `nodes` | list of objects | `[]` | the nodes, see [Nodes](#nodes) |
 | `links` | list of objects | `[]` | the links, see [Links](#links) |
+| `findings` | list of objects | `[]` | findings recorded by whoever made the file, an importer: each has `severity` (`warning` or `info`), `code`, `message` and optionally `node` (an id) and `rule`; validation lists them with its own, and a finding about a node that has been deleted is dropped (see [import.md](import.md)) |
 
 Any other top-level field is an error.
 
@@ -329,7 +330,9 @@ position (the Internet on top, public IPs above their load balancers or NAT gate
 above the subnet boxes with their VMs inside VNet boxes, NSGs and traffic generators below
 what they are attached to), else only the nodes without one, near the nodes they are linked
 to (a VM in its subnet's box, a public IP above its load balancer). Nodes never pile up on one
-point. The file itself is not changed: the positions are written when the user saves.
+point: two or more nodes at `[0, 0]`, the default (a file written by a program that gave no
+positions), are laid out the same way. The file itself is not changed: the positions are
+written when the user saves.
 
 | field | type | default | values | meaning |
 | --- | --- | --- | --- | --- |

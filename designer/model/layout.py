@@ -668,10 +668,22 @@ def apply_positions(topology: Topology, positions: Positions, sizes: Sizes) -> N
         topology.replace_node(replace(component, **changes))
 
 
+def unplaced_nodes(scenario: Scenario) -> set[str]:
+    """The nodes to place: those read without a position (``scenario.unplaced``, set by the
+    loader), and those piled up at the origin, the default position (two or more nodes
+    there: a scenario built by a program that gave no positions, such as an importer's)."""
+    topology = scenario.topology
+    out = {n for n in getattr(scenario, "unplaced", ()) if n in topology}
+    at_origin = [c.id for c in topology.nodes() if c.position == (0.0, 0.0)]
+    if len(at_origin) >= 2:
+        out.update(at_origin)
+    return out
+
+
 def lay_out_unplaced(scenario: Scenario) -> list[str]:
-    """Place the nodes that ``scenario`` was read without a position (``scenario.unplaced``,
-    set by the loader) and forget that they had none; returns their ids, sorted."""
-    unplaced = sorted(n for n in getattr(scenario, "unplaced", ()) if n in scenario.topology)
+    """Place the nodes :func:`unplaced_nodes` names and forget that they had no position;
+    returns their ids, sorted."""
+    unplaced = sorted(unplaced_nodes(scenario))
     if unplaced:
         positions, sizes = place_unplaced(scenario.topology, unplaced)
         apply_positions(scenario.topology, positions, sizes)

@@ -64,16 +64,25 @@ def inside(point, rect) -> bool:
 
 # ------------------------------------------------------------------ a file without positions
 
-def test_the_loader_records_which_nodes_had_no_position_and_the_saver_writes_every_one():
+def test_the_loader_records_which_nodes_had_no_position():
     demo = loads(demo_path().read_text(encoding="utf-8"))
     assert demo.unplaced == frozenset()
     bare = loads(without_positions(demo, keep={"web-1"}))
     assert bare.unplaced == frozenset(demo.topology.node_ids()) - {"web-1"}
-    # a node really placed at the origin keeps its place through a save and a load
-    origin = Scenario()
-    origin.topology.add_node(make_component("vm", "vm-1", position=(0.0, 0.0)))
-    again = loads(dumps(origin))
-    assert again.unplaced == frozenset() and again.topology.node("vm-1").position == (0, 0)
+
+
+def test_nodes_piled_at_the_origin_by_a_program_are_placed_too():
+    # an importer's scenario, never read from a file: every node at the default position
+    built = Scenario()
+    for i in range(5):
+        built.topology.add_node(make_component("vm", f"vm-{i}"))
+    assert lay_out_unplaced(built) == [f"vm-{i}" for i in range(5)]
+    assert len({c.position for c in built.topology.nodes()}) == 5
+    # one node at the origin is just a node there
+    single = Scenario()
+    single.topology.add_node(make_component("vm", "vm-1"))
+    single.topology.add_node(make_component("vm", "vm-2", position=(300.0, 0.0)))
+    assert lay_out_unplaced(single) == []
 
 
 def test_a_demo_without_positions_reads_as_a_diagram():
