@@ -376,18 +376,25 @@ def _footprint(x: float, y: float) -> tuple[float, float, float, float]:
     return (x - left, y - up, x + right, y + down)
 
 
-_SPIRALS: dict[int, list[tuple[int, int]]] = {}
+_RINGS: list[list[tuple[int, int]]] = [[(0, 0)]]
+
+
+def _ring(k: int) -> list[tuple[int, int]]:
+    """Grid offsets on the square ring k steps out, nearest first (worked out once)."""
+    while len(_RINGS) <= k:
+        n = len(_RINGS)
+        ring = [(i, -n) for i in range(-n, n + 1)] + [(i, n) for i in range(-n, n + 1)] + \
+               [(-n, j) for j in range(-n + 1, n)] + [(n, j) for j in range(-n + 1, n)]
+        ring.sort(key=lambda d: (d[0] * d[0] + d[1] * d[1], d[1], d[0]))
+        _RINGS.append(ring)
+    return _RINGS[k]
 
 
 def spiral(cx: float, cy: float, step: float, rings: int = 120):
-    """Grid points around (cx, cy), nearest first (the offsets are worked out once)."""
-    offsets = _SPIRALS.get(rings)
-    if offsets is None:
-        offsets = [(i, j) for i in range(-rings, rings + 1) for j in range(-rings, rings + 1)]
-        offsets.sort(key=lambda d: (d[0] * d[0] + d[1] * d[1], d[1], d[0]))
-        _SPIRALS[rings] = offsets
-    for dx, dy in offsets:
-        yield cx + dx * step, cy + dy * step
+    """Grid points around (cx, cy), ring by ring outward, nearest first in each ring."""
+    for k in range(rings):
+        for dx, dy in _ring(k):
+            yield cx + dx * step, cy + dy * step
 
 
 def _reading_order(rect: tuple[float, float, float, float], w: float, h: float, step: float):

@@ -634,6 +634,16 @@ class _IncrementalResolver(_Resolver):
         vm = self.t.node(vm_id)
         return self._asets[vm.availability_set] if vm.availability_set else [vm_id]
 
+    def register(self, path: VmPath) -> None:
+        """Take note of the Azure-assigned addresses of a path resolved before (as if this
+        resolver had resolved it, in id order)."""
+        for p in (path.tcp, path.udp):
+            if p.kind == "default" and p.public_ip_ids:
+                group = p.public_ip_ids[0].removeprefix("default:")
+                if group not in self.default_addresses:
+                    self.default_addresses[group] = p.public_ips[0]
+                    self._used_addresses.add(p.public_ips[0])
+
     def default_address(self, group: str) -> str:
         if group not in self.default_addresses:
             if self.probing:
@@ -670,8 +680,19 @@ class PathCache:
     def _changed(self, event) -> None:
         if self._index is not None and event.kind != "scenario_changed":
             self._index.apply(event, self.scenario.topology)
-        if event.kind == "moved" or (event.kind == "property_changed" and
-                                     event.field in _PATH_NEUTRAL_FIELDS):
+        kind = event.kind
+        if kind == "moved" or (kind == "property_changed" and
+                               event.field in _PATH_NEUTRAL_FIELDS):
+            return
+        if kind in ("node_added", "node_removed"):
+            # a node on its own (its links are events of their own) changes no path, but a
+            # VM takes or gives back an Azure-assigned address in id order: the answers of
+            # VMs before it stand, and so do those without such an address
+            component = event.new if kind == "node_added" else event.old
+            if component.KIND == "vm":
+                self._resolver = None
+                self._paths = {k: v for k, v in self._paths.items()
+                               if k < event.node_id or not _assigned_by_azure(v)}
             return
         self.invalidate()
 
@@ -709,10 +730,18 @@ class PathCache:
         if path is not None:
             self._paths[vm_id] = path
             return path
-        while vm_id not in self._paths:
+        while True:
             current = self._order[self._next]
             self._next += 1
-            if current not in self._paths:
-                self._paths[current] = VmPath(current, r.path(current, "tcp"),
-                                              r.path(current, "udp"))
-        return self._paths[vm_id]
+            known = self._paths.get(current)
+            if known is None:
+                known = self._paths[current] = VmPath(current, r.path(current, "tcp"),
+                                                      r.path(current, "udp"))
+            else:  # kept from before: the resolver hands out the same addresses after it
+                r.register(known)
+            if current == vm_id:
+                return known
+
+
+def _assigned_by_azure(path: VmPath) -> bool:
+    return path.tcp.kind == "default" or path.udp.kind == "default"

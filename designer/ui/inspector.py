@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (QApplication, QComboBox, QFormLayout, QFrame, QGroupBox,
                                QLineEdit, QPlainTextEdit, QScrollArea, QSpinBox, QVBoxLayout,
@@ -67,6 +67,11 @@ class Inspector(QWidget):
         layout.addWidget(self.error)
         layout.addWidget(self.scroll, 1)
         self.content: QWidget | None = None
+        self._multi_sync = QTimer(self)
+        self._multi_sync.setObjectName("inspector-multi-sync")
+        self._multi_sync.setSingleShot(True)
+        self._multi_sync.setInterval(0)
+        self._multi_sync.timeout.connect(lambda: self.mode == "multiple" and self.multi.sync())
         #: node forms kept per kind (building one costs tens of ms; selecting is frequent)
         self._node_forms: dict[str, tuple[QWidget, QFormLayout, dict[str, Editor]]] = {}
 
@@ -321,8 +326,9 @@ class Inspector(QWidget):
             self.show_selection([], [])
         elif self.mode == "scenario" and event.kind == "scenario_changed":
             self._sync_scenario()
-        elif self.mode == "multiple" and event.node_id in self.multi.node_ids:
-            self.multi.sync()
+        elif self.mode == "multiple" and event.kind != "moved" and \
+                event.node_id in self.multi.ids:
+            self._multi_sync.start()  # once per burst (a layout changes thousands of nodes)
 
     # ------------------------------------------------------------------ commits
     def _push(self, command) -> bool:

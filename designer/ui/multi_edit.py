@@ -47,6 +47,7 @@ class MultiEdit:
     def __init__(self, inspector, form: QFormLayout, node_ids: list[str], links: list[Link]):
         self.inspector = inspector
         self.node_ids = [n for n in node_ids if n in inspector.scenario.topology]
+        self.ids = set(self.node_ids)
         self.editors: dict[str, Editor] = {}
         self.labels: dict[str, Any] = {}
         topology = inspector.scenario.topology

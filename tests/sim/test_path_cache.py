@@ -100,3 +100,21 @@ def test_a_large_topology_answers_one_vm_in_milliseconds_not_seconds():
     assert cache.vm_path(last).outbound == "load_balancer"
     assert list(cache._paths) == [last], "a path without an Azure-assigned address stands alone"
     assert cache.vm_path(last) is cache.vm_path(last)
+
+
+def test_vms_added_and_removed_keep_the_answers_that_stand():
+    # default SNAT everywhere: each VM takes the next Azure-assigned address in id order
+    scenario = generated_scenario(150, 220)
+    t = scenario.topology
+    cache = PathCache(scenario)
+    assert_same_as_resolve(scenario, cache)
+    for new_id in ("vm-0-55", "vm-9", "aaa"):  # in the middle, late and first in id order
+        t.add_node(make_component("vm", new_id))
+        assert cache.vm_path(new_id) == resolve(scenario).paths[new_id]
+        assert_same_as_resolve(scenario, cache, seed=len(new_id))
+    t.remove_node("vm-0-55")
+    assert_same_as_resolve(scenario, cache, seed=5)
+    t.add_node(make_component("load_balancer", "lb-new"))  # a lone node: nothing changes
+    kept = dict(cache._paths)
+    assert kept and cache._paths == kept
+    assert_same_as_resolve(scenario, cache, seed=6)

@@ -63,7 +63,7 @@ class SceneEditing:
         box = component_class(kind).CONTAINER
         w, h = component_class(kind)(id="probe").size if box else (0.0, 0.0)
         left, up, right, down = FOOTPRINT
-        for x, y in spiral(snap(near.x()), snap(near.y()), 40.0, rings=60):
+        for x, y in spiral(snap(near.x()), snap(near.y()), 80.0, rings=40):
             if box:
                 rect = QRectF(x - w / 2, y - h / 2, w, h)
                 clear = not self._tiles_in(rect.adjusted(-left, -up, right, down)) and not any(

@@ -77,6 +77,14 @@ class FarLayer(QGraphicsItem):
         else:
             self.update()
 
+    def content_changed(self) -> None:
+        """Something was added, removed or changed: draw again.  The extent only grows
+        (``extend``): a removal may leave it a little larger than the drawing, which costs
+        nothing, where measuring it again means looking at every node and link."""
+        if self.isVisible():
+            self._batches = None
+            self.update()
+
     def restyled(self) -> None:
         """Selection, highlight or palette changed: draw again (same geometry)."""
         if self.isVisible():

@@ -123,14 +123,15 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         self.contentChanged.emit()
 
     def _mirror(self, event: ChangeEvent) -> None:
-        self.far_layer.geometry_changed()
+        self.far_layer.content_changed()
         kind = event.kind
         if kind == "node_added":
             item = self._add_node_item(event.new)
             self._refresh_containment_around(item)
         elif kind == "node_removed":
-            self._tile_grid = None
             item = self._nodes.pop(event.node_id, None)
+            if item is not None:
+                self._grid_update(item, removed=True)
             self._containers.pop(event.node_id, None)
             if item is not None:
                 self.removeItem(item)
@@ -187,7 +188,7 @@ class DiagramScene(SceneEditing, QGraphicsScene):
     # ----------------------------------------------------------------- geometry of links
     def item_geometry_changed(self, item) -> None:
         item.far_rect = None
-        self._tile_grid = None
+        self._grid_update(item)
         self._captions_later()
         if item.__class__ is ContainerItem:
             item.forget_geometry()
@@ -444,26 +445,47 @@ class DiagramScene(SceneEditing, QGraphicsScene):
                     todo.append(node_id)
         return out
 
-    #: tile centres in cells of CELL x CELL scene units (built when asked, dropped whenever
-    #: anything moves): "which nodes lie in this box" without looking at every node
+    #: tile centres in cells of CELL x CELL scene units (built when first asked, then kept
+    #: up to date as tiles move, come and go): "which nodes lie in this box" without
+    #: looking at every node
     CELL = 400.0
     _tile_grid: dict | None = None
+    _tile_cells: dict | None = None
+
+    def _cell(self, x: float, y: float) -> tuple[int, int]:
+        return math.floor(x / self.CELL), math.floor(y / self.CELL)
+
+    def _grid_update(self, item, removed: bool = False) -> None:
+        """Follow one tile in the grid (moved, added or removed)."""
+        if self._tile_grid is None or item.__class__ is not NodeItem:
+            return
+        node_id = item.node_id
+        old = self._tile_cells.pop(node_id, None)
+        if old is not None:
+            self._tile_grid[old].pop(node_id, None)
+            if self._room_cells is not None:
+                self._room_cells.add(old)
+        if not removed:
+            p = item.pos()
+            cell = self._cell(p.x(), p.y())
+            self._tile_grid[cell][node_id] = (p.x(), p.y())
+            self._tile_cells[node_id] = cell
+            if self._room_cells is not None:
+                self._room_cells.add(cell)
 
     def _tiles_in(self, rect: QRectF) -> set[str]:
         grid = self._tile_grid
-        cell = self.CELL
         if grid is None:
-            grid = self._tile_grid = defaultdict(list)
+            grid = self._tile_grid = defaultdict(dict)
+            self._tile_cells = {}
             for item in self._nodes.values():
-                if item.__class__ is NodeItem:
-                    p = item.pos()
-                    x, y = p.x(), p.y()
-                    grid[(math.floor(x / cell), math.floor(y / cell))].append((item.node_id, x, y))
+                self._grid_update(item)
         left, top, right, bottom = rect.left(), rect.top(), rect.right(), rect.bottom()
+        (i0, j0), (i1, j1) = self._cell(left, top), self._cell(right, bottom)
         found = set()
-        for i in range(math.floor(left / cell), math.floor(right / cell) + 1):
-            for j in range(math.floor(top / cell), math.floor(bottom / cell) + 1):
-                for node_id, x, y in grid.get((i, j), ()):
+        for i in range(i0, i1 + 1):
+            for j in range(j0, j1 + 1):
+                for node_id, (x, y) in grid.get((i, j), {}).items():
                     if left <= x <= right and top <= y <= bottom:
                         found.add(node_id)
         return found
@@ -621,28 +643,35 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         for item in self._nodes.values():
             item.set_text_zoom(zoom, pixel)
 
+    #: grid cells where tiles came, went or moved since the rooms were measured (None: all)
+    _room_cells: set | None = None
+
     def _measure_rooms(self) -> None:
-        """For each node, the zoom from which its caption (at MIN_TEXT_PX) fits between its
-        nearest neighbours left and right on about the same line."""
+        """For each node, the room its caption has: the distance to the nearest neighbour
+        left or right on about the same line (only around what moved since last time)."""
         self._rooms_dirty = False
-        cell = 200.0
-        grid: dict[tuple[int, int], list] = defaultdict(list)
-        tiles = [i for i in self._nodes.values() if i.__class__ is NodeItem]
-        for item in tiles:
-            p = item.pos()
-            grid[(math.floor(p.x() / cell), math.floor(p.y() / cell))].append((p.x(), p.y()))
-        for item in tiles:
+        self._tiles_in(QRectF())  # the grid, built if needed
+        grid, cells = self._tile_grid, self._room_cells
+        self._room_cells = set()
+        if cells is None or len(cells) > 200:
+            todo = [i for i in self._nodes.values() if i.__class__ is NodeItem]
+        else:
+            ids = {n for (ci, cj) in cells for i in (ci - 1, ci, ci + 1)
+                   for j in (cj - 1, cj, cj + 1) for n in grid.get((i, j), {})}
+            todo = [self._nodes[n] for n in ids if n in self._nodes]
+        reach = self.CELL
+        for item in todo:
             p = item.pos()
             x, y = p.x(), p.y()
-            ci, cj = math.floor(x / cell), math.floor(y / cell)
+            ci, cj = self._cell(x, y)
             nearest = math.inf
-            for i in range(ci - 2, ci + 3):
-                for j in range(cj - 1, cj + 2):
-                    for ox, oy in grid.get((i, j), ()):
-                        if abs(oy - y) < 60 and (ox, oy) != (x, y):
+            for i in (ci - 1, ci, ci + 1):
+                for j in (cj - 1, cj, cj + 1):
+                    for node_id, (ox, oy) in grid.get((i, j), {}).items():
+                        if abs(oy - y) < 60 and node_id != item.node_id:
                             nearest = min(nearest, abs(ox - x))
             # centred names: one fits when its width on screen is under the distance
-            item.room = max(nearest - 8, 0.0) if nearest < 2 * cell else math.inf
+            item.room = max(nearest - 8, 0.0) if nearest < reach else math.inf
 
     def _captions_later(self) -> None:
         """Positions changed: the rooms are measured again once the burst is over."""
