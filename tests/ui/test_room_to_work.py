@@ -96,3 +96,23 @@ def test_fit_shows_a_diagram_of_any_size(window, qtbot):
     assert window.view.visible_scene_rect().contains(bounds)
     window.view.zoom_out()  # and no further than that
     assert window.view.visible_scene_rect().contains(QPointF(150_000, 60_000))
+
+
+def test_names_are_plain_text_and_box_titles_read_on_the_dark_theme(window, qtbot):
+    from PySide6.QtGui import QColor
+
+    from designer.ui.canvas.style import color, contrast
+    from designer.ui.text import plain_tooltip
+    assert window.open_example(demo_path())
+    topology = window.document.scenario.topology
+    topology.set_property("web-1", "name", "<img src=x>")
+    click(window, "web-1")
+    title = window.inspector.title
+    assert title.textFormat() == Qt.TextFormat.PlainText and "<img src=x>" in title.text()
+    tip = plain_tooltip(window.scene.node_item("web-1").tooltip_text())
+    assert "&lt;img src=x&gt;" in tip and "<img" not in tip
+    window.set_theme("dark")
+    palette = window.scene.palette
+    vnet = window.scene.node_item("vnet")
+    title_colour = QColor(vnet.title.brush().color())
+    assert contrast(title_colour, color(palette.background)) >= 4.5
