@@ -30,11 +30,11 @@ UNLIMITED_KINDS = ("instance_ip",)
 
 
 def poisson_quantile(mean: float, q: float = QUANTILE) -> int:
-    """The smallest k with P(Poisson(mean) <= k) >= q (exact sum below a mean of 400, the
-    normal approximation with continuity correction above)."""
+    """The smallest k with P(Poisson(mean) <= k) >= q (exact sum up to a mean of 700, the
+    normal approximation with continuity correction above, where exp(-mean) underflows)."""
     if mean <= 0:
         return 0
-    if mean > 400:
+    if mean > 700:
         z = _Z.get(q)
         if z is None:
             raise ValueError(f"no normal quantile stored for q={q}")

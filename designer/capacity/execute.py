@@ -101,9 +101,11 @@ class DaskExecutor:
 
     def __init__(self, address: str | None = None, workers: int | None = None) -> None:
         from distributed import Client
+        _quiet_dask_logs()
         self.cluster = None
         self._futures: dict[Any, Any] = {}
         self._lock = threading.Lock()
+        self._finished = threading.Event()
         if address:
             try:
                 self.client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
@@ -117,7 +119,7 @@ class DaskExecutor:
             n = workers or os.cpu_count() or 1
             self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                         dashboard_address=None, silence_logs=logging.ERROR,
-                                        scheduler_port=0)
+                                        scheduler_port=0, scheduler_kwargs={"dashboard": False})
             self.client = Client(self.cluster, set_as_default=False)
             self.description = f"a local Dask cluster of {n} processes"
 
@@ -125,17 +127,17 @@ class DaskExecutor:
         future = self.client.submit(run_report, *spec.args(), pure=False, retries=1)
         with self._lock:
             self._futures[tag] = future
+        # called on the client's event-loop thread when the run ends (any way)
+        future.add_done_callback(lambda _f: self._finished.set())
 
     def wait(self, timeout: float) -> list[tuple[Any, str]]:
-        from distributed import wait
         with self._lock:
             items = list(self._futures.items())
         if not items:
             return []
-        try:
-            wait([f for _, f in items], timeout=timeout, return_when="FIRST_COMPLETED")
-        except TimeoutError:
-            pass
+        if not any(f.done() for _, f in items):
+            self._finished.wait(timeout)
+        self._finished.clear()
         out = []
         for tag, future in items:
             if future.done():
@@ -175,6 +177,14 @@ class DaskExecutor:
             except Exception:  # noqa: BLE001
                 log.debug("cluster close failed", exc_info=True)
             self.cluster = None
+
+
+def _quiet_dask_logs() -> None:
+    """Dask logs every scheduler and worker step at INFO: keep the terminal for our progress
+    (warnings and errors still show; -vv shows everything)."""
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        for name in ("distributed", "dask"):
+            logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def open_executor(scheduler: str | None = None, workers: int | None = None,

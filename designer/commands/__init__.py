@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "simulate": "simulate",
     "export": "export",
     "examples": "examples",
+    "fixes": "fixes",
+    "sweep": "sweep",
 }
 
 
