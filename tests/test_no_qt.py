@@ -1,5 +1,6 @@
-"""The model, the engine and ``validate`` work with Qt made unimportable (house rule:
-designer/model and designer/sim never import PySide6, shiboken6 or pyqtgraph)."""
+"""The model, the engine, capacity planning and ``validate`` work with Qt made unimportable
+(house rule: designer/model, designer/sim and designer/capacity never import PySide6,
+shiboken6 or pyqtgraph)."""
 from __future__ import annotations
 
 import subprocess
@@ -47,9 +48,9 @@ def test_blocker_really_blocks():
 def test_model_and_sim_import_every_module_without_qt():
     result = run("""
         import importlib, pkgutil
-        import designer.model, designer.sim
+        import designer.model, designer.sim, designer.capacity
         names = []
-        for package in (designer.model, designer.sim):
+        for package in (designer.model, designer.sim, designer.capacity):
             for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
                 importlib.import_module(info.name)
                 names.append(info.name)
@@ -58,6 +59,7 @@ def test_model_and_sim_import_every_module_without_qt():
     """)
     assert result.returncode == 0, result.stderr
     assert "designer.model.validation" in result.stdout
+    assert "designer.capacity.fixes" in result.stdout
 
 
 def test_validate_command_runs_without_qt(tmp_path):

@@ -18,8 +18,10 @@ cancels every outstanding run.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -117,9 +119,11 @@ class DaskExecutor:
         else:
             from distributed import LocalCluster
             n = workers or os.cpu_count() or 1
-            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.ERROR,
-                                        scheduler_port=0, scheduler_kwargs={"dashboard": False})
+            with _workers_ignore_ctrl_c():
+                self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=logging.ERROR,
+                                            scheduler_port=0,
+                                            scheduler_kwargs={"dashboard": False})
             self.client = Client(self.cluster, set_as_default=False)
             self.description = f"a local Dask cluster of {n} processes"
 
@@ -177,6 +181,21 @@ class DaskExecutor:
             except Exception:  # noqa: BLE001
                 log.debug("cluster close failed", exc_info=True)
             self.cluster = None
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c():
+    """Start the local workers with SIGINT ignored (inherited through exec): Ctrl+C at the
+    terminal reaches the whole process group, and it is this process that cancels and closes
+    the cluster, without a traceback from every worker."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _quiet_dask_logs() -> None:

@@ -67,6 +67,7 @@ class Comparison:
     original: Outcome
     paths: dict[str, dict[str, Any]]     # failing VM -> its report entry (first seed)
     not_applicable: list[dict[str, str]] = field(default_factory=list)
+    with_headroom: bool = True
 
 
 # ================================================================================ plans
@@ -333,7 +334,9 @@ def variant_search(c: Comparison, plan: Plan, hint: Hint, baseline: set[tuple]) 
         scenario = plan.build(value)
     rate = None
     note = plan.headroom_note
-    if holds and note is None:
+    if holds and note is None and not c.with_headroom:
+        note = "not searched (--no-headroom)"
+    elif holds and note is None:
         factor = yield from headroom(c.settings, lambda f: edits.scale_rates(
             scenario, c.generators, f), hint, _headroom_guess(c, scenario, outcome))
         base = c.scenario.topology.node(c.generators[0]).rate_per_s
@@ -395,8 +398,9 @@ def variant_entry(c: Comparison, kind: str, setting: dict, outcome: Outcome,
 # ================================================================================ compare
 
 def compare(scenario: Scenario, settings: Settings, driver: Driver,
-            kinds: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """The whole comparison as the ``outbound-designer-fixes`` document."""
+            kinds: tuple[str, ...] | None = None, with_headroom: bool = True) -> dict[str, Any]:
+    """The whole comparison as the ``outbound-designer-fixes`` document (``kinds``: only
+    these; ``with_headroom=False`` skips the rate bisection)."""
     # the scenario as a worker sees it (file text): variants are built from the same model
     from ..model import dumps
     scenario = loads(dumps(scenario), source=settings.source or scenario.name)
@@ -415,7 +419,8 @@ def compare(scenario: Scenario, settings: Settings, driver: Driver,
                         if not g.muted and g.direction == "outbound"
                         and set(topo.generator_sources(g.id)) & set(failing))
     c = Comparison(scenario, settings, failing, generators, original,
-                   {vm: original.reports[0]["vms"][vm] for vm in failing})
+                   {vm: original.reports[0]["vms"][vm] for vm in failing},
+                   with_headroom=with_headroom)
     doc["variants"].append(variant_entry(c, "original", {}, original, scenario,
                                          original.holds, "none", 0, None, None))
     if not failing:

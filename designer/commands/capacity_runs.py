@@ -4,7 +4,9 @@ execution options, the progress bar on stderr, and closing the executor whatever
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING, Callable, TextIO
 
@@ -111,22 +113,47 @@ def run_with_driver(args: argparse.Namespace, work: Callable[["Driver"], object]
     def notice(text: str) -> None:
         print(f"outbound-designer: {text}", file=sys.stderr)
     progress = None if args.no_progress else TerminalProgress(what=what)
+    cancel = threading.Event()
+    previous = _catch_ctrl_c(cancel)
     try:
-        executor = open_executor(args.scheduler, args.workers, notice)
-    except CapacityError as exc:
-        raise CliError(str(exc)) from None
-    try:
-        if getattr(args, "verbose", 0):
-            notice(f"running on {executor.description}")
-        return work(Driver(executor, progress))
-    except CapacityError as exc:
-        raise CliError(str(exc), EXIT_FINDINGS) from None
-    except Cancelled:
-        raise KeyboardInterrupt from None
+        try:
+            executor = open_executor(args.scheduler, args.workers, notice)
+        except CapacityError as exc:
+            raise CliError(str(exc)) from None
+        try:
+            if getattr(args, "verbose", 0):
+                notice(f"running on {executor.description}")
+            if cancel.is_set():
+                raise Cancelled()
+            return work(Driver(executor, progress, cancel))
+        except CapacityError as exc:
+            raise CliError(str(exc), EXIT_FINDINGS) from None
+        except Cancelled:
+            if progress is not None:
+                progress.finish()
+                progress = None
+            notice("cancelled: the outstanding runs were dropped")
+            raise KeyboardInterrupt from None
+        finally:
+            if progress is not None:
+                progress.finish()
+            executor.close()
     finally:
-        if progress is not None:
-            progress.finish()
-        executor.close()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _catch_ctrl_c(cancel: threading.Event):
+    """Ctrl+C asks the driver to cancel (at its next wake-up, within 0.2 s) instead of raising
+    inside Dask's machinery; a second Ctrl+C interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+    return signal.signal(signal.SIGINT, handler)
 
 
 def seeds_of(scenario, count: int) -> list[int]:

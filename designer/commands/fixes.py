@@ -26,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kinds", metavar="K,K", default=None,
                         help="only these kinds of fix (nat_gateway, outbound_rule_ports, "
                              "frontend_ips, instance_ip, connection_pool)")
+    parser.add_argument("--no-headroom", action="store_true",
+                        help="skip the search for the rate at which each fix breaks")
     parser.add_argument("--json", action="store_true",
                         help="print the JSON comparison (scenario-format.md section 4)")
     parser.add_argument("--out", metavar="OUT", help="write the JSON comparison to this file")
@@ -50,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.file)
     settings = Settings(tuple(scenario.seed + i for i in range(args.seeds)), args.duration,
                         args.sample, Path(args.file).name)
-    doc = run_with_driver(args, lambda driver: compare(scenario, settings, driver, kinds))
+    doc = run_with_driver(args, lambda driver: compare(scenario, settings, driver, kinds,
+                                                           not args.no_headroom))
     if args.html:
         from ..capacity.html import fixes_html
         atomic_write_text(args.html, fixes_html(doc))
