@@ -121,7 +121,7 @@ class DaskExecutor:
             n = workers or os.cpu_count() or 1
             with _workers_ignore_ctrl_c():
                 self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=logging.ERROR,
+                                            dashboard_address=":0", silence_logs=logging.ERROR,
                                             scheduler_port=0,
                                             scheduler_kwargs={"dashboard": False})
             self.client = Client(self.cluster, set_as_default=False)

@@ -332,7 +332,7 @@ def variant_search(c: Comparison, plan: Plan, hint: Hint, baseline: set[tuple]) 
         value = plan.values[index]
         outcome = outcomes[index]
         scenario = plan.build(value)
-    rate = None
+    rate = top = None
     note = plan.headroom_note
     if holds and note is None and not c.with_headroom:
         note = "not searched (--no-headroom)"
@@ -341,11 +341,16 @@ def variant_search(c: Comparison, plan: Plan, hint: Hint, baseline: set[tuple]) 
             scenario, c.generators, f), hint, _headroom_guess(c, scenario, outcome))
         base = c.scenario.topology.node(c.generators[0]).rate_per_s
         if factor is None:
-            note = f"holds up to {search_max():g}x today's rate (the search's limit)"
+            top = round(base * search_max(), 2)
+            note = (f"still holds at {top:g} flows/s, {search_max():g}x today's rate (the "
+                    f"search's limit)")
         else:
             rate = round(base * factor, 2)
-    return variant_entry(c, plan.kind, plan.setting(value), outcome, scenario, holds,
-                         plan.azure_change(value), plan.public_ips(value), rate, note)
+    entry = variant_entry(c, plan.kind, plan.setting(value), outcome, scenario, holds,
+                          plan.azure_change(value), plan.public_ips(value), rate, note)
+    if top is not None:
+        entry["headroom_max_rate"] = top
+    return entry
 
 
 def search_max() -> float:
@@ -393,6 +398,32 @@ def variant_entry(c: Comparison, kind: str, setting: dict, outcome: Outcome,
     if note:
         entry["headroom_note"] = note
     return entry
+
+
+# ================================================================================ display
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def headroom_text(v: dict) -> str:
+    """The headroom cell: the rate where the fix breaks, or why there is none."""
+    if v.get("headroom_rate") is not None:
+        return _fmt(v["headroom_rate"])
+    if v["kind"] == "original" or not v.get("holds"):
+        return "—"
+    if v.get("headroom_max_rate") is not None:
+        return f"> {_fmt(v['headroom_max_rate'])}"
+    return {"instance_ip": "no limit (no SNAT)",
+            "connection_pool": "n/a (pooled)"}.get(v["kind"], "—")
+
+
+def ports_text(v: dict) -> str:
+    if v["kind"] == "instance_ip" and not v.get("allocated"):
+        return "no SNAT"
+    return f"{_fmt(v['peak_used'])} / {_fmt(v['allocated'])}"
 
 
 # ================================================================================ compare

@@ -8,6 +8,7 @@ import html
 import statistics
 from typing import Any
 
+from .fixes import headroom_text, ports_text
 from .sweep import METRICS, metric_value
 
 _CSS = """
@@ -62,12 +63,13 @@ def fixes_html(doc: dict[str, Any]) -> str:
     for v in doc.get("variants", []):
         f = v["failed_snat"]
         css = "ok" if v.get("holds") else "bad"
-        headroom = (_num(v["headroom_rate"]) if v.get("headroom_rate") is not None
-                    else _esc(v.get("headroom_note", "—")))
+        headroom = _esc(headroom_text(v))
+        if v.get("headroom_note"):
+            headroom = f'<span title="{_esc(v["headroom_note"])}">{headroom}</span>'
         rows.append(
             f"<tr><td class={css}>{_esc(v['kind'])}</td><td>{_esc(_setting_text(v['setting']))}"
             f"</td><td class=num>{_num(f['mean'])} ({_num(f['min'])}–{_num(f['max'])})</td>"
-            f"<td class=num>{_num(v['peak_used'])} / {_num(v['allocated'])}</td>"
+            f"<td class=num>{_esc(ports_text(v))}</td>"
             f"<td class=num>{headroom}</td><td class=num>{_num(v['public_ips'])}</td>"
             f"<td>{_esc(v['azure_change'])}</td></tr>")
     for n in doc.get("not_applicable", []):

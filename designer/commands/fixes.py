@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
 def fixes_summary(doc: dict) -> str:
     """The comparison as a table for a person."""
+    from ..capacity.fixes import headroom_text, ports_text
     lines = [f"{doc['scenario']}: {doc['semantics']} semantics, {doc['duration_s']:g} s, "
              f"seeds {', '.join(map(str, doc['seeds']))}"]
     if not doc["failing_vms"]:
@@ -80,11 +81,9 @@ def fixes_summary(doc: dict) -> str:
         f = v["failed_snat"]
         setting = ", ".join(f"{k}={val}" for k, val in v["setting"].items()
                             if not isinstance(val, (list, dict))) or "-"
-        headroom = (f"{v['headroom_rate']:g}" if v["headroom_rate"] is not None
-                    else ("-" if v["kind"] == "original" or not v["holds"] else "n/a"))
         rows.append((v["kind"] + ("" if v["holds"] or v["kind"] == "original" else " (fails)"),
                      setting, f"{f['mean']:g} ({f['min']}-{f['max']})",
-                     f"{v['peak_used']}/{v['allocated']}", headroom, str(v["public_ips"])))
+                     ports_text(v), headroom_text(v), str(v["public_ips"])))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for r in rows:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())

@@ -133,7 +133,8 @@ class CapacityPlanner(QObject):
         for widget in (self.progress_label, self.progress_bar, self.cancel_button):
             widget.show()
         self.progress_bar.setRange(0, 0)
-        self.progress_label.setText(f"{what}: starting the workers…")
+        self.progress_label.setText(("Comparing fixes" if what == "fixes" else "Sweeping")
+                                    + ": starting the workers…")
         self.window.action("action-sim-capacity-cancel").setEnabled(True)
         self.fixes.set_running(what == "fixes")
         self.sweep.set_running(what == "sweep")

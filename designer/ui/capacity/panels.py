@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFo
                                QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
+from ...capacity.fixes import headroom_text, ports_text
 from ...capacity.sweep import METRICS, metric_value
 
 FIX_COLUMNS = ("Variant", "Setting", "Failed flows (mean, range)", "Peak used / allocated",
@@ -110,12 +111,9 @@ class FixesPanel(QWidget):
         self.table.setRowCount(len(variants) + len(na))
         for row, v in enumerate(variants):
             f = v["failed_snat"]
-            headroom = (_num(v["headroom_rate"]) if v.get("headroom_rate") is not None
-                        else ("—" if v["kind"] == "original" or not v.get("holds")
-                              else "beyond the search"))
             cells = [v["kind"].replace("_", " "), setting_text(v["setting"]),
                      f"{_num(f['mean'])} ({_num(f['min'])}–{_num(f['max'])})",
-                     f"{_num(v['peak_used'])} / {_num(v['allocated'])}", headroom,
+                     ports_text(v), headroom_text(v),
                      _num(v["public_ips"]), v["azure_change"]]
             for col, text in enumerate(cells):
                 item = _item(text, col in (2, 3, 4, 5))
@@ -254,8 +252,8 @@ class SweepPanel(QWidget):
 
     def set_result(self, doc: dict) -> None:
         self.doc = doc
-        self.status.setText(f"{len(doc['points'])} points, {doc['duration_s']} s per run "
-                            f"({doc['scenario']}).")
+        self.status.setText(f"{len(doc['points'])} points, {_num(doc['duration_s'])} s per "
+                            f"run ({doc['scenario']}).")
         self._fill_table()
         self._draw()
 
@@ -297,6 +295,11 @@ class SweepPanel(QWidget):
         metric = self.metric.currentData()
         self.plot.clear()
         item = self.plot.getPlotItem()
+        for axis in ("bottom", "left"):
+            item.getAxis(axis).setTicks(None)     # a heatmap's category ticks go
+        if item.legend is None:
+            item.addLegend(offset=(10, 5))
+        item.legend.clear()
         vary = self.doc["vary"]
         means = self._means(metric)
         item.setLabel("left", METRICS.get(metric, metric))
@@ -306,12 +309,14 @@ class SweepPanel(QWidget):
             pos = xs if numeric else list(range(len(xs)))
             ys = [means.get((x,), np.nan) for x in xs]
             pen = pg.mkPen("#d1242f" if metric == "failed_snat" else "#1f6feb", width=2)
+            item.setTitle(None)
             item.plot(pos, ys, pen=pen, symbol="o", symbolSize=6,
-                      symbolBrush=pen.color(), name=metric)
+                      symbolBrush=pen.color(), name=f"{metric.replace('_', ' ')} (simulated)")
             if metric in ("peak_used",):
                 est = self._means("ports_needed_p99")
                 item.plot(pos, [est.get((x,), np.nan) for x in xs],
-                          pen=pg.mkPen("#8a96a3", width=2, style=Qt.PenStyle.DashLine))
+                          pen=pg.mkPen("#8a96a3", width=2, style=Qt.PenStyle.DashLine),
+                          name="ports needed, p99 (estimate)")
             item.setLabel("bottom", vary[0]["path"])
             if not numeric:
                 item.getAxis("bottom").setTicks([list(enumerate(map(str, xs)))])
@@ -332,7 +337,8 @@ class SweepPanel(QWidget):
         item.getAxis("bottom").setTicks([[(i + 0.5, _num(x)) for i, x in enumerate(xs)]])
         item.getAxis("left").setTicks([[(j + 0.5, _num(y)) for j, y in enumerate(ys)]])
         item.setLabel("bottom", vary[0]["path"])
-        item.setLabel("left", f"{vary[1]['path']}  (colour: {metric})")
+        item.setLabel("left", vary[1]["path"])
+        item.setTitle(f"{METRICS.get(metric, metric)}, mean over seeds", size="9pt")
         for i in range(len(xs)):
             for j in range(len(ys)):
                 if np.isfinite(grid[i, j]):
