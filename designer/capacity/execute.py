@@ -126,6 +126,8 @@ class DaskExecutor:
                                             scheduler_kwargs={"dashboard": False})
             self.client = Client(self.cluster, set_as_default=False)
             self.description = f"a local Dask cluster of {n} processes"
+            # every worker loads the engine now, side by side, not on its first run
+            self.client.run(_warm_up)
 
     def submit(self, tag: Any, spec: RunSpec) -> None:
         future = self.client.submit(run_report, *spec.args(), pure=False, retries=1)
@@ -196,6 +198,10 @@ def _workers_ignore_ctrl_c():
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _warm_up() -> None:
+    import designer.capacity.runs  # noqa: F401 - numpy, networkx, the engine
 
 
 def _quiet_dask_logs() -> None:
