@@ -69,11 +69,9 @@ class CapacityPlanner(QObject):
         self.sweep.cancelRequested.connect(self.runner.cancel)
         self.dock_fixes = w._dock("fixes", "Fixes", self.fixes, Qt.BottomDockWidgetArea)
         self.dock_sweep = w._dock("sweep", "Sweep", self.sweep, Qt.BottomDockWidgetArea)
-        w.tabifyDockWidget(w.dock_findings, self.dock_fixes)
-        w.tabifyDockWidget(self.dock_fixes, self.dock_sweep)
-        w.dock_findings.raise_()
         self.dock_fixes.hide()
         self.dock_sweep.hide()
+        self._placed: set[str] = set()
         panels = w.menuBar().findChild(QMenu, "menu-view-docks")
         for dock in (self.dock_fixes, self.dock_sweep):
             toggle = dock.toggleViewAction()
@@ -114,6 +112,20 @@ class CapacityPlanner(QObject):
             status.insertPermanentWidget(index, widget)
             widget.hide()
 
+    def _show_dock(self, dock) -> None:
+        """Show a dock, the first time as a tab beside Findings (tabbing them at start-up
+        would make a restored layout reserve a tab bar for docks nobody opened)."""
+        w = self.window
+        name = dock.objectName()
+        if name not in self._placed and dock.isHidden() and not w.restoreDockWidget(dock):
+            others = [d for d in (w.dock_findings, self.dock_fixes, self.dock_sweep)
+                      if d is not dock and not d.isHidden() and not d.isFloating()]
+            if others:
+                w.tabifyDockWidget(others[0], dock)
+        self._placed.add(name)
+        dock.show()
+        dock.raise_()
+
     def _banner_created(self, banner: AlertBanner) -> None:
         if banner.window() is not self.window:
             return
@@ -150,14 +162,12 @@ class CapacityPlanner(QObject):
                             self.window.document.display_name
                             if self.window.document.path is not None else scenario.name)
         snapshot = scenario.snapshot()
-        self.dock_fixes.show()
-        self.dock_fixes.raise_()
+        self._show_dock(self.dock_fixes)
         self.runner.start("fixes", lambda driver: compare(snapshot, settings, driver))
         self._started("fixes")
 
     def show_sweep(self) -> None:
-        self.dock_sweep.show()
-        self.dock_sweep.raise_()
+        self._show_dock(self.dock_sweep)
         self.sweep.vary1.setFocus()
 
     def run_sweep(self, texts: list, seeds: int, duration: float, metric: str) -> None:

@@ -6,10 +6,11 @@ import statistics
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+                               QHBoxLayout, QHeaderView, QLabel, QLayout, QLineEdit,
+                               QPushButton,
                                QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -42,7 +43,18 @@ def setting_text(setting: dict) -> str:
                      for k, v in setting.items() if not isinstance(v, dict)) or "—"
 
 
-class FixesPanel(QWidget):
+class _SmallDock(QWidget):
+    """A dock's content whose minimum size stays small (the layout squeezes instead), so a
+    restored window layout never grows the window to fit a dock nobody opened."""
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(120, 80)
+
+    def _no_layout_minimum(self) -> None:
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+
+
+class FixesPanel(_SmallDock):
     """The comparison table; a variant row can be opened or applied."""
 
     openRequested = Signal(dict)
@@ -97,6 +109,7 @@ class FixesPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
+        self._no_layout_minimum()
         self._selection_changed()
 
     def set_running(self, running: bool) -> None:
@@ -167,7 +180,7 @@ class FixesPanel(QWidget):
             self.openRequested.emit(variant)
 
 
-class SweepPanel(QWidget):
+class SweepPanel(_SmallDock):
     """A sweep: what to vary, the plot and the points."""
 
     runRequested = Signal(list, int, float, str)      # vary texts, seeds, duration, metric
@@ -237,6 +250,7 @@ class SweepPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.status)
         layout.addWidget(split, 1)
+        self._no_layout_minimum()
 
     def set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
