@@ -97,7 +97,8 @@ def set_nat_public_ips(scenario: Scenario, nat_id: str, count: int) -> Scenario:
     for pip_id in ips[count:]:
         topo.remove_node(pip_id)
     for index in range(len(ips), count):
-        pip_id = _new_public_ip(out, f"{nat_id}-ip", _near(out, nat_id, 180.0, 70.0 * index))
+        # left of the gateway, which sits left of its subnet
+        pip_id = _new_public_ip(out, f"{nat_id}-ip", _near(out, nat_id, -150.0, 70.0 * index))
         topo.connect(Link(nat_id, pip_id, "nat"))
     return out
 
@@ -112,7 +113,7 @@ def attach_nat_gateway(scenario: Scenario, vm_id: str, public_ips: int) -> tuple
     if nat is None:
         nat = f"nat-{subnet}" if f"nat-{subnet}" not in topo else topo.unique_id(f"nat-{subnet}")
         topo.add_node(make_component("nat_gateway", nat,
-                                     position=_near(out, subnet, -200.0, 40.0)))
+                                     position=_near(out, subnet, -200.0, 10.0)))
         topo.connect(Link(nat, subnet, "nat"))
     return set_nat_public_ips(out, nat, public_ips), subnet
 

@@ -117,13 +117,17 @@ class CapacityPlanner(QObject):
         would make a restored layout reserve a tab bar for docks nobody opened)."""
         w = self.window
         name = dock.objectName()
-        if name not in self._placed and dock.isHidden() and not w.restoreDockWidget(dock):
-            others = [d for d in (w.dock_findings, self.dock_fixes, self.dock_sweep)
-                      if d is not dock and not d.isHidden() and not d.isFloating()]
-            if others:
-                w.tabifyDockWidget(others[0], dock)
-        self._placed.add(name)
+        first = name not in self._placed and dock.isHidden()
+        others = [d for d in (w.dock_findings, self.dock_fixes, self.dock_sweep)
+                  if d is not dock and not d.isHidden() and not d.isFloating()]
         dock.show()
+        if first and others:
+            w.tabifyDockWidget(others[0], dock)
+        if first and not dock.isFloating():
+            # room for the table or the plot: a third of the window's height
+            w.resizeDocks([dock], [max(dock.height(), w.height() // 3)],
+                          Qt.Orientation.Vertical)
+        self._placed.add(name)
         dock.raise_()
 
     def _banner_created(self, banner: AlertBanner) -> None:
