@@ -96,7 +96,7 @@ def _bars(variants: list[dict]) -> str:
     for i, v in enumerate(variants):
         y = 20 + i * row
         out.append(f'<text x="{left - 6}" y="{y + 14}" text-anchor="end">{_esc(v["kind"])}</text>')
-        w = half * v["failed_snat"]["mean"] / top_failed
+        w = (half - 70) * v["failed_snat"]["mean"] / top_failed   # room for the label
         out.append(f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="14" fill="{RED}"/>')
         out.append(f'<text x="{left + w + 4:.1f}" y="{y + 14}">{_num(v["failed_snat"]["mean"])}</text>')
         alloc, peak = v.get("allocated") or 0, v.get("peak_used") or 0
@@ -205,8 +205,8 @@ def _line_chart(doc: dict, metric: str) -> str:
         ept = [(k[0], v) for k, v in est.items() if v is not None]
         out.append(f'<polyline fill="none" stroke="{GREY}" stroke-dasharray="5 4" stroke-width="2" '
                    f'points="{" ".join(pt(x, y) for x, y in ept)}"/>')
-        out.append(f'<text x="{width - 20}" y="24" text-anchor="end" fill="{GREY}">dashed: '
-                   f'estimate (p99)</text>')
+        out.append(f'<text x="{pad + 10}" y="24" fill="{GREY}">dashed: ports needed, p99 '
+                   f'(estimate)</text>')
     out.append("</svg>")
     return "".join(out)
 
