@@ -204,6 +204,29 @@ def test_nat_gateway_needs_two_ips_beyond_50000_flows_to_one_destination():
     assert nat["setting"]["public_ips"] == 2 and nat["holds"]
 
 
+def test_more_frontend_ips_double_a_default_allocation_below_its_cap():
+    """M-B4: MIN(table x frontends, 1,024): a pool of 60 gets 512 ports per VM with one
+    frontend and 1,024 with two. A VM needing ~700 fails with one and holds with one more IP."""
+    nodes = [{"id": f"vm-{i}", "kind": "vm"} for i in range(1, 61)]
+    nodes += [{"id": "lb", "kind": "load_balancer", "sku": "standard",
+               "rules": [{"name": "http", "frontend": "ip-1"}]},
+              {"id": "ip-1", "kind": "public_ip", "sku": "standard", "address": "52.0.0.1"},
+              {"id": "api", "kind": "endpoint", "address": "20.50.1.4"},
+              {"id": "gen", "kind": "traffic_generator", "rate_per_s": 2.8,
+               "hold": {"distribution": "fixed", "mean_s": 5}}]
+    links = [{"from": "lb", "to": "ip-1"}] + [{"from": "lb", "to": f"vm-{i}"}
+                                               for i in range(1, 61)]
+    links += [{"from": "gen", "to": "vm-1"}, {"from": "gen", "to": "api"}]
+    s = loads(json.dumps({"format": "outbound-designer", "version": 1, "name": "pool of 60",
+                          "semantics": "modern", "seed": 5, "nodes": nodes, "links": links}))
+    doc = compare(s, Settings((5,), 400.0, 60.0, "x"), driver(), kinds=("frontend_ips",),
+                  with_headroom=False)
+    assert doc["variants"][0]["allocated"] == 512 and doc["failing_vms"] == ["vm-1"]
+    fronts = doc["variants"][1]
+    assert fronts["kind"] == "frontend_ips" and fronts["holds"]
+    assert fronts["setting"]["added_frontend_ips"] == 1 and fronts["allocated"] == 1024
+
+
 def test_classic_offers_the_2017_options_and_says_why_not_the_others():
     s = loads(json.dumps(_example(20)))
     doc = compare(s, Settings((7,), 300.0, 60.0, "example"), driver())
