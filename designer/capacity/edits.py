@@ -137,11 +137,6 @@ def _outbound_protocol(protocols: set[str]) -> str:
                                                       else "all")
 
 
-def outbound_rule_index(scenario: Scenario, lb_id: str) -> int | None:
-    lb = scenario.topology.node(lb_id)
-    return 0 if lb.outbound_rules else None
-
-
 def set_outbound_rule(scenario: Scenario, lb_id: str, *, ports: int | None = None,
                       extra_frontends: int = 0, protocols: Iterable[str] = ("tcp",),
                       fit_budget: bool = True) -> tuple[Scenario, dict]:

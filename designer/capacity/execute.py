@@ -309,11 +309,9 @@ class Driver:
                                time.monotonic() - self.started))
 
 
-def run_all(executor, specs: list[RunSpec], progress=None, cancel_event=None) -> list[str]:
-    """Every spec once, the reports in the same order (a sweep)."""
+def run_all(driver: Driver, specs: list[RunSpec]) -> list[str]:
+    """Every spec (equal ones once), the reports in the same order (a sweep)."""
     def one_batch() -> Search:
         reports = yield specs
         return reports
-    hint = Hint()
-    driver = Driver(executor, progress, cancel_event)
-    return driver.run([(one_batch(), hint)])[0]
+    return driver.run([(one_batch(), Hint())])[0]

@@ -22,12 +22,13 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..model import Scenario, loads, to_document
+from ..model import Scenario, dumps, loads, to_document
 from ..model.validation import validate
 from ..sim import ports as P
 from . import edits, estimate
 from .execute import Driver, Hint, Search
-from .search import Outcome, Settings, headroom, probe, smallest
+from .runs import failing_vms
+from .search import HEADROOM_MAX_FACTOR, Outcome, Settings, headroom, probe, smallest
 
 FIXES_FORMAT = "outbound-designer-fixes"
 FIXES_VERSION = 1
@@ -341,8 +342,8 @@ def variant_search(c: Comparison, plan: Plan, hint: Hint, baseline: set[tuple]) 
             scenario, c.generators, f), hint, _headroom_guess(c, scenario, outcome))
         base = c.scenario.topology.node(c.generators[0]).rate_per_s
         if factor is None:
-            top = round(base * search_max(), 2)
-            note = (f"still holds at {top:g} flows/s, {search_max():g}x today's rate (the "
+            top = round(base * HEADROOM_MAX_FACTOR, 2)
+            note = (f"still holds at {top:g} flows/s, {HEADROOM_MAX_FACTOR:g}x today's rate (the "
                     f"search's limit)")
         else:
             rate = round(base * factor, 2)
@@ -351,11 +352,6 @@ def variant_search(c: Comparison, plan: Plan, hint: Hint, baseline: set[tuple]) 
     if top is not None:
         entry["headroom_max_rate"] = top
     return entry
-
-
-def search_max() -> float:
-    from .search import HEADROOM_MAX_FACTOR
-    return HEADROOM_MAX_FACTOR
 
 
 def _headroom_guess(c: Comparison, scenario: Scenario, outcome: Outcome) -> float | None:
@@ -433,11 +429,9 @@ def compare(scenario: Scenario, settings: Settings, driver: Driver,
     """The whole comparison as the ``outbound-designer-fixes`` document (``kinds``: only
     these; ``with_headroom=False`` skips the rate bisection)."""
     # the scenario as a worker sees it (file text): variants are built from the same model
-    from ..model import dumps
     scenario = loads(dumps(scenario), source=settings.source or scenario.name)
     hint = Hint()
     original = driver.run([(probe(settings, scenario, hint), hint)])[0]
-    from .runs import failing_vms
     failing = failing_vms(original.reports)
     doc: dict[str, Any] = {
         "format": FIXES_FORMAT, "version": FIXES_VERSION,

@@ -17,7 +17,7 @@ from typing import Any
 from ..model import Scenario, dumps
 from ..sim.report import simulate
 from . import estimate
-from .execute import Driver, Hint, Search
+from .execute import Driver, run_all
 from .fieldpath import Vary
 from .runs import RunSpec, totals, vm_figures
 
@@ -74,7 +74,7 @@ def metric_value(point: dict[str, Any], metric: str) -> float | None:
     raise KeyError(metric)
 
 
-def _probe_verdict(point: Point, duration: float | None) -> tuple[str | None, dict]:
+def _probe_verdict(point: Point, duration: float | None) -> str | None:
     """The analytic verdict of a point from a 1-second run (paths and allocations only)."""
     report = simulate(point.scenario, duration=1.0, seed=point.seed)
     full = duration or _default_duration(point.scenario)
@@ -86,10 +86,10 @@ def _probe_verdict(point: Point, duration: float | None) -> tuple[str | None, di
                 continue
             verdicts.append(estimate.verdict(loads, path["snat_ports_allocated"]))
     if "fails" in verdicts:
-        return "fails", report
-    if verdicts and all(v == "holds" for v in verdicts):
-        return "holds", report
-    return (None if verdicts else "holds"), report
+        return "fails"
+    if all(v == "holds" for v in verdicts):
+        return "holds"          # (also: nothing that could run out)
+    return None
 
 
 def _default_duration(scenario: Scenario) -> float:
@@ -105,14 +105,10 @@ def run_sweep(scenario: Scenario, varies: list[Vary], seeds: list[int], driver: 
     verdicts: list[str | None] = [None] * len(points)
     if prune:
         for i, point in enumerate(points):
-            verdicts[i] = _probe_verdict(point, duration)[0]
+            verdicts[i] = _probe_verdict(point, duration)
     specs = [RunSpec(p.text, p.seed, duration, sample_s, source or scenario.name)
              for p, v in zip(points, verdicts) if v is None]
-
-    def batch() -> Search:
-        reports = yield specs
-        return reports
-    texts = iter(driver.run([(batch(), Hint())])[0])
+    texts = iter(run_all(driver, specs))
     doc_points, report_texts = [], []
     for point, verdict in zip(points, verdicts):
         entry: dict[str, Any] = {"values": point.values, "seed": point.seed}

@@ -16,8 +16,7 @@ from designer.capacity.fieldpath import VaryError, parse_vary
 from designer.capacity.fixes import compare
 from designer.capacity.search import Settings
 from designer.capacity.sweep import run_sweep
-from designer.model import Hold, LbRule, dumps, load_scenario, loads, make_component
-from designer.model.links import Link
+from designer.model import dumps, load_scenario, loads
 from designer.resources import demo_path
 from designer.sim.report import dumps_report, simulate
 
