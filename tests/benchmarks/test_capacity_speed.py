@@ -21,6 +21,7 @@ from designer.model import load_scenario
 from designer.resources import demo_path
 
 pytest.importorskip("distributed")
+psutil = pytest.importorskip("psutil")
 POINTS = int(os.environ.get("CAPACITY_BENCH_POINTS", "32"))
 #: simulated seconds per point: an hour of the demo, about half a second of CPU here
 DURATION = float(os.environ.get("CAPACITY_BENCH_DURATION", "3600"))
@@ -36,17 +37,20 @@ def _sweep(executor):
 def test_sweep_speedup_on_the_local_cluster():
     cores = os.cpu_count() or 1
     load_before = os.getloadavg()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     serial_doc, serial_reports = _sweep(SerialExecutor())
-    serial_s = time.perf_counter() - t0
+    serial_s, serial_cpu = time.perf_counter() - t0, time.process_time() - c0
 
     t0 = time.perf_counter()
     executor = DaskExecutor(workers=cores)
     started_s = time.perf_counter() - t0
     try:
+        workers = [psutil.Process(pid) for pid in executor.client.run(os.getpid).values()]
+        cpu0 = sum(sum(w.cpu_times()[:2]) for w in workers)
         t1 = time.perf_counter()
         doc, reports = _sweep(executor)
         run_s = time.perf_counter() - t1
+        workers_cpu = sum(sum(w.cpu_times()[:2]) for w in workers) - cpu0
     finally:
         t2 = time.perf_counter()
         executor.close()
@@ -57,8 +61,15 @@ def test_sweep_speedup_on_the_local_cluster():
     print(f"\n{POINTS}-point sweep (demo, {DURATION:g} s per run), {cores} cores; load average "
           f"{load_before[0]:.2f} before, {load_after[0]:.2f} after")
     print(f"  one after another, in this process: {serial_s:6.2f} s "
-          f"({serial_s / POINTS:.2f} s per point)")
+          f"({serial_s / POINTS:.2f} s per point; {serial_cpu:.1f} CPU-s, so it had "
+          f"{serial_cpu / serial_s:.2f} of a core)")
     print(f"  local Dask cluster of {cores} processes: {total_s:6.2f} s "
           f"(start {started_s:.2f} s, runs {run_s:.2f} s, close {close_s:.2f} s)")
+    print(f"  the workers used {workers_cpu:.1f} CPU-s during the runs: "
+          f"{workers_cpu / run_s:.2f} cores on average (the rest went to other users)")
     print(f"  speed-up: {serial_s / total_s:.2f}x end to end, {serial_s / run_s:.2f}x "
           f"without the cluster's start and close")
+    print(f"  CPU per point: {serial_cpu / POINTS:.3f} s in-process, "
+          f"{workers_cpu / POINTS:.3f} s on a worker; on a machine that gives the workers "
+          f"their {cores} cores that is a speed-up of about "
+          f"{cores * serial_cpu / workers_cpu:.2f}x")
