@@ -27,7 +27,7 @@ from ..model.validation import validate
 from ..sim import ports as P
 from . import edits, estimate
 from .execute import Driver, Hint, Search
-from .runs import failing_vms
+from .runs import failing_vms, names
 from .search import HEADROOM_MAX_FACTOR, Outcome, Settings, headroom, probe, smallest
 
 FIXES_FORMAT = "outbound-designer-fixes"
@@ -211,6 +211,9 @@ def outbound_ports_plan(c: Comparison) -> Plan:
 
 def frontend_plan(c: Comparison) -> Plan:
     s = c.scenario
+    if s.semantics == "classic":
+        raise NotApplicable("a Basic load balancer uses one of its frontends for outbound, "
+                            "picked by Azure (M-A4): more frontends add no ports")
     lbs = _standard_lbs(c)
     topo = s.topology
     # adding IPs helps only below the 1,024 cap of the default table (M-B4) or when the
@@ -256,7 +259,7 @@ def instance_ip_plan(c: Comparison) -> Plan:
         return edits.add_instance_ips(c.scenario, vms)[0]
     return Plan("instance_ip", None, build,
                 lambda _v: {"vm": vms[0]} if len(vms) == 1 else {"vms": vms},
-                lambda _v: (f"give {', '.join(vms)} an instance-level public IP "
+                lambda _v: (f"give {names(vms)} an instance-level public IP "
                             f"(1 public IP per VM; all its ports are the VM's, C10)"),
                 lambda _v: len(vms),
                 headroom_note="an instance public IP is not translated by SNAT and never "

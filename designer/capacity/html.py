@@ -9,6 +9,7 @@ import statistics
 from typing import Any
 
 from .fixes import headroom_text, ports_text
+from .runs import names
 from .sweep import METRICS, metric_value
 
 _CSS = """
@@ -56,7 +57,7 @@ def fixes_html(doc: dict[str, Any]) -> str:
     seeds = ", ".join(map(str, doc.get("seeds", [])))
     meta = (f"{_esc(doc.get('semantics', ''))} semantics · {_num(doc.get('duration_s'))} "
             f"simulated seconds · seeds {_esc(seeds)} · failing VMs: "
-            f"{_esc(', '.join(doc.get('failing_vms', [])) or 'none')}")
+            f"{_esc(names(doc.get('failing_vms', [])) or 'none')}")
     rows = ["<table><tr><th>variant</th><th>setting</th><th>failed flows (mean, range)</th>"
             "<th>peak used / allocated</th><th>headroom (flows/s)</th><th>public IPs</th>"
             "<th>what changes in Azure</th></tr>"]

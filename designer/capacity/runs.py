@@ -65,5 +65,13 @@ def vm_figures(report: dict[str, Any]) -> dict[str, dict[str, int]]:
 
 def failing_vms(reports: list[dict[str, Any]]) -> list[str]:
     """VMs with at least one flow failed for want of a SNAT port in any of the reports."""
+    from .edits import natural_key
     return sorted({vm_id for report in reports for vm_id, vm in report.get("vms", {}).items()
-                   if vm.get("flows", {}).get("failed_snat", 0) > 0})
+                   if vm.get("flows", {}).get("failed_snat", 0) > 0}, key=natural_key)
+
+
+def names(ids: list[str], limit: int = 6) -> str:
+    """``a, b, c`` — or the first few and how many more, for long lists in one line."""
+    if len(ids) <= limit:
+        return ", ".join(ids)
+    return f"{', '.join(ids[:limit - 2])} … {ids[-1]} ({len(ids)} in all)"

@@ -64,23 +64,31 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _short(value) -> str:
+    if isinstance(value, dict):
+        return ",".join(f"{k}:{n}" for k, n in value.items())
+    if isinstance(value, list):
+        return ",".join(value) if len(value) <= 3 else f"{len(value)} of them"
+    return str(value)
+
+
 def fixes_summary(doc: dict) -> str:
     """The comparison as a table for a person."""
     from ..capacity.fixes import headroom_text, ports_text
+    from ..capacity.runs import names
     lines = [f"{doc['scenario']}: {doc['semantics']} semantics, {doc['duration_s']:g} s, "
              f"seeds {', '.join(map(str, doc['seeds']))}"]
     if not doc["failing_vms"]:
         lines.append("No VM fails for want of SNAT ports: nothing to fix.")
         return "\n".join(lines) + "\n"
-    lines.append(f"failing for want of SNAT ports: {', '.join(doc['failing_vms'])}")
+    lines.append(f"failing for want of SNAT ports: {names(doc['failing_vms'])}")
     lines.append("")
     header = ("variant", "setting", "failed (mean, min-max)", "peak/allocated", "headroom/s",
               "IPs")
     rows = [header]
     for v in doc["variants"]:
         f = v["failed_snat"]
-        setting = ", ".join(f"{k}={val}" for k, val in v["setting"].items()
-                            if not isinstance(val, (list, dict))) or "-"
+        setting = ", ".join(f"{k}={_short(val)}" for k, val in v["setting"].items()) or "-"
         rows.append((v["kind"] + ("" if v["holds"] or v["kind"] == "original" else " (fails)"),
                      setting, f"{f['mean']:g} ({f['min']}-{f['max']})",
                      ports_text(v), headroom_text(v), str(v["public_ips"])))

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFo
                                QVBoxLayout, QWidget)
 
 from ...capacity.fixes import headroom_text, ports_text
+from ...capacity.runs import names
 from ...capacity.sweep import METRICS, metric_value
 
 FIX_COLUMNS = ("Variant", "Setting", "Failed flows (mean, range)", "Peak used / allocated",
@@ -146,7 +147,7 @@ class FixesPanel(_SmallDock):
             self.table.setSpan(row, 1, 1, len(FIX_COLUMNS) - 1)
         self.table.resizeRowsToContents()
         best = doc.get("smallest_holding")
-        failing = ", ".join(doc.get("failing_vms", [])) or "none"
+        failing = names(doc.get("failing_vms", [])) or "none"
         self.summary.setText(
             f"{doc.get('scenario', '')}: {doc.get('duration_s')} s per run, seeds "
             f"{', '.join(map(str, doc.get('seeds', [])))}. Failing for want of SNAT ports: "
