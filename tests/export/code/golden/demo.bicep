@@ -137,7 +137,7 @@ resource vnetProd 'Microsoft.Network/virtualNetworks@2025-05-01' = {
       {
         name: 'web'
         properties: {
-          addressPrefix: '10.VERSION/24'
+          addressPrefix: '10.0.1.0/24'
           defaultOutboundAccess: true
           networkSecurityGroup: {
             id: webNsg.id

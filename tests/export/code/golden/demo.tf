@@ -152,7 +152,7 @@ resource "azurerm_subnet" "web" {
   name                            = "web"
   resource_group_name             = azurerm_resource_group.main.name
   virtual_network_name            = azurerm_virtual_network.vnet_prod.name
-  address_prefixes                = ["10.VERSION/24"]
+  address_prefixes                = ["10.0.1.0/24"]
   default_outbound_access_enabled = true
 }
 
