@@ -1,5 +1,6 @@
-"""The model, the engine and ``validate`` work with Qt made unimportable (house rule:
-designer/model and designer/sim never import PySide6, shiboken6 or pyqtgraph)."""
+"""The model, the engine, capacity planning and ``validate`` work with Qt made unimportable
+(house rule: designer/model, designer/sim and designer/capacity never import PySide6,
+shiboken6 or pyqtgraph)."""
 from __future__ import annotations
 
 import subprocess
@@ -48,9 +49,10 @@ def test_model_sim_and_importers_import_every_module_without_qt():
     result = run("""
         import importlib, pkgutil
         import designer.model, designer.sim, designer.importers, designer.export.code
-        import designer.export.registry
+        import designer.capacity, designer.export.registry
         names = ["designer.export.registry"]
-        for package in (designer.model, designer.sim, designer.importers, designer.export.code):
+        for package in (designer.model, designer.sim, designer.importers, designer.export.code,
+                        designer.capacity):
             for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
                 importlib.import_module(info.name)
                 names.append(info.name)
@@ -60,6 +62,7 @@ def test_model_sim_and_importers_import_every_module_without_qt():
     assert result.returncode == 0, result.stderr
     assert "designer.model.validation" in result.stdout
     assert "designer.importers.mapping" in result.stdout
+    assert "designer.capacity.fixes" in result.stdout
 
 
 def test_validate_command_runs_without_qt(tmp_path):

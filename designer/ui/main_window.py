@@ -83,6 +83,8 @@ class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
         self.context_menus = install_context_menus(self)
         from .find_bar import install_find
         self.find_bar = install_find(self)
+        from .capacity import install_capacity  # Compare Fixes, Sweep (designer/ui/capacity)
+        self.capacity = install_capacity(self)
         geometry, state = self.settings.geometry(), self.settings.state()
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -537,6 +539,7 @@ class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
             return
         self._shut_down = True
         self.live.shutdown()  # stops and joins the simulation thread
+        self.capacity.shutdown()  # cancels a comparison or sweep and joins its thread
         self.autosaver.stop()
         self.statusBar().clearMessage()  # stops the status bar's message timer
         self.findings.detach()
