@@ -263,6 +263,10 @@ def test_overview_picture(big_window, qapp):
     from PySide6.QtGui import QImage, QPainter
     window = big_window
     overview = window.overview
+    # the old overview rendered the shared scene at the main view's level of detail: at
+    # 100 %, every tile, glyph and name
+    window.view.reset_zoom()
+    settle(qapp)
     ours, scene_render = Clock(), Clock()
     for _ in range(3):
         with ours:
