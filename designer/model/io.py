@@ -24,7 +24,9 @@ FORMAT_NAME = "outbound-designer"
 FORMAT_VERSION = 1
 SEMANTICS = ("classic", "modern")
 TOP_LEVEL_KEYS = ("format", "version", "name", "description", "semantics", "seed", "options",
-                  "nodes", "links")
+                  "nodes", "links", "findings")
+#: severities of a recorded finding (the ``findings`` list an importer writes)
+RECORDED_SEVERITIES = ("warning", "info")
 #: older versions -> function upgrading a document by one version (none exist yet)
 MIGRATIONS: dict[int, Any] = {}
 #: a saved line is kept on one line up to this width
@@ -137,6 +139,8 @@ class _Loader:
         self.problems: list[tuple[str, str]] = []
         #: ids of nodes that had problems: links to them are not reported a second time
         self.broken_ids: set[str] = set()
+        #: ids of nodes without a ``position`` (placed by designer.model.layout on open)
+        self.unplaced: set[str] = set()
 
     def problem(self, path: str, message: str) -> None:
         self.problems.append((path, message))
@@ -188,7 +192,44 @@ class _Loader:
         scenario.options = self.load_options(doc.get("options", {}))
         self.load_nodes(scenario.topology, doc.get("nodes", []))
         self.load_links(scenario.topology, doc.get("links", []))
+        scenario.unplaced = frozenset(self.unplaced)
+        scenario.recorded_findings = self.load_recorded_findings(doc.get("findings", []))
         return scenario
+
+    def load_recorded_findings(self, findings: Any) -> list[dict[str, Any]]:
+        """The ``findings`` an importer recorded with the document (docs/import.md): objects
+        with severity (warning/info), code, message and optionally node and rule."""
+        if not isinstance(findings, list):
+            self.problem("findings", f"expected a list, got {_type_name(findings)}")
+            return []
+        out = []
+        for index, raw in enumerate(findings):
+            path = f"findings[{index}]"
+            if not isinstance(raw, dict):
+                self.problem(path, f"expected an object, got {_type_name(raw)}")
+                continue
+            ok = True
+            for key, value in raw.items():
+                if key not in ("severity", "code", "message", "node", "rule"):
+                    self.problem(f"{path}.{key}", "unknown field for a recorded finding "
+                                                  "(expected severity, code, message, node, rule)")
+                    ok = False
+                elif not isinstance(value, str):
+                    self.problem(f"{path}.{key}", f"expected a string, got {_type_name(value)}")
+                    ok = False
+            for key in ("severity", "code", "message"):
+                if key not in raw:
+                    self.problem(f"{path}.{key}", "missing required field")
+                    ok = False
+            if ok and raw["severity"] not in RECORDED_SEVERITIES:
+                self.problem(f"{path}.severity", f"expected one of "
+                                                 f"{', '.join(RECORDED_SEVERITIES)}, got "
+                                                 f"{_show(raw['severity'])}")
+                ok = False
+            if ok:
+                out.append({k: raw[k] for k in ("severity", "code", "message", "node", "rule")
+                            if k in raw})
+        return out
 
     def load_options(self, options: Any) -> dict[str, Any]:
         if not isinstance(options, dict):
@@ -235,6 +276,8 @@ class _Loader:
             fields = self.load_fields(cls, raw, path, skip=("id", "kind"))
             if fields is not None:
                 topology.add_node(cls(id=node_id, **fields))
+                if "position" not in raw:
+                    self.unplaced.add(node_id)
             else:
                 self.broken_ids.add(node_id)
 
@@ -410,11 +453,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def record_to_dict(record: Any, *, skip_defaults: bool = True) -> dict[str, Any]:
+def record_to_dict(record: Any, *, skip_defaults: bool = True,
+                   always: tuple[str, ...] = ()) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for spec in field_specs(type(record)):
         value = getattr(record, spec.name)
-        if skip_defaults and value == spec.default and not spec.required:
+        if skip_defaults and value == spec.default and not spec.required and \
+                spec.name not in always:
             continue
         out[spec.name] = _plain(value)
     return out
@@ -422,7 +467,9 @@ def record_to_dict(record: Any, *, skip_defaults: bool = True) -> dict[str, Any]
 
 def component_to_dict(component: Component) -> dict[str, Any]:
     out: dict[str, Any] = {"id": component.id, "kind": component.KIND}
-    out.update(record_to_dict(component))
+    # the position is always written, even at the default [0, 0]: a node without one is
+    # read as never placed, and laid out when the file is opened (designer.model.layout)
+    out.update(record_to_dict(component, always=("position",)))
     return out
 
 
@@ -438,6 +485,9 @@ def to_document(scenario: Scenario) -> dict[str, Any]:
     doc["nodes"] = [component_to_dict(c) for c in topology.nodes()]
     doc["links"] = [{"from": link.source, "to": link.target, "kind": link.kind}
                     for link in topology.links()]
+    recorded = scenario.live_recorded_findings()
+    if recorded:
+        doc["findings"] = recorded
     return doc
 
 
@@ -459,7 +509,7 @@ def dumps(scenario: Scenario) -> str:
     doc = to_document(scenario)
     lines = []
     for key, value in doc.items():
-        if key in ("nodes", "links"):
+        if key in ("nodes", "links", "findings"):
             inner = ",\n".join("    " + _format(item, 4) for item in value)
             lines.append(f'  "{key}": [\n{inner}\n  ]' if value else f'  "{key}": []')
         else:
