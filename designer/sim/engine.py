@@ -376,14 +376,23 @@ class Engine:
 
 class Pacer:
     """Follows the wall clock at a speed factor (0.5x ... 1000x, or ``None`` = as fast as
-    possible), calling ``engine.run(until=...)`` in bounded slices; for the editor's worker."""
+    possible), calling ``engine.run(until=...)`` in bounded slices; for the editor's worker.
+
+    A slice is ``max_events_per_slice`` events.  With ``slice_s`` (say 0.002) the number of
+    events per slice follows the wall time instead: it grows while slices finish sooner than
+    ``slice_s`` and shrinks when they take longer, between ``max_events_per_slice`` and 200
+    times that - so a worker that checks a stop flag between slices still reacts within
+    milliseconds, and does not spend most of its time between slices when the kernel is fast.
+    """
 
     def __init__(self, engine: Engine, speed: float | None = 1.0, *,
                  clock: Callable[[], float] = _time.monotonic,
-                 max_events_per_slice: int = 20_000):
+                 max_events_per_slice: int = 20_000, slice_s: float | None = None):
         self.engine = engine
         self.clock = clock
         self.max_events = max_events_per_slice
+        self.slice_s = slice_s
+        self._floor = max_events_per_slice
         self._speed = speed
         self._anchor()
         self.paused = False
@@ -423,9 +432,21 @@ class Pacer:
         target = min(self.target(), limit)
         if target == INF:   # unlimited: one slice
             before = self.engine.now
-            self.engine.run(until=INF if limit == INF else limit, max_events=self.max_events)
+            self._slice(INF if limit == INF else limit)
             return self.engine.now == before
         if target <= self.engine.now:
             return True
-        self.engine.run(until=target, max_events=self.max_events)
+        self._slice(target)
         return self.engine.now >= target
+
+    def _slice(self, until: float) -> None:
+        if self.slice_s is None:
+            self.engine.run(until=until, max_events=self.max_events)
+            return
+        start = _time.perf_counter()
+        if self.engine.run(until=until, max_events=self.max_events) >= until:
+            return                                   # caught up: the slice said nothing
+        took = _time.perf_counter() - start
+        scale = min(max(self.slice_s / took, 0.5), 2.0) if took > 0 else 2.0
+        self.max_events = int(min(max(self.max_events * scale, self._floor),
+                                  200 * self._floor))
