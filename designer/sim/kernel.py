@@ -108,16 +108,24 @@ def _next_seq(m):
 # ============================================================================ records for Python
 
 @jit
+def _record(m, f, count, rows, times, t, kind, vm, gen, proto, a, b):
+    """Append a record to the table at header slots ``rows`` / ``times`` (``count``: the
+    scalar holding how many it has)."""
+    n = m[count]
+    f[m[times] + n] = t
+    r = m[rows] + n * NR
+    m[r + R_KIND] = kind
+    m[r + R_VM] = vm
+    m[r + R_GEN] = gen
+    m[r + R_PROTO] = proto
+    m[r + R_A] = a
+    m[r + R_B] = b
+    m[count] = n + 1
+
+
+@jit
 def _record_event(m, f, t, kind, vm, proto, a, b):
-    n = m[I_EV_N]
-    f[m[G_EV_T] + n] = t
-    r = m[B_EV] + n * NE
-    m[r + E_KIND] = kind
-    m[r + E_VM] = vm
-    m[r + E_PROTO] = proto
-    m[r + E_A] = a
-    m[r + E_B] = b
-    m[I_EV_N] = n + 1
+    _record(m, f, I_EV_N, B_EV, G_EV_T, t, kind, vm, -1, proto, a, b)
 
 
 @jit
@@ -129,16 +137,7 @@ def _sample(m, f, t, kind, vm, gen, proto, a, b):
         m[I_SM_DROPPED] += 1
         return
     m[counter] += 1
-    n = m[I_SM_N]
-    f[m[G_SM_T] + n] = t
-    r = m[B_SM] + n * NM
-    m[r + M_KIND] = kind
-    m[r + M_VM] = vm
-    m[r + M_GEN] = gen
-    m[r + M_PROTO] = proto
-    m[r + M_A] = a
-    m[r + M_B] = b
-    m[I_SM_N] = n + 1
+    _record(m, f, I_SM_N, B_SM, G_SM_T, t, kind, vm, gen, proto, a, b)
 
 
 @jit

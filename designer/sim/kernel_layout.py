@@ -109,10 +109,11 @@ L_ELIG, L_NELIG, L_RUN, L_NRUN, L_ALLUP, L_MEM, NL = range(7)
 # connection pools of pooled generators (per generator, VM and destination)
 C_BASE, C_CAP, C_N, C_RR, NC = range(5)
 # records for Python
-E_KIND, E_VM, E_PROTO, E_A, E_B, NE = range(6)
-M_KIND, M_VM, M_GEN, M_PROTO, M_A, M_B, NM = range(7)
+# records for Python (events and flow samples alike): what, the VM, the generator, the
+# protocol, and two arguments (a destination row, a pool member...)
+R_KIND, R_VM, R_GEN, R_PROTO, R_A, R_B, NR = range(7)
 COLUMNS = {"flows": NFL, "heap": NH, "streams": NS, "flat": NT, "vm_cnt": 5, "vm_in": 2,
            "vm_extra": 3, "vm_denied": 2, "vmp": NV, "gen_cnt": 5, "owner": NO,
-           "nat": NN, "nat_ip": NQ, "nat_port": NPT, "lb": NL, "conn_pool": NC, "ev": NE, "sm": NM, "seen": 2,
+           "nat": NN, "nat_ip": NQ, "nat_port": NPT, "lb": NL, "conn_pool": NC, "ev": NR, "sm": NR, "seen": 2,
            "flows_f": NFF, "streams_f": NSF}
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:   # pragma: no cover
 
 def flush(e: "Engine") -> None:
     ev_t, ev, sm_t, sm, seen = e.st.take_records()
-    for t, (kind, vm, proto, a, b) in zip(ev_t, ev):
+    for t, (kind, vm, _, proto, a, b) in zip(ev_t, ev):
         _event(e, t, kind, vm, PROTOCOLS[proto], a, b)
     for t, rec in zip(sm_t, sm):
         _sample(e, t, *rec)
