@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 import numpy as np
 
 from . import kernel as K
-from .paths import PROTOCOLS
 
 if TYPE_CHECKING:   # pragma: no cover
     from .engine import Engine
@@ -138,4 +137,4 @@ def build_frame(e: "Engine") -> Frame:
 
 
 __all__ = ["COUNTER_NAMES", "Counters", "PortUse", "FlowSample", "Frame", "build_frame",
-           "vm_port_use", "freeze", "PROTOCOLS"]
+           "vm_port_use", "freeze"]

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 INF = math.inf
 
 # ---------------------------------------------------------------------------- codes

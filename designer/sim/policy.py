@@ -477,4 +477,4 @@ def _install(e: "Engine", tables: _Tables) -> None:
 
 
 __all__ = ["apply_snapshot", "build_streams", "dest_address", "release_delays", "Route",
-           "FlatInfo", "StreamInfo", "grown"]
+           "FlatInfo", "StreamInfo"]

@@ -5,7 +5,7 @@ import pytest
 
 from designer.model import OutboundRule
 from designer.model.validation import validate
-from designer.sim.report import build_report, simulate
+from designer.sim.report import simulate
 
 from .helpers import Builder, Hold, LbRule, NsgRule
 
