@@ -327,10 +327,6 @@ class Engine:
             return {}
         return {vm: sorted(a) for vm, a in sorted(self.dest_answers[i].items())}
 
-    def flow_start_times(self) -> list[float]:
-        """When each live flow started."""
-        return self.st.flows_f[self.st.live_rows(), K.FF_T0].tolist()
-
     def live_flow_count(self, kind: str | None = None) -> int:
         """Live flows (holding a mapping, releasing, or inbound), or only those of ``kind``:
         "exclusive", "nat_gateway" or "inbound"."""

@@ -177,10 +177,6 @@ def _new_flow(m, f, fid, kind, owner, key, slot, vm, gen, dest, proto, t):
     m[r + FL_NEXT] = -1
     m[r + FL_PREV] = -1
     m[r + FL_TIMER] = -1
-    q = m[G_FLOWS_F] + row * NFF
-    f[q + FF_T0] = t
-    f[q + FF_LAST] = t
-    f[q + FF_IDLE] = INF
     return row
 
 

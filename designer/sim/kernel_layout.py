@@ -69,7 +69,9 @@ HEADER = NI + 2 * NRI + 2 * NRF
 # flows (one row per live flow; a free row has FID -1 and NEXT = the next free row)
 (FL_FID, FL_KIND, FL_OWNER, FL_KEY, FL_SLOT, FL_VM, FL_GEN, FL_DEST, FL_PROTO, FL_PAIR,
  FL_CONN, FL_NEXT, FL_PREV, FL_TIMER, _FL_PAD, NFL) = range(16)   # two cache lines
-FF_T0, FF_LAST, FF_IDLE, NFF = range(4)       # start, last packet (pooled), idle timeout
+# a pooled connection's last packet and idle timeout (written for pooled connections only: a
+# row of its own for every flow would cost a cache miss per flow)
+FF_LAST, FF_IDLE, NFF = range(3)
 # the timer heap (its times in heap_t): (priority, sequence) and (flow row, code), packed; a
 # flow's row holds the sequence of its pending timer (FL_TIMER), so a timer whose flow ended or
 # got a newer timer is recognised as stale
