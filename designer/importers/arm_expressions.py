@@ -226,6 +226,11 @@ class Context:
     def variable(self, name: str, path: str) -> Any:
         raise ImportFailure(f"{path}: variables('{name}') outside a template")
 
+    def reference_value(self, target: str, path: str) -> Any:
+        """What ``reference(target)`` gives when it can be known before deployment (the
+        template evaluator answers for its inline nested deployments); None otherwise."""
+        return None
+
     def with_loop(self, name: str, index: int) -> "Context":
         child = object.__new__(type(self))
         child.__dict__.update(self.__dict__)
@@ -442,7 +447,19 @@ def _variables(ctx: Context, args: tuple, path: str) -> Any:
     return ctx.variable(name, path)
 
 
-def _reference(ctx: Context, args: tuple, path: str) -> Deferred:
+def _reference(ctx: Context, args: tuple, path: str) -> Any:
+    """A nested deployment's result (its ``outputs``) when the template holds it inline —
+    how Bicep passes one module's outputs to another; anything else is known only at
+    deployment."""
+    if args:
+        try:
+            target = _eval(args[0], ctx, path)
+        except ImportFailure:
+            target = None
+        if isinstance(target, str):
+            found = ctx.reference_value(target, path)
+            if found is not None:
+                return found
     return Deferred(f"reference() at {path}")
 
 

@@ -53,7 +53,13 @@ class ComputeMapping:
         configs = [c for c in as_list(lookup(profile, "networkInterfaceConfigurations"))
                    if isinstance(c, dict)]
         if not refs and not configs:
-            self.skip(vm, "a VM without a network interface the import can read")
+            # the VM's flows are missing from the simulation: a warning, not a quiet "skipped"
+            self.handled.add(norm_id(vm.id))
+            self.skipped.add(norm_id(vm.id))
+            self.note("warning", "import-missing",
+                      f"VM {vm.short_name} is not imported: the import cannot tell which network "
+                      f"interface it uses, so its outbound flows are not simulated "
+                      f"({vm.id})", vm)
             return
         group = ref_id(vm.prop("availabilitySet")) or ref_id(vm.prop("virtualMachineScaleSet"))
         if group:
