@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from designer.importers import ImportFailure, import_sources
+from designer.importers import ImportFailure, import_resources, import_sources
 from designer.importers.azure_live import RecordedReader, SdkReader, parse_spec
+from designer.importers.terraform import read_terraform
 from designer.model.links import Link
 
 from .helpers import check_scenario, codes, fixture
@@ -178,3 +179,32 @@ def test_live_progress_is_reported_per_operation():
     steps = []
     import_sources([LIVE], azure_reader=recorded(), progress=lambda i, n, what: steps.append(i))
     assert steps[0] == 0 and steps[-1] == steps[-2] + 1 and len(set(steps)) == len(steps)
+
+
+def test_terraform_plan_with_module_instances_follows_their_references():
+    """A module called with for_each (module.app["web"]) and count inside it: the plan's
+    addresses carry instance keys the configuration does not. References through var.X,
+    module.network.subnet_ids[each.key] and count.index still find their targets: every VM
+    is imported in its subnet, the web ones in the pool (they used to be dropped, all of
+    them, as "a VM without a network interface")."""
+    scenario, summary = import_sources([str(fixture("tf_plan_module_instances.json"))])
+    t = scenario.topology
+    assert sorted(t.node_ids("vm")) == ["api-0", "api-1", "api-2", "web-0", "web-1"]
+    assert {vm: t.subnet_of(vm) for vm in t.node_ids("vm")} == {
+        "web-0": "web", "web-1": "web", "api-0": "api", "api-1": "api", "api-2": "api"}
+    assert sorted(t.backend_pool("web-lb")) == ["web-0", "web-1"]
+    assert t.has_link(Link("core-nat", "api", "nat"))
+    assert not [n for n in summary.notes if n.severity == "warning"]
+    check_scenario(scenario)
+
+
+def test_a_vm_the_import_cannot_place_is_a_warning():
+    doc = {"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+        {"address": "azurerm_linux_virtual_machine.lost", "mode": "managed",
+         "type": "azurerm_linux_virtual_machine", "name": "lost",
+         "values": {"name": "lost", "resource_group_name": "rg"}}]}}}
+    resources, notes = read_terraform(doc, "plan.json")
+    scenario, summary = import_resources(resources, notes)
+    assert not scenario.topology.node_ids("vm")
+    assert [(n.severity, n.code) for n in summary.notes] == [("warning", "import-missing")]
+    assert "VM lost is not imported" in summary.notes[0].message
