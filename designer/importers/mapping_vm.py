@@ -91,8 +91,13 @@ class ComputeMapping:
                                        as_dict(lookup(other, "properties")))
 
     def deallocated(self, vm: AzureResource) -> bool:
+        # az vm list -d: powerState; az vm get-instance-view / REST $expand=instanceView:
+        # instanceView.statuses; Resource Graph: properties.extended.instanceView.powerState
         state = vm.prop("powerState") or vm.extra.get("powerState")
         statuses = as_list(lookup(as_dict(vm.prop("instanceView")), "statuses"))
+        graph = lookup(as_dict(lookup(as_dict(vm.prop("extended")), "instanceView")),
+                       "powerState")
+        statuses = statuses + [graph] if isinstance(graph, dict) else statuses
         codes = [lookup(s, "code") for s in statuses if isinstance(s, dict)]
         return any(isinstance(c, str) and c.lower() in ("powerstate/deallocated",
                                                           "powerstate/stopped", "vm deallocated",

@@ -7,6 +7,7 @@ import pytest
 
 from designer.importers import ImportFailure, import_resources, import_sources
 from designer.importers.azure_live import RecordedReader, SdkReader, parse_spec
+from designer.importers.resources import read_resources
 from designer.importers.terraform import read_terraform
 from designer.model.links import Link
 
@@ -118,6 +119,37 @@ def test_cli_shaped_and_rest_shaped_resources():
     topo = scenario.topology
     assert len(topo.node_ids("vm")) == 12 and topo.node("batch").private
     assert topo.node("batch-nat").idle_timeout_min == 120
+
+
+def test_resource_graph_rows_power_state_and_uppercase_compute_ids():
+    """az graph query prints {"count", "data": [...]} with lower-case types, compute ids with
+    the resource group in upper case, and a VM's power state under
+    properties.extended.instanceView: a deallocated VM is imported stopped."""
+    sub = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/"
+    net, compute = sub + "hub-rg/providers/Microsoft.Network/", \
+        sub + "HUB-RG/providers/Microsoft.Compute/"
+    rows = [{"id": net + "virtualNetworks/hub", "type": "microsoft.network/virtualnetworks",
+             "name": "hub", "resourceGroup": "hub-rg", "sku": None, "properties": {
+                 "addressSpace": {"addressPrefixes": ["10.50.0.0/16"]},
+                 "subnets": [{"id": net + "virtualNetworks/hub/subnets/apps", "name": "apps",
+                              "properties": {"addressPrefix": "10.50.1.0/24"}}]}}]
+    for i, state in enumerate(("running", "deallocated", "stopped")):
+        rows.append({"id": net + f"networkInterfaces/app{i}-nic", "name": f"app{i}-nic",
+                     "type": "microsoft.network/networkinterfaces", "properties": {
+                         "ipConfigurations": [{"name": "ip", "properties": {
+                             "subnet": {"id": net + "virtualNetworks/hub/subnets/apps"}}}]}})
+        rows.append({"id": compute + f"virtualMachines/app{i}", "name": f"app{i}",
+                     "type": "microsoft.compute/virtualmachines", "properties": {
+                         "networkProfile": {"networkInterfaces": [
+                             {"id": net + f"networkInterfaces/app{i}-nic"}]},
+                         "extended": {"instanceView": {"powerState": {
+                             "code": f"PowerState/{state}", "displayStatus": f"VM {state}"}}}}})
+    scenario, _ = import_resources(read_resources({"count": len(rows), "data": rows,
+                                                   "skip_token": None}, "graph.json"))
+    t = scenario.topology
+    assert {vm: t.node(vm).state for vm in t.node_ids("vm")} == {
+        "app0": "running", "app1": "stopped", "app2": "stopped"}
+    assert {t.subnet_of(vm) for vm in t.node_ids("vm")} == {"apps"}
 
 
 def test_sources_merge_a_template_and_a_second_template_for_the_vnet():
