@@ -236,6 +236,7 @@ class TemplateEvaluator(Context):
                 raise ImportFailure(f"{self.source}: parameter {spec.name}: {value!r} is not "
                                     f"one of the allowed values "
                                     f"({', '.join(map(str, spec.allowed))})")
+            self._check_limits(spec, value)
             return value
         if spec.has_default:
             return self.value(spec.default, self,
@@ -244,6 +245,28 @@ class TemplateEvaluator(Context):
             return SECURE_PLACEHOLDER
         raise ImportFailure(f"{path}: parameter {spec.name!r} has no value; give it with "
                             f"--param {spec.name}=VALUE")
+
+    def _check_limits(self, spec: TemplateParameter, value: Any) -> None:
+        """A given value outside the parameter's minValue/maxValue/minLength/maxLength is
+        refused, as Azure refuses the deployment (a scale set of 2,000 where the template
+        allows 100 would import a design that cannot be deployed)."""
+        if value == SECURE_PLACEHOLDER:
+            return
+        raw = (self.template.get("parameters") or {}).get(spec.name)
+        raw = raw if isinstance(raw, dict) else {}
+        for key, too in (("minValue", "below"), ("maxValue", "above")):
+            limit = lookup(raw, key)
+            if isinstance(limit, int) and isinstance(value, int) and not isinstance(value, bool) \
+                    and (value < limit if too == "below" else value > limit):
+                raise ImportFailure(f"{self.source}: parameter {spec.name}: {value} is {too} "
+                                    f"its {key} {limit}")
+        for key, too in (("minLength", "shorter"), ("maxLength", "longer")):
+            limit = lookup(raw, key)
+            if isinstance(limit, int) and isinstance(value, (str, list)) and \
+                    (len(value) < limit if too == "shorter" else len(value) > limit):
+                raise ImportFailure(f"{self.source}: parameter {spec.name}: {len(value)} "
+                                    f"{'characters' if isinstance(value, str) else 'items'}, "
+                                    f"{too} than its {key} {limit}")
 
     def variable(self, name: str, path: str) -> Any:
         return self._once("variable", name, path, self.variable_values, self.variable_specs,

@@ -42,6 +42,22 @@ def test_allowed_values_and_self_reference():
         evaluate_template(loop)
 
 
+def test_given_values_outside_min_and_max_are_refused_as_azure_refuses_them():
+    t = template(VNET, parameters={
+        "name": {"type": "string", "minLength": 2, "maxLength": 8},
+        "count": {"type": "int", "minValue": 1, "maxValue": 100, "defaultValue": 2},
+        "secret": {"type": "securestring", "maxLength": 4}})
+    assert names(evaluate_template(t, {"name": "hub", "count": 100})[0]) == ["hub"]
+    for given, message in (({"name": "hub", "count": 2000}, "2000 is above its maxValue 100"),
+                           ({"name": "hub", "count": 0}, "0 is below its minValue 1"),
+                           ({"name": "h"}, "1 characters, shorter than its minLength 2"),
+                           ({"name": "a-long-name"}, "longer than its maxLength 8")):
+        with pytest.raises(ImportFailure, match=message):
+            evaluate_template(t, given)
+    # a Key Vault reference in a parameters file stands for a secret: never checked
+    assert evaluate_template(t, {"name": "hub", "secret": "(secure value not given)"})[0]
+
+
 def test_inner_nested_deployment_existing_resources_and_linked_templates():
     inner = {"$schema": SCHEMA, "parameters": {"name": {"type": "string"}},
              "resources": [VNET, {"type": "Microsoft.Network/natGateways", "name": "old",
