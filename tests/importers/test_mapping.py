@@ -170,6 +170,31 @@ def test_load_balancer_sku_type_frontend_rules_outbound_rules_and_probe():
             lb.probe.threshold) == ("https", 8443, "/h", 5, 3)
 
 
+def test_inbound_nat_rules_on_an_outbound_frontend_are_a_warning_with_their_port_blocks():
+    """M-B3: on a frontend that carries an outbound rule with a set allocation, each distinct
+    8-port block of inbound NAT frontend ports takes 8 SNAT ports the model does not subtract
+    (the LB rule's own block on port 80 it does): 50000-50119 is 15 blocks, 80-81 none new."""
+    fe = f"[concat(resourceId('{LB}', 'lb'), '/frontendIPConfigurations/fe')]"
+    resources = lb_template()
+    props = resources[1]["properties"]
+    props["inboundNatPools"] = [{"name": "ssh", "properties": {
+        "frontendIPConfiguration": {"id": fe}, "protocol": "Tcp",
+        "frontendPortRangeStart": 50000, "frontendPortRangeEnd": 50119, "backendPort": 22}}]
+    props["inboundNatRules"] = [{"name": "admin", "properties": {
+        "frontendIPConfiguration": {"id": fe}, "protocol": "Tcp", "frontendPort": 81,
+        "backendPort": 22}}]
+    _, summary = run(*resources)
+    (warning,) = [n for n in summary.notes if "inbound NAT" in n.message]
+    assert warning.severity == "warning" and warning.rule == "M-B3"
+    assert "15 8-port block(s) (120 ports) on frontend fe" in warning.message
+    # with the default allocation (no outbound rule) they cannot matter: a note, not a warning
+    resources = lb_template(outbound=False, disable_snat=False)
+    resources[1]["properties"]["inboundNatPools"] = props["inboundNatPools"]
+    _, summary = run(*resources)
+    (note,) = [n for n in summary.notes if "inbound NAT" in n.message]
+    assert note.severity == "info" and "15 8-port block(s)" in note.message
+
+
 def test_basic_load_balancer_and_internal_load_balancer():
     resources = lb_template("Basic", outbound=False, disable_snat=False)
     lb_props = resources[1]["properties"]
