@@ -55,8 +55,9 @@ def read_json(text: str, source: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportFailure(f"{source}: not valid JSON: {exc.msg} at line {exc.lineno} column "
-                            f"{exc.colno}") from None
+        # (some of json's messages end in "at", meant to be followed by the position)
+        raise ImportFailure(f"{source}: not valid JSON: {exc.msg.removesuffix(' at')} at line "
+                            f"{exc.lineno} column {exc.colno}") from None
     except (RecursionError, ValueError):
         raise ImportFailure(f"{source}: not valid JSON (nested too deeply or a number too "
                             f"large)") from None

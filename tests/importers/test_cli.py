@@ -62,6 +62,8 @@ def bad_inputs(tmp_path):
          "properties": {"addressSpace": {"addressPrefixes": ["[cidrSubnetz('10.0.0.0/8', 16, 0)]"]}}}]}))
     broken = tmp_path / "broken.json"
     broken.write_text('{"$schema": "' + SCHEMA + '", "resources": [')
+    control = tmp_path / "control.json"     # a script pasted into a string, line break kept
+    control.write_text('{"$schema": "' + SCHEMA + '", "resources": [], "x": "a\nb"}')
     not_arm = tmp_path / "scenario.json"
     not_arm.write_text(json.dumps({"format": "outbound-designer", "version": 1, "nodes": []}))
     return {
@@ -69,12 +71,14 @@ def bad_inputs(tmp_path):
                                      "addressPrefixes[0]: unsupported template function "
                                      "'cidrSubnetz'"),
         "broken": (broken, "broken.json: not valid JSON: Expecting value at line 1"),
+        "control": (control, "control.json: not valid JSON: Invalid control character at "
+                             "line 1 column"),
         "not_arm": (not_arm, "scenario.json: not an ARM template, a Terraform plan or state"),
         "missing": (tmp_path / "nope.json", "nope.json: cannot read the file"),
     }
 
 
-@pytest.mark.parametrize("case", ["unsupported", "broken", "not_arm", "missing"])
+@pytest.mark.parametrize("case", ["unsupported", "broken", "control", "not_arm", "missing"])
 def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, capsys, case):
     source, expected = bad_inputs(tmp_path)[case]
     out = tmp_path / "out.outbound.json"
