@@ -45,7 +45,7 @@ def spec(value_type: str, default: Any = None, *, choices: tuple[str, ...] = (),
 #: that every exporter can draw the whole of it (device coordinates fit in 32 bits)
 CANVAS_EXTENT = 1_000_000.0
 #: the longest simulated run, and so the largest generator start/stop time: 365 days (the
-#: reasons are in designer/sim/budget.py and docs/engine.md, "Run limits")
+#: reasons are in designer/sim/budget.py and docs/run-limits.md)
 LONGEST_RUN_S = 31_536_000.0
 
 
