@@ -28,7 +28,8 @@ from . import theme as themes
 from .actions import painted_icon
 from .canvas import CLIPBOARD_MIME, KIND_MIME, DiagramScene, DiagramView, Overview
 from .document import (AUTOSAVE_INTERVAL_MS, FILE_FILTER, Autosaver, Document,
-                       default_save_name, find_orphan_autosaves, recover, with_suffix)
+                       default_save_name, find_orphan_autosaves, recover,
+                       save_confirming_read_only, with_suffix)
 from .findings import FindingsPanel
 from .inspector import Inspector
 from .palette import Palette
@@ -95,6 +96,8 @@ class MainWindow(QMainWindow):
         # live simulation (designer/ui/live): its docks and toolbar exist before restoreState
         from .live import install_live_simulation
         self.live = install_live_simulation(self)
+        from .run_limits import install_run_limits
+        install_run_limits(self)
         geometry, state = self.settings.geometry(), self.settings.state()
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -574,7 +577,9 @@ class MainWindow(QMainWindow):
 
     def _save_to(self, path) -> bool:
         try:
-            saved = self.document.save(path)
+            saved = save_confirming_read_only(self, self.document, path)
+            if saved is None:
+                return False
         except OSError as exc:
             QMessageBox.critical(self, "Cannot save",
                                  f"The scenario could not be saved to {path}:\n{exc}")
