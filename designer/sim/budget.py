@@ -55,7 +55,7 @@ class MemoryModel:
     #: times until the end: 250 bytes a flow, measured)
     per_flow_fast: float = 250.0
     #: one point of a VM's metric series (used ports and failures) and its report text
-    per_series_point: float = 120.0
+    per_series_point: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,10 @@ class SpeedModel:
     """Flows simulated per CPU-second (the same measurements as :class:`MemoryModel`)."""
     fast_forward: float = 250_000.0
     event_loop: float = 60_000.0
-    #: timers that are not flows (probes, samples): per second
-    other_events: float = 300_000.0
+    #: metric samples: one VM's point of one sample (every VM is sampled every sample_s)
+    vm_samples: float = 13_000.0
+    #: setting up one public address and protocol (its free list of ports)
+    address_setup_s: float = 0.005
 
 
 MEMORY = MemoryModel()
@@ -228,7 +230,7 @@ def estimate(snapshot: Scenario, duration: float | None, sample_s: float = 60.0,
             memory.per_flow_fast * flows
     ordered = tuple(sorted(parts.items(), key=lambda kv: -kv[1]))
     cpu = flows / (speed.fast_forward if fast else speed.event_loop) + \
-        (samples * max(vms, 1)) / speed.other_events
+        samples * vms / speed.vm_samples + len(addresses) * speed.address_setup_s
     return RunCost(duration_s=duration, vms=vms, generators=generators,
                    destinations=len(destinations), addresses=len(addresses), flows=flows,
                    live_flows=live, samples=samples, fast_forward=fast,

@@ -372,12 +372,7 @@ class SimRunner(QObject):
             return True
         worker.stop()
         thread.quit()                # the thread's event loop ends once the worker returns
-        self.thread = self.worker = None
-        for signal in (worker.frameReady, worker.failed, worker.refused, worker.preparing):
-            try:
-                signal.disconnect()
-            except (RuntimeError, TypeError):
-                pass
+        self.thread = self.worker = None     # its frames and errors are stale from now on
         if wait:
             thread.wait()
         _RETIRED.add((thread, worker))
