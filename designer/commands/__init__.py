@@ -25,6 +25,9 @@ COMMANDS: dict[str, str] = {
     "simulate": "simulate",
     "export": "export",
     "examples": "examples",
+    "import": "import_",
+    "fixes": "fixes",
+    "sweep": "sweep",
 }
 
 

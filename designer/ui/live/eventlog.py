@@ -169,6 +169,10 @@ def fixes_text(vm: str, protocol: str = "tcp", allocated: int | None = None) -> 
 class AlertBanner(QFrame):
     """A dismissable banner at the top of the canvas."""
 
+    #: --- hook for other features (designer/ui/capacity adds "Compare fixes"): callables
+    #: called with every new banner, which may add buttons with ``add_vm_button``
+    created_hooks: list = []
+
     def __init__(self, parent: QWidget):
         super().__init__(parent)
         self.setObjectName("alert-banner")
@@ -188,6 +192,21 @@ class AlertBanner(QFrame):
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.set_style("warning")
         self.hide()
+        self._vm_buttons: list[QToolButton] = []
+        for hook in list(AlertBanner.created_hooks):
+            hook(self)
+
+    def add_vm_button(self, object_name: str, text: str) -> QToolButton:
+        """A button shown while the banner is about a VM (a warning with a subject), before
+        the close button; the caller connects ``clicked`` and reads ``subject``."""
+        button = QToolButton()
+        button.setObjectName(object_name)
+        button.setText(text)
+        button.hide()
+        layout = self.layout()
+        layout.insertWidget(layout.count() - 1, button, 0, Qt.AlignmentFlag.AlignTop)
+        self._vm_buttons.append(button)
+        return button
 
     def set_style(self, severity: str) -> None:
         bg, border = ("#fff4e5", "#f0a202") if severity == "warning" else ("#fdecea", "#d32f2f")
@@ -198,6 +217,8 @@ class AlertBanner(QFrame):
                      severity: str = "warning") -> None:
         self.subject = subject
         self.set_style(severity)
+        for button in self._vm_buttons:
+            button.setVisible(subject is not None)
         self.label.setText(html)
         self.place()
         self.show()
@@ -214,6 +235,8 @@ class AlertBanner(QFrame):
         width = min(max(parent.width() - 40, 200), 760)
         margins = self.layout().contentsMargins()
         text_width = width - margins.left() - margins.right() - 34
+        text_width -= sum(b.sizeHint().width() + 6 for b in self._vm_buttons
+                          if not b.isHidden())
         height = self.label.heightForWidth(text_width) + margins.top() + margins.bottom()
         self.setFixedSize(width, max(height, 28))
         self.move((parent.width() - width) // 2, 10)
