@@ -80,8 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         what = "" if exc.code == EXIT_INTERRUPTED else "error: "
         print(f"outbound-designer: {what}{exc}", file=sys.stderr)
         return exc.code
-    except KeyboardInterrupt:
-        print("outbound-designer: interrupted", file=sys.stderr)
+    except KeyboardInterrupt:  # a command that has something to say says it (CliError 130)
         return EXIT_INTERRUPTED
     except MemoryError:
         print("outbound-designer: error: out of memory (the input is too large for this "

@@ -5,24 +5,13 @@ PDF with a real picture."""
 import re
 
 import pytest
-from PySide6.QtGui import QImage, QUndoStack
+from PySide6.QtGui import QImage
 
 from designer.export.diagram import (MAX_PDF_PAGE_PT, MAX_PNG_PIXELS, MAX_PNG_SIDE,
                                      ExportOptions, export_scene)
 from designer.model import Scenario, Vm
 from designer.model.components import CANVAS_EXTENT
-from designer.ui.canvas.scene import DiagramScene
-
-
-@pytest.fixture
-def make_scene(qapp):
-    stacks = []
-
-    def make(scenario):
-        stack = QUndoStack()
-        stacks.append(stack)
-        return DiagramScene(scenario, stack)
-    return make
+from tests.export.test_export import make_scene  # noqa: F401 (the fixture)
 
 
 def two_vms(a, b) -> Scenario:

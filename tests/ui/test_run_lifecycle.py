@@ -94,18 +94,23 @@ def slow_apply(monkeypatch):
     return Slow
 
 
-def test_stop_during_a_long_engine_step_neither_waits_nor_destroys_the_thread(
-        window, qtbot, slow_apply):
+def run_then_edit_into_a_long_step(window, qtbot, slow_apply) -> None:
+    """Play, then an edit while it runs: the engine is inside the (slow) apply of the new
+    snapshot when this returns."""
     window.set_document(window.document.__class__(slow_scenario()))
-    live = window.live
     slow_apply.seconds = 0.0
-    live.play()
-    qtbot.waitUntil(lambda: live.frame is not None, timeout=WAIT_MS)
+    window.live.play()
+    qtbot.waitUntil(lambda: window.live.frame is not None, timeout=WAIT_MS)
     slow_apply.seconds = 1.5
     slow_apply.entered.clear()
-    # an edit while it runs: the engine applies the new snapshot (slowly)
     window.scene.place_node("vm", window.view.mapToScene(10, 10))
     qtbot.waitUntil(slow_apply.entered.is_set, timeout=WAIT_MS)
+
+
+def test_stop_during_a_long_engine_step_neither_waits_nor_destroys_the_thread(
+        window, qtbot, slow_apply):
+    live = window.live
+    run_then_edit_into_a_long_step(window, qtbot, slow_apply)
     started = time.monotonic()
     live.reset()                                  # Stop, in the middle of the step
     assert time.monotonic() - started < 0.5       # no join, no timeout
@@ -116,15 +121,7 @@ def test_stop_during_a_long_engine_step_neither_waits_nor_destroys_the_thread(
 
 
 def test_close_during_a_long_engine_step_waits_for_it_safely(window, qtbot, slow_apply):
-    window.set_document(window.document.__class__(slow_scenario()))
-    live = window.live
-    slow_apply.seconds = 0.0
-    live.play()
-    qtbot.waitUntil(lambda: live.frame is not None, timeout=WAIT_MS)
-    slow_apply.seconds = 1.5
-    slow_apply.entered.clear()
-    window.scene.place_node("vm", window.view.mapToScene(10, 10))
-    qtbot.waitUntil(slow_apply.entered.is_set, timeout=WAIT_MS)
+    run_then_edit_into_a_long_step(window, qtbot, slow_apply)
     window.document.undo_stack.setClean()         # no save question on close
     window.close()
     assert not window.isVisible()
