@@ -220,3 +220,27 @@ def test_round_trip_of_a_loaded_document_is_value_exact():
     doc = document(rate_per_s=4e-7, stop_s=120)
     scenario = load_ok(json.dumps(doc))
     assert to_document(scenario)["nodes"][2]["rate_per_s"] == 4e-7
+
+
+# the fuzz of the issue: any number a field accepts survives load -> save -> load exactly,
+# and the saved text is a fixed point (load -> save gives it back byte for byte)
+from hypothesis import given, strategies as st  # noqa: E402
+
+_rates = st.floats(min_value=0, max_value=1_000_000, allow_nan=False, allow_infinity=False)
+_coords = st.floats(min_value=-1_000_000, max_value=1_000_000, allow_nan=False,
+                    allow_infinity=False)
+
+
+@given(rate=_rates, start=st.floats(min_value=0, max_value=31_536_000), x=_coords, y=_coords)
+def test_any_accepted_number_round_trips_exactly(rate, start, x, y):
+    doc = document(rate_per_s=rate, start_s=start)
+    doc["nodes"][0]["position"] = [x, y]
+    scenario = load_ok(json.dumps(doc))
+    saved = dumps(scenario)
+    again = load_ok(saved)
+    gen, vm = again.topology.node("gen"), again.topology.node("vm-1")
+    assert (gen.rate_per_s, gen.start_s) == (rate, start)
+    assert [math.copysign(1, c) for c in vm.position] == [math.copysign(1, x),
+                                                          math.copysign(1, y)]
+    assert vm.position == (x, y)
+    assert dumps(again) == saved
