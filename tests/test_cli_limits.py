@@ -138,11 +138,11 @@ def test_max_memory_must_be_a_size(tmp_path, capsys):
 
 
 def test_running_out_of_memory_anyway_says_what_was_too_big(tmp_path, capsys, monkeypatch):
-    from designer.sim import fastpath
+    from designer.commands import simulate
 
-    def exhausted(engine, until):
+    def exhausted(*args, **kwargs):
         raise MemoryError()
-    monkeypatch.setattr(fastpath, "fast_forward", exhausted)
+    monkeypatch.setattr(simulate, "_run", exhausted)
     path = scenario_file(tmp_path, "flood", rate=5_000)
     code, _, err = run(capsys, "simulate", path, "--duration", "10")
     assert code == 1

@@ -104,24 +104,20 @@ def run(args: argparse.Namespace) -> int:
               f"{cost.flows:,.0f} flows expected, {cost.describe()}", file=sys.stderr)
 
     progress = Progress(f"simulating {Path(args.file).name}", verbose=bool(args.verbose))
-    holder: dict = {}
+    reached: list[float] = []          # the simulated time of the last progress report
     try:
-        report = _run(snapshot, duration, args, progress, holder)
+        report = _run(scenario, duration, args, progress, reached)
     except KeyboardInterrupt:
         progress.finish()
-        reached = holder["engine"].now if "engine" in holder else 0.0
-        raise CliError(f"interrupted at {reached:,.3f} s of {duration:g} s simulated; nothing "
-                       f"was written", EXIT_INTERRUPTED) from None
+        at = f" at {reached[-1]:,.3f} s of {duration:g} s simulated" if reached else ""
+        raise CliError(f"interrupted{at}; nothing was written", EXIT_INTERRUPTED) from None
     except MemoryError:
         progress.finish()
-        engine = holder.pop("engine", None)
-        reached = f" at {engine.now:,.3f} s of {duration:g} s simulated" if engine else ""
-        del engine
-        raise CliError(f"{args.file}: out of memory{reached}; the run was estimated at "
+        at = f" at {reached[-1]:,.3f} s of {duration:g} s simulated" if reached else ""
+        raise CliError(f"{args.file}: out of memory{at}; the run was estimated at "
                        f"{cost.describe()}; the largest part is {cost.largest()}: simulate "
                        f"less (--duration, fewer VMs or lower rates)", EXIT_FINDINGS) from None
     progress.finish()
-    holder.clear()
 
     from ..model.io import atomic_write_text
     from ..sim.report import dumps_report, series_csv
@@ -148,21 +144,38 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if failures else EXIT_OK
 
 
-def _run(snapshot, duration: float, args, progress, holder: dict) -> dict:
-    """The report of ``snapshot`` run for ``duration``: fast-forwarded when it can be (as
-    ``report.simulate`` does), else run in slices with ``progress`` between them."""
+def _run(scenario, duration: float, args, progress, reached: list[float]) -> dict:
+    """The report of ``scenario`` run for ``duration``, with ``progress(now, end)`` between
+    slices of the run (``reached`` gets the last ``now``)."""
+    import inspect
+
+    from ..sim import report as reporting
+
+    def report_progress(now: float, end: float) -> None:
+        reached.append(now)
+        del reached[:-1]
+        progress(now, end)
+
+    options = inspect.signature(reporting.simulate).parameters
+    if "progress" in options:          # the engine reports progress itself
+        extra = {"progress": report_progress}
+        if "notify" in options:
+            extra["notify"] = lambda line: print(f"outbound-designer: {line}", file=sys.stderr)
+        return reporting.simulate(scenario, duration=duration, seed=args.seed,
+                                  sample_s=args.sample, source=Path(args.file).name, **extra)
+    # an engine without progress: the fast-forward in one step when the scenario allows it
+    # (as report.simulate does), else the event loop in slices
     from ..sim import fastpath
     from ..sim.budget import run_sliced
     from ..sim.engine import Engine
-    from ..sim.report import build_report
-    engine = Engine(snapshot, seed=args.seed, sample_s=args.sample, record_samples=False)
-    holder["engine"] = engine
+    engine = Engine(scenario.snapshot(), seed=args.seed, sample_s=args.sample,
+                    record_samples=False)
     if fastpath.eligible(engine) is None:
-        progress(0.0, duration)
+        report_progress(0.0, duration)
         fastpath.fast_forward(engine, duration)
     else:
-        run_sliced(engine, duration, progress)
-    return build_report(engine, source=Path(args.file).name, duration=duration)
+        run_sliced(engine, duration, report_progress)
+    return reporting.build_report(engine, source=Path(args.file).name, duration=duration)
 
 
 def fail_on_failures(report: dict, conditions: tuple[str, ...]) -> list[str]:

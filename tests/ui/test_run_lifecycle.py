@@ -80,17 +80,25 @@ def slow_scenario(vms: int = 30) -> Scenario:
 
 @pytest.fixture
 def slow_apply(monkeypatch):
-    """Every snapshot the engine applies takes ``slow_apply.seconds`` (a large scenario)."""
+    """Building the engine, and every edited snapshot the worker hands it, takes
+    ``slow_apply.seconds`` (as a large scenario does), in the worker thread."""
     class Slow:
         seconds = 1.2
         entered = threading.Event()
-    original = engine_module.Engine._apply
+    build = engine_module.Engine.__init__
+    take = runner_module.SimWorker._take_commands
 
-    def apply(self, scenario):
-        Slow.entered.set()
+    def slow_build(self, *args, **kwargs):
         time.sleep(Slow.seconds)
-        return original(self, scenario)
-    monkeypatch.setattr(engine_module.Engine, "_apply", apply)
+        build(self, *args, **kwargs)
+
+    def slow_take(self):
+        if self._snapshot is not None:
+            Slow.entered.set()
+            time.sleep(Slow.seconds)
+        return take(self)
+    monkeypatch.setattr(engine_module.Engine, "__init__", slow_build)
+    monkeypatch.setattr(runner_module.SimWorker, "_take_commands", slow_take)
     return Slow
 
 
