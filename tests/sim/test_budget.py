@@ -45,13 +45,23 @@ def test_live_flows_follow_the_release_timers_and_stop_at_the_ports():
     assert budget.estimate(flood(rate=1000), 3600.0).live_flows == 1024
 
 
+KEEPS_EVERY_FLOW = budget.MemoryModel()        # the fast-forward of 2026-12-02
+
+
 def test_the_fast_forward_term_grows_with_the_flows_and_names_itself():
-    small = budget.estimate(flood(rate=1000), 10.0)
-    big = budget.estimate(flood(rate=1000), 1000.0)
+    small = budget.estimate(flood(rate=1000), 10.0, memory=KEEPS_EVERY_FLOW)
+    big = budget.estimate(flood(rate=1000), 1000.0, memory=KEEPS_EVERY_FLOW)
     assert big.memory_bytes > small.memory_bytes
     assert "1,000,000 flows" in big.largest()
-    assert not budget.estimate(flood(rate=1000), 1000.0, fast_forward=False).largest() \
-        .startswith("1,000,000 flows")
+    assert not budget.estimate(flood(rate=1000), 1000.0, fast_forward=False,
+                               memory=KEEPS_EVERY_FLOW).largest().startswith("1,000,000 flows")
+
+
+def test_a_bounded_engine_does_not_grow_with_the_flows():
+    short = budget.estimate(flood(rate=1000), 10.0, memory=budget.BOUNDED_ENGINE)
+    long = budget.estimate(flood(rate=1000), 100_000.0, memory=budget.BOUNDED_ENGINE)
+    assert long.memory_bytes == pytest.approx(short.memory_bytes, rel=0.5)
+    assert long.cpu_seconds > 100 * short.cpu_seconds         # it is long, not big
 
 
 def test_default_snat_addresses_are_counted_per_vm():
@@ -94,7 +104,7 @@ def test_bad_sizes(text):
 
 
 def test_over_limit_suggests_a_limit_that_fits():
-    cost = budget.estimate(flood(rate=1000), 1000.0)
+    cost = budget.estimate(flood(rate=1000), 1000.0, memory=KEEPS_EVERY_FLOW)
     assert cost.over_limit(None) is None
     assert cost.over_limit(cost.memory_bytes * 2) is None
     why = cost.over_limit(1e6)
