@@ -195,6 +195,8 @@ class _Loader:
         self.problems: list[tuple[str, str]] = []
         #: ids of nodes that had problems: links to them are not reported a second time
         self.broken_ids: set[str] = set()
+        #: ids of nodes without a ``position`` (placed by designer.model.layout on open)
+        self.unplaced: set[str] = set()
 
     def problem(self, path: str, message: str) -> None:
         self.problems.append((path, message))
@@ -246,6 +248,7 @@ class _Loader:
         scenario.options = self.load_options(doc.get("options", {}))
         self.load_nodes(scenario.topology, doc.get("nodes", []))
         self.load_links(scenario.topology, doc.get("links", []))
+        scenario.unplaced = frozenset(self.unplaced)
         scenario.recorded_findings = self.load_recorded_findings(doc.get("findings", []))
         return scenario
 
@@ -329,6 +332,8 @@ class _Loader:
             fields = self.load_fields(cls, raw, path, skip=("id", "kind"))
             if fields is not None:
                 topology.add_node(cls(id=node_id, **fields))
+                if "position" not in raw:
+                    self.unplaced.add(node_id)
             else:
                 self.broken_ids.add(node_id)
 
@@ -515,11 +520,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def record_to_dict(record: Any, *, skip_defaults: bool = True) -> dict[str, Any]:
+def record_to_dict(record: Any, *, skip_defaults: bool = True,
+                   always: tuple[str, ...] = ()) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for spec in field_specs(type(record)):
         value = getattr(record, spec.name)
-        if skip_defaults and value == spec.default and not spec.required:
+        if skip_defaults and value == spec.default and not spec.required and \
+                spec.name not in always:
             continue
         out[spec.name] = _plain(value)
     return out
@@ -527,7 +534,9 @@ def record_to_dict(record: Any, *, skip_defaults: bool = True) -> dict[str, Any]
 
 def component_to_dict(component: Component) -> dict[str, Any]:
     out: dict[str, Any] = {"id": component.id, "kind": component.KIND}
-    out.update(record_to_dict(component))
+    # the position is always written, even at the default [0, 0]: a node without one is
+    # read as never placed, and laid out when the file is opened (designer.model.layout)
+    out.update(record_to_dict(component, always=("position",)))
     return out
 
 

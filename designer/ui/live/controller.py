@@ -406,7 +406,7 @@ class LiveSimulation(QObject):
         self._refresh_why()
 
     def _refresh_why(self) -> None:
-        if self.scene is None:
+        if self.scene is None or self._scenario is None:  # (a scene going away after shutdown)
             return
         ids = self.scene.selected_node_ids()
         path = self.why.show_vm(self._scenario, ids[0] if len(ids) == 1 else None)
