@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import (QFrame, QGraphicsPathItem, QGroupBox, QLabel, QScrollArea,
                                QVBoxLayout, QWidget)
 
-from ...sim.paths import VmPath, resolve_paths
+from ...sim.paths import PathCache, VmPath
 from ..canvas import zorder
 
 KIND_WORDS = {"instance_ip": "instance public IP", "nat_gateway": "NAT gateway",
@@ -53,7 +53,16 @@ class WhyPanel(QGroupBox):
         layout.setContentsMargins(6, 4, 6, 6)
         layout.addWidget(scroll)
         self.path: VmPath | None = None
+        #: the shown scenario's paths, resolved one VM at a time and kept until it changes
+        self._paths: PathCache | None = None
         self.hide()
+
+    def _cache_for(self, scenario) -> PathCache:
+        if self._paths is None or self._paths.scenario is not scenario:
+            if self._paths is not None:
+                self._paths.close()
+            self._paths = PathCache(scenario)
+        return self._paths
 
     def show_vm(self, scenario, vm_id: str | None) -> VmPath | None:
         self.path = None
@@ -62,7 +71,7 @@ class WhyPanel(QGroupBox):
             self.hide()
             return None
         try:
-            path = resolve_paths(scenario)[vm_id]
+            path = self._cache_for(scenario).vm_path(vm_id)
         except Exception as exc:  # noqa: BLE001 - a half-drawn diagram must not break the panel
             self.text.setText(f"The path cannot be worked out yet: {html.escape(str(exc))}")
             self.show()
