@@ -240,3 +240,18 @@ def test_a_vm_the_import_cannot_place_is_a_warning():
     assert not scenario.topology.node_ids("vm")
     assert [(n.severity, n.code) for n in summary.notes] == [("warning", "import-missing")]
     assert "VM lost is not imported" in summary.notes[0].message
+
+
+def test_az_resource_list_names_resources_without_wiring_one_warning_says_what_to_import():
+    """az resource list gives "properties": null: its VMs cannot be placed. One warning for
+    them all (not one per VM), saying which commands give the wiring."""
+    sub = "/subscriptions/s/resourceGroups/rg/providers/"
+    rows = [{"id": sub + f"Microsoft.Compute/virtualMachines/vm{i}", "name": f"vm{i}",
+             "type": "Microsoft.Compute/virtualMachines", "properties": None,
+             "provisioningState": "Succeeded", "changedTime": "2025-01-01T00:00:00Z"}
+            for i in range(6)]
+    _, summary = import_resources(read_resources(rows, "list.json"))
+    (warning,) = [n for n in summary.notes if n.severity == "warning"]
+    assert warning.code == "import-missing"
+    assert "6 VMs vm0, vm1, vm2, vm3 and 2 more are not imported" in warning.message
+    assert "az resource list only names resources" in warning.message
