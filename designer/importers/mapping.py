@@ -530,6 +530,32 @@ class _Mapper(LoadBalancerMapping, ComputeMapping):
                           f"{orphan.id.rsplit('/', 2)[0].rsplit('/', 1)[-1]} is not among the "
                           f"sources ({orphan.id})", orphan)
 
+    def drop_public_ips_of_skipped(self) -> None:
+        """A public IP that only a resource the model skips uses (Bastion's, an Application
+        Gateway's, a VPN gateway's) would stand in the diagram as a free address: it is listed
+        with its owner instead."""
+        owners: dict[str, AzureResource] = {}
+        for resource in self.inv:
+            if norm_id(resource.id) in self.skipped:
+                for rid in _public_ip_references(resource.properties):
+                    owners.setdefault(rid, resource)
+        for pip in self.inv.of_type(NET + "publicipaddresses"):
+            pid = norm_id(pip.id)
+            node = self.node_of.get(pid)
+            if not node or node not in self.topology or self.topology.links_of(node):
+                continue
+            owner = owners.get(pid)
+            config = ref_id(pip.prop("ipConfiguration"))       # resolved resources say it
+            if owner is None and config:
+                owner = next((r for r in self.inv if norm_id(r.id) in self.skipped
+                              and config.startswith(norm_id(r.id) + "/")), None)
+            if owner is None:
+                continue
+            self.topology.remove_node(node)
+            del self.node_of[pid]
+            self.notes = [n for n in self.notes if n.node != node]
+            self.skip(pip, f"the public IP of {owner.type} {owner.name}, which is not modelled")
+
     def report_unknown_references(self) -> None:
         """A reference the import could not follow — ``{"id": reference(...)...}`` and the
         like, known only at deployment — leaves a link out (a subnet, an NSG, a NAT gateway, a
@@ -580,6 +606,7 @@ class _Mapper(LoadBalancerMapping, ComputeMapping):
         self.map_load_balancers()
         self.map_compute()
         self.list_skipped()
+        self.drop_public_ips_of_skipped()
         self.report_unknown_references()
         if load:
             self.add_load(load)
@@ -598,6 +625,19 @@ REFERENCE_KEYS = frozenset(k.lower() for k in (
 NOT_NETWORK = frozenset(k.lower() for k in (
     "diagnosticsProfile", "osProfile", "storageProfile", "extensionProfile", "securityProfile",
     "hardwareProfile", "tags", "dnsSettings"))
+
+
+def _public_ip_references(value: Any):
+    """The ids (normalised) of the public IPs ``value`` refers to (``publicIPAddress``)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if str(key).lower() == "publicipaddress" and ref_id(item):
+                yield ref_id(item)
+            else:
+                yield from _public_ip_references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _public_ip_references(item)
 
 
 def _unknown_references(value: Any, path: str):

@@ -306,3 +306,18 @@ def test_load_attaches_a_generator_per_pool_and_one_for_the_other_vms(rate):
     assert set(gens) == {"load-lb", "load-vms"} and gens["load-lb"].rate_per_s == rate
     assert topo.has_link(Link("load-lb", "lb", "source"))
     assert topo.generator_sources("load-vms") == ["solo"]
+
+
+def test_a_public_ip_only_a_skipped_resource_uses_is_listed_with_its_owner_not_drawn():
+    """Bastion is not modelled; its public IP used to stand in the diagram as a free address.
+    It is listed with its owner; a public IP nobody uses stays (it is the user's)."""
+    bastion = {"type": "Microsoft.Network/bastionHosts", "name": "jump", "properties": {
+        "ipConfigurations": [{"name": "ip", "properties": {
+            "publicIPAddress": {"id": rid(PIP, "jump-ip")},
+            "subnet": {"id": rid(SUBNET, "vnet", "AzureBastionSubnet")}}}]}}
+    topo, summary = run(vnet(subnets=(("AzureBastionSubnet", "10.0.9.0/26", {}),)),
+                        pip("jump-ip"), pip("spare"), bastion)
+    assert topo.node_ids("public_ip") == ["spare"]
+    note = next(n for n in summary.notes if "jump-ip" in n.message)
+    assert note.code == "import-skipped" and "Microsoft.Network/bastionHosts jump" in note.message
+    assert not [n for n in summary.notes if n.node == "jump-ip"]
