@@ -43,10 +43,18 @@ class TemplateParameter:
     default: Any
     description: str
     allowed: tuple | None
+    #: languageVersion 2.0 (Bicep ``param x string?``): may be left out, and is then null
+    nullable: bool = False
 
     @property
     def secure(self) -> bool:
         return self.type.lower().startswith("secure")
+
+    @property
+    def required(self) -> bool:
+        """A value must be given: no default, not nullable, not a secret (secrets never
+        matter to the network and get a placeholder)."""
+        return not (self.has_default or self.nullable or self.secure)
 
 
 # ============================================================================ reading
@@ -94,7 +102,8 @@ def template_parameters(template: dict) -> list[TemplateParameter]:
         out.append(TemplateParameter(str(name), ptype if isinstance(ptype, str) else "string",
                                      has_default, default,
                                      description if isinstance(description, str) else "",
-                                     tuple(allowed) if isinstance(allowed, list) else None))
+                                     tuple(allowed) if isinstance(allowed, list) else None,
+                                     lookup(spec, "nullable") is True))
     return out
 
 
@@ -190,8 +199,7 @@ class TemplateEvaluator(Context):
 
     # ---------------------------------------------------------------- parameters, variables
     def missing_parameters(self) -> list[TemplateParameter]:
-        return [p for key, p in self.declared.items()
-                if key not in self.given and not p.has_default and not p.secure]
+        return [p for key, p in self.declared.items() if key not in self.given and p.required]
 
     def check_parameters(self) -> None:
         missing = self.missing_parameters()
@@ -244,6 +252,8 @@ class TemplateEvaluator(Context):
                               f"{self.prefix}parameters.{spec.name}.defaultValue")
         if spec.secure:
             return SECURE_PLACEHOLDER
+        if spec.nullable:
+            return None
         raise ImportFailure(f"{path}: parameter {spec.name!r} has no value; give it with "
                             f"--param {spec.name}=VALUE")
 

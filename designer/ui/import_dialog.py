@@ -175,8 +175,7 @@ def parameters_without_value(sources: list[str], fmt: str | None,
         if kind != "arm":
             continue
         for parameter in template_parameters(doc):
-            if not parameter.has_default and not parameter.secure and \
-                    parameter.name.lower() not in given:
+            if parameter.required and parameter.name.lower() not in given:
                 out.append((Path(source).name, parameter))
     return out
 

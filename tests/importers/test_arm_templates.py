@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from designer.importers import ImportFailure, import_arm
-from designer.importers.arm import evaluate_template
+from designer.importers.arm import evaluate_template, template_parameters
 
 from .helpers import SCHEMA, template
 
@@ -56,6 +56,20 @@ def test_given_values_outside_min_and_max_are_refused_as_azure_refuses_them():
             evaluate_template(t, given)
     # a Key Vault reference in a parameters file stands for a secret: never checked
     assert evaluate_template(t, {"name": "hub", "secret": "(secure value not given)"})[0]
+
+
+def test_nullable_parameters_of_bicep_may_be_left_out_and_are_null():
+    """Bicep's `param natId string?` builds to "nullable": true: optional, null when not
+    given (the import used to refuse the template for want of its value)."""
+    t = {"$schema": SCHEMA, "languageVersion": "2.0", "contentVersion": "1.0.0.0",
+         "parameters": {"natId": {"type": "string", "nullable": True},
+                        "name": {"type": "string"}},
+         "resources": {"vnet": {"type": "Microsoft.Network/virtualNetworks",
+                                "name": "[coalesce(parameters('natId'), parameters('name'))]",
+                                "properties": {}}}}
+    assert names(evaluate_template(t, {"name": "hub"})[0]) == ["hub"]
+    assert names(evaluate_template(t, {"name": "hub", "natId": "x"})[0]) == ["x"]
+    assert [p.name for p in template_parameters(t) if p.required] == ["name"]
 
 
 def test_inner_nested_deployment_existing_resources_and_linked_templates():
