@@ -33,6 +33,15 @@ def test_writes_the_scenario_and_a_summary(tmp_path, capsys):
     assert "validation: 0 error(s), 1 warning(s)" in err and f"wrote {out}" in err
     # the import's notes are the scenario's recorded findings, so validate shows them too
     assert any(f["code"] == "import-skipped" for f in scenario.recorded_findings)
+    # laid out by the model's layout: no two nodes on one point, VMs inside their subnet's box
+    # (the file had every node at 0, 0 since the saver writes every position)
+    topo = scenario.topology
+    points = [n.position for n in topo.nodes() if not n.CONTAINER]
+    assert len(set(points)) == len(points)
+    for vm in topo.nodes("vm"):
+        box = topo.node(topo.subnet_of(vm.id))
+        assert box.position[0] <= vm.position[0] <= box.position[0] + box.size[0]
+        assert box.position[1] <= vm.position[1] <= box.position[1] + box.size[1]
 
 
 def test_without_out_the_scenario_goes_to_stdout(capsys):
