@@ -98,13 +98,27 @@ def template_parameters(template: dict) -> list[TemplateParameter]:
         metadata = lookup(spec, "metadata")
         description = lookup(metadata, "description") if isinstance(metadata, dict) else None
         allowed = lookup(spec, "allowedValues")
-        ptype = lookup(spec, "type")
+        ptype = _declared_type(spec, template)
         out.append(TemplateParameter(str(name), ptype if isinstance(ptype, str) else "string",
                                      has_default, default,
                                      description if isinstance(description, str) else "",
                                      tuple(allowed) if isinstance(allowed, list) else None,
                                      lookup(spec, "nullable") is True))
     return out
+
+
+def _declared_type(spec: dict, template: dict) -> Any:
+    """A parameter's type, following languageVersion 2.0's ``"$ref": "#/definitions/x"`` (a
+    user-defined type of Bicep) to the definition's own type."""
+    seen = 0
+    while lookup(spec, "type") is None and isinstance(spec.get("$ref"), str) and seen < 10:
+        name = spec["$ref"].rsplit("/", 1)[-1]
+        definitions = template.get("definitions")
+        spec = lookup(definitions, name) if isinstance(definitions, dict) else None
+        if not isinstance(spec, dict):
+            return None
+        seen += 1
+    return lookup(spec, "type")
 
 
 def parameter_values_from_file(doc: Any, source: str) -> dict[str, Any]:

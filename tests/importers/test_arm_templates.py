@@ -72,6 +72,24 @@ def test_nullable_parameters_of_bicep_may_be_left_out_and_are_null():
     assert [p.name for p in template_parameters(t) if p.required] == ["name"]
 
 
+def test_a_parameter_of_a_user_defined_type_takes_its_definitions_type(tmp_path):
+    """languageVersion 2.0: `"tiers": {"$ref": "#/definitions/tiers"}` (a Bicep type). A
+    --param value is read as that type's JSON (it stayed a string, and tiers[0].name failed)."""
+    from designer.importers import import_sources
+    t = {"$schema": SCHEMA, "languageVersion": "2.0", "contentVersion": "1.0.0.0",
+         "definitions": {"tier": {"type": "object"},
+                         "tiers": {"type": "array", "items": {"$ref": "#/definitions/tier"}},
+                         "alias": {"$ref": "#/definitions/tiers"}},
+         "parameters": {"tiers": {"$ref": "#/definitions/alias"}},
+         "resources": {"v": {"type": "Microsoft.Network/virtualNetworks", "properties": {},
+                             "name": "[format('{0}-vnet', parameters('tiers')[0].name)]"}}}
+    assert [p.type for p in template_parameters(t)] == ["array"]
+    path = tmp_path / "typed.json"
+    path.write_text(__import__("json").dumps(t))
+    scenario, _ = import_sources([str(path)], parameters={"tiers": '[{"name": "web"}]'})
+    assert scenario.topology.node_ids("vnet") == ["web-vnet"]
+
+
 def test_inner_nested_deployment_existing_resources_and_linked_templates():
     inner = {"$schema": SCHEMA, "parameters": {"name": {"type": "string"}},
              "resources": [VNET, {"type": "Microsoft.Network/natGateways", "name": "old",
