@@ -386,10 +386,25 @@ The program writes a canonical form: keys in a fixed order (top level as in the 
 nodes as `id`, `kind`, `name`, `position`, then the fields in the order of their kind's table;
 links as `from`, `to`, `kind`), node fields equal to their defaults left out (except
 `position`, always written, so a node placed at the origin stays there),
-records written in full, short values on one line. Loading a saved file and saving it again
-reproduces it byte for byte, so diffs in version control show real changes only. Saving is
-atomic: the file is written to a temporary file next to it and moved over the old one, so a
-crash never leaves half a file.
+records written in full, short values on one line. Numbers are saved exactly as loaded: a
+whole number without a fraction (`20.0` is written `20`), any other number in the shortest form
+that reads back as the same value (`4e-07`, `-0.0`, `0.1`), so no value is ever rounded. Loading
+a saved file and saving it again reproduces it byte for byte, so diffs in version control show
+real changes only.
+
+Saving is atomic: the file is written to a new temporary file next to it (a random name,
+`.NAME.xxxxxxxx.tmp`, created so that it never follows a link someone planted in the folder),
+flushed to disk and moved over the old one, so a crash never leaves half a file; temporary
+files of this naming that a killed save left behind are removed by the next save of the same
+file. A target that is a symbolic link is followed: the link stays and the file it points to
+gets the new content (the editor and `save_scenario` behave the same). A read-only file is not
+replaced: the command line says so, the editor asks first. Exported diagrams and reports are
+written the same way.
+
+Texts (ids, names, every string) must be real characters: a JSON escape of a lone surrogate
+(`"\\ud800"` without its pair) is refused with its JSON path. Positions and box sizes stay
+within ±1,000,000 canvas units on each axis (checked at load: every exporter can draw any
+diagram inside that range).
 
 ## Versions
 

@@ -17,7 +17,7 @@ from ..model import Scenario, ScenarioFormatError
 from .canvas import KIND_MIME
 from .text import menu_text
 from .document import FILE_FILTER, Document, default_save_name, find_orphan_autosaves, \
-    recover, with_suffix
+    recover, save_confirming_read_only, with_suffix
 
 APP_TITLE = "Outbound Designer"
 
@@ -167,7 +167,9 @@ class FileActions:
 
     def _save_to(self, path) -> bool:
         try:
-            saved = self.document.save(path)
+            saved = save_confirming_read_only(self, self.document, path)
+            if saved is None:
+                return False
         except OSError as exc:
             QMessageBox.critical(self, "Cannot save",
                                  f"The scenario could not be saved to {path}:\n{exc}")

@@ -77,6 +77,8 @@ class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
         # live simulation (designer/ui/live): its docks and toolbar exist before restoreState
         from .live import install_live_simulation
         self.live = install_live_simulation(self)
+        from .run_limits import install_run_limits  # Simulation > Memory Limit...
+        install_run_limits(self)
         from .dock_policy import install_dock_policy
         self.dock_policy = install_dock_policy(self)
         from .context_menus import install_context_menus

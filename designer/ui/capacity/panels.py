@@ -206,12 +206,12 @@ class SweepPanel(_SmallDock):
         self.duration.setDecimals(0)
         self.duration.setSuffix(" s")
         self.duration.setSpecialValueText("scenario's")
-        self.metric = QComboBox()
-        self.metric.setObjectName("sweep-metric")
+        self.metric_box = QComboBox()
+        self.metric_box.setObjectName("sweep-metric")
         for name, label in METRICS.items():
-            self.metric.addItem(name.replace("_", " "), name)
-            self.metric.setItemData(self.metric.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
-        self.metric.currentIndexChanged.connect(lambda *_: self.doc and self._draw())
+            self.metric_box.addItem(name.replace("_", " "), name)
+            self.metric_box.setItemData(self.metric_box.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
+        self.metric_box.currentIndexChanged.connect(lambda *_: self.doc and self._draw())
         self.run_button = QPushButton("Run Sweep")
         self.run_button.setObjectName("sweep-run")
         self.run_button.clicked.connect(self._run)
@@ -228,7 +228,7 @@ class SweepPanel(_SmallDock):
         form.addRow("and", self.vary2)
         row = QHBoxLayout()
         for label, w in (("Seeds", self.seeds), ("Duration", self.duration),
-                         ("Metric", self.metric)):
+                         ("Metric", self.metric_box)):
             row.addWidget(QLabel(label))
             row.addWidget(w)
         row.addStretch(1)
@@ -263,7 +263,7 @@ class SweepPanel(_SmallDock):
             self.status.setText("Say what to vary first, e.g. flood.rate_per_s=2:20:2")
             return
         self.runRequested.emit(texts, self.seeds.value(), float(self.duration.value()),
-                               self.metric.currentData())
+                               self.metric_box.currentData())
 
     def set_result(self, doc: dict) -> None:
         self.doc = doc
@@ -307,7 +307,7 @@ class SweepPanel(_SmallDock):
         return {k: statistics.fmean(v) for k, v in groups.items()}
 
     def _draw(self) -> None:
-        metric = self.metric.currentData()
+        metric = self.metric_box.currentData()
         self.plot.clear()
         item = self.plot.getPlotItem()
         for axis in ("bottom", "left"):

@@ -27,7 +27,8 @@ from .generators import GeneratorDrops, add_generator, add_palette_presets, pars
 from .metrics import MetricsPanel
 from .overlay import FlowOverlay, scene_positions
 from .presentation import PresentationMode
-from .runner import SimRunner, speed_label
+from .. import run_limits
+from .runner import SimRunner, speed_label, wait_for_retired
 from .why import PathHighlight, WhyPanel
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ class LiveSimulation(QObject):
         self.runner = SimRunner(self)
         self.runner.frameReady.connect(self._on_frame)
         self.runner.failed.connect(self._on_failure)
+        self.runner.refused.connect(self._on_refused)
+        self.runner.preparing.connect(self.window.show_status)
         self.state = "stopped"          # stopped | running | paused
         self.speed: float | None = 1.0
         self.frame: Frame | None = None
@@ -213,9 +216,13 @@ class LiveSimulation(QObject):
         self._snapshot_dirty = False
 
     # ================================================================ time controls
-    def _start(self, paused: bool) -> bool:
+    def _start(self, paused: bool, memory_limit: float | None | str = "setting") -> bool:
+        self.window.autosaver.autosave_now()       # before anything risky
+        if memory_limit == "setting":
+            memory_limit = run_limits.memory_limit(self.window)
         try:
-            self.runner.start(self._scenario.snapshot(), speed=self.speed, paused=paused)
+            self.runner.start(self._scenario.snapshot(), speed=self.speed, paused=paused,
+                              memory_limit=memory_limit)
         except Exception as exc:  # noqa: BLE001 - the scenario cannot be simulated yet
             log.exception("the simulation could not start")
             self.show_error(f"The simulation could not start: {exc}")
@@ -265,6 +272,8 @@ class LiveSimulation(QObject):
         self.runner.worker.request_step(what)
 
     def reset(self) -> None:
+        if self.state != "stopped":
+            self.window.autosaver.autosave_now()   # before anything risky
         self.runner.stop()
         self.timer.stop()
         self.state = "stopped"
@@ -311,6 +320,9 @@ class LiveSimulation(QObject):
         self.frame = frame
         self._frame_new = True
         self.frames_received += 1
+        if self.frames_received == 1 and \
+                self.window.statusBar().currentMessage().startswith("Preparing"):
+            self.window.statusBar().clearMessage()       # the engine is ready
         if frame.events:
             self.events.add_events(frame.events)
             for e in frame.events:
@@ -364,6 +376,13 @@ class LiveSimulation(QObject):
         when = f" at {clock_text(last.t)}" if last is not None else ""
         self.show_error(f"The simulation stopped{when}: {message}. The diagram is unchanged; "
                         f"edit it and press Play to run again (details in the log).")
+
+    def _on_refused(self, why: str) -> None:
+        """The run's estimate exceeds the memory limit: ask before running it anyway."""
+        paused = self.state == "paused"
+        self.reset()
+        if run_limits.ask_to_run_anyway(self.window, why):
+            self._start(paused, memory_limit=None)
 
     def show_error(self, text: str) -> None:
         self.window.show_status(text)
@@ -426,6 +445,8 @@ class LiveSimulation(QObject):
 
     # ================================================================ end
     def shutdown(self) -> None:
+        self.runner.stop(wait=True)      # closing: the step under way ends, then the thread
+        wait_for_retired()
         self.reset()
         self.why_timer.stop()
         if self._scenario is not None:
