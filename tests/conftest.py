@@ -12,6 +12,12 @@ for _var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HO
              "XDG_RUNTIME_DIR"):
     os.environ.pop(_var, None)
 
+# The simulation kernel is compiled once per machine (numba): tests use the compiled kernel
+# (no background compile), cached outside the throwaway home so that local sessions reuse it.
+os.environ.setdefault("OUTBOUND_DESIGNER_KERNEL", "compiled")
+os.environ.setdefault("NUMBA_CACHE_DIR",
+                      os.path.join(tempfile.gettempdir(), "outbound-designer-tests-numba"))
+
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile("ci", max_examples=60, deadline=None,

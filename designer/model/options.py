@@ -35,10 +35,29 @@ OPTION_SPECS: dict[str, OptionSpec] = {o.name: o for o in (
                "M-A11: accept custom NSG priorities up to 65499 as the 2016 text did"),
     OptionSpec("outbound_scale_out", "block", ("block", "zero_ports"), "modern",
                "M-B5: when the pool outgrows an outbound rule's allocation: 'block' reports a "
-               "validation error (default); 'zero_ports' gives the new instances no ports"),
+               "validation error (default; the simulation still runs the rule, and the "
+               "instance that finds fewer ports than its allocation gets what is left); "
+               "'zero_ports' gives every instance beyond the budget no ports (a warning)"),
     OptionSpec("all_down_standard_tcp", "survive", ("survive", "survive_if_pool_gt_1"), "modern",
                "M-B12 / conflict 12: established TCP flows when every backend is down"),
 )}
+
+
+def scale_out_outcome(ports: int, instances: int, available: int, zero_ports: bool) -> str:
+    """M-B5: what the instances of an outbound rule get when ``ports`` x ``instances`` exceed
+    the ``available`` ports of its frontends - the one wording of the engine, the validation
+    finding and the docs, for both values of ``outbound_scale_out``."""
+    full = min(available // ports, instances)
+    left = available - full * ports
+    beyond = instances - full
+    first = f"the first {full:,} instance(s) get {ports:,} ports each"
+    if zero_ports:
+        return (f"with outbound_scale_out=zero_ports {first} and the {beyond:,} beyond the "
+                f"budget get none")
+    rest = f"the next one gets the {left:,} left" if left else "the next one gets none"
+    if beyond > 1:
+        rest += f" and the {beyond - 1:,} after it none"
+    return f"simulated anyway, {first}, {rest}"
 
 
 def default_options() -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 from .components import LoadBalancer, OutboundRule, PublicIp
 from .links import LINK_RULES, NAT_GATEWAY_MAX_IPS, Link
-from .options import OPTION_SPECS
+from .options import OPTION_SPECS, scale_out_outcome
 from .topology import FIRST_HOST_OFFSET, IMPLIED_SUBNET_PREFIX, Scenario, Topology
 from .values import parse_cidr, parse_ipv4
 
@@ -435,9 +435,8 @@ class _Checker:
                          f"{where} allocates {ports:,} ports to each of {len(pool)} instances "
                          f"= {ports * len(pool):,}, more than the {available:,} available on "
                          f"its {len(valid)} frontend IP(s) ({_names(valid)}); at most "
-                         f"{per_instance:,} per instance"
-                         + ("" if block else "; with outbound_scale_out=zero_ports the "
-                                             "instances beyond the budget get no ports"),
+                         f"{per_instance:,} per instance; "
+                         + scale_out_outcome(ports, len(pool), available, not block),
                          lb.id, rule="M-B5")
         for lb_rule in lb.rules:
             if lb_rule.frontend in valid and not lb_rule.disable_outbound_snat:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..model.options import scale_out_outcome
 from ..model.topology import Scenario
 from ..model.validation import Finding
 from . import ports as P
@@ -105,6 +106,7 @@ class _Resolver:
         self.findings: list[Finding] = []
         self._finding_keys: set[tuple[str, str | None]] = set()
         self.default_addresses = default_addresses
+        self._used_defaults: set[str] | None = None
         self.basic_frontend: dict[str, str] = {}
         self._pools: dict[str, list[str]] = {}
         self._fronts: dict[str, list[str]] = {}
@@ -146,14 +148,19 @@ class _Resolver:
 
     def default_address(self, group: str) -> str:
         if group not in self.default_addresses:
-            used = set(self.default_addresses.values())
+            used = self._used_defaults
+            if used is None:
+                used = self._used_defaults = set(self.default_addresses.values())
             n = len(self.default_addresses)
-            for i in range(n, n + 600):
+            # once the ranges' 508 addresses are all used, addresses repeat (the last candidate)
+            start = n if len(used) < 254 * len(DEFAULT_ADDRESS_RANGES) else n + 599
+            for i in range(start, n + 600):
                 prefix = DEFAULT_ADDRESS_RANGES[(i // 254) % len(DEFAULT_ADDRESS_RANGES)]
                 candidate = f"{prefix}{i % 254 + 1}"
                 if candidate not in used:
                     break
             self.default_addresses[group] = candidate
+            used.add(candidate)
         return self.default_addresses[group]
 
     def key_mode(self, protocol: str, kind: str, classic_lb: bool) -> str:
@@ -444,14 +451,16 @@ class _Resolver:
                 budget = rule.allocated_ports
                 how = f"{budget} ports per instance (M-B5)"
                 if budget * len(pool) > sum(capacities):
+                    zero = self.opts.get("outbound_scale_out") == "zero_ports"
                     self.finding(
-                        "error",
+                        "warning" if zero else "error",
                         "SpecifiedAllocatedOutboundPortsForOutboundRuleExceedsTotalNumberOfAvailablePorts",
-                        f"outbound rule {rule.name} of {lb_id}: {budget} ports x {len(pool)} "
+                        f"outbound rule {rule.name} of {lb_id}: {budget:,} ports x {len(pool)} "
                         f"instances exceed the {sum(capacities):,} ports of its frontend(s); at "
-                        f"most {P.max_ports_per_instance(sum(capacities), len(pool))} per "
-                        f"instance fit; instances beyond the inventory get no ports (M-B5)",
-                        lb_id)
+                        f"most {P.max_ports_per_instance(sum(capacities), len(pool)):,} per "
+                        f"instance fit; "
+                        + scale_out_outcome(budget, len(pool), sum(capacities), zero)
+                        + " (M-B5)", lb_id)
             addresses = tuple(self.addr(ip) for ip in ips)
             reason = (f"{vm_id} uses the load balancer frontend {', '.join(addresses)} because "
                       f"it is in the backend pool of {lb_id} and outbound rule {rule.name} "

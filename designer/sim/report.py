@@ -8,10 +8,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+import time
+from typing import Any, Callable
 
 from ..model.topology import Scenario
 from ..model.validation import Finding, validate
+from . import compile as _compile
 from .engine import COUNTER_NAMES, Engine
 from .paths import PROTOCOLS
 
@@ -30,21 +32,72 @@ def default_duration(scenario: Scenario) -> float:
     return DEFAULT_DURATION_S
 
 
+#: wall seconds between progress reports (and chances for Ctrl+C) of a long simulate()
+PROGRESS_INTERVAL_S = 0.25
+#: events per kernel call in simulate(): adapted so that a slice takes ~0.1 s of wall time
+SLICE_EVENTS = 200_000
+#: a run expected to attempt more flows than this waits for the compiled kernel (interpreted,
+#: ~20,000 flows a second; compiling takes 10-30 s once after an install)
+INTERPRETED_FLOWS = 200_000
+
+
 def simulate(scenario: Scenario, *, duration: float | None = None, seed: int | None = None,
-             sample_s: float = 60.0, source: str = "", fast: bool = True) -> dict[str, Any]:
-    """Run ``scenario`` headless for ``duration`` seconds and return the report.  With
-    ``fast`` (default) an eligible scenario is fast-forwarded (same report, see fastpath)."""
-    from . import fastpath
+             sample_s: float = 60.0, source: str = "", fast: bool = True,
+             progress: Callable[[float, float], None] | None = None,
+             notify: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run ``scenario`` headless for ``duration`` seconds and return the report.
+
+    The run goes in slices of ~0.1 s of wall time; between slices Python runs (so Ctrl+C
+    interrupts promptly) and ``progress(simulated now, end)`` is called at least every
+    ``PROGRESS_INTERVAL_S``.  ``notify(line)`` hears once that the kernel is being compiled
+    (the first run after an install): a big run waits for it, a small one starts interpreted
+    (see compile.py).  ``fast`` is kept for compatibility (every run takes the kernel now)."""
     snapshot = scenario.snapshot()
     duration = default_duration(snapshot) if duration is None else float(duration)
     if duration <= 0:
         raise ValueError("the duration must be positive")
-    engine = Engine(snapshot, seed=seed, sample_s=sample_s, record_samples=False)
-    if fast and fastpath.eligible(engine) is None:
-        fastpath.fast_forward(engine, duration)
+    if expected_flows(snapshot, duration) > INTERPRETED_FLOWS:
+        _compile.ensure_compiled(notify)
     else:
-        engine.run(until=duration)
+        _compile.kernel(notify)
+    engine = Engine(snapshot, seed=seed, sample_s=sample_s, record_samples=False)
+    run_in_slices(engine, duration, progress)
     return build_report(engine, source=source or scenario.name, duration=duration)
+
+
+def expected_flows(snapshot: Scenario, duration: float) -> float:
+    """About how many flows a run of ``duration`` seconds attempts (rates x active time x
+    source VMs)."""
+    topo = snapshot.topology
+    total = 0.0
+    for gen in topo.nodes("traffic_generator"):
+        if gen.muted or gen.rate_per_s <= 0:
+            continue
+        stop = duration if gen.stop_s is None else min(gen.stop_s, duration)
+        active = max(stop - gen.start_s, 0.0)
+        sources = 1 if gen.direction == "inbound" else len(topo.generator_sources(gen.id))
+        total += gen.rate_per_s * active * sources
+    return total
+
+
+def run_in_slices(engine: Engine, until: float,
+                  progress: Callable[[float, float], None] | None = None) -> None:
+    """``engine.run(until)`` in slices of about 0.1 s, reporting progress between them."""
+    events = SLICE_EVENTS
+    last_report = time.monotonic()
+    while True:
+        start = time.monotonic()
+        engine.run(until, max_events=events)
+        if engine.now >= until:
+            break
+        took = time.monotonic() - start
+        if took > 0:     # aim at ~0.1 s per slice, within bounds
+            events = int(min(max(events * 0.1 / took, 10_000), 5_000_000))
+        if progress is not None and time.monotonic() - last_report >= PROGRESS_INTERVAL_S:
+            progress(engine.now, until)
+            last_report = time.monotonic()
+    if progress is not None:
+        progress(engine.now, until)
 
 
 def _round(value: Any) -> Any:
@@ -94,20 +147,21 @@ def build_report(engine: Engine, *, source: str, duration: float) -> dict[str, A
     for (lb_id, vm_id), state in engine.probe_states().items():
         if probes.get(vm_id) != "down":
             probes[vm_id] = state
+    used, allocated = engine.port_use()
+    counters = engine.st.vm_cnt
     vms = {}
     for vm_id, vm_path in sorted(res.paths.items()):
-        vm_i = engine._vm_idx[vm_id]
+        vm_i = engine.vm_idx[vm_id]
         protos = vm_protocols.get(vm_id, {"tcp"})
         primary = "udp" if protos == {"udp"} else "tcp"
         path = vm_path.protocol(primary)
         per_proto = {}
-        for proto in PROTOCOLS:
+        for p, proto in enumerate(PROTOCOLS):
             pp = vm_path.protocol(proto)
-            use = engine._vm_use(vm_i, proto)
             per_proto[proto] = {
                 "outbound": pp.kind, "reason": pp.reason,
                 "public_ip": _one_or_list(pp.public_ips) if pp.public_ips else None,
-                "snat_ports_allocated": use.allocated,
+                "snat_ports_allocated": int(allocated[vm_i, p]),
                 "snat_ports_used_peak": engine.vm_peak(vm_i, proto),
             }
         entry = {
@@ -116,7 +170,7 @@ def build_report(engine: Engine, *, source: str, duration: float) -> dict[str, A
             "public_ip": _one_or_list(path.public_ips) if path.public_ips else None,
             "snat_ports_allocated": per_proto[primary]["snat_ports_allocated"],
             "snat_ports_used_peak": max(per_proto[p]["snat_ports_used_peak"] for p in PROTOCOLS),
-            "flows": dict(zip(COUNTER_NAMES, engine._vm_cnt[vm_i])),
+            "flows": dict(zip(COUNTER_NAMES, counters[vm_i].tolist())),
             "probe": probes.get(vm_id),
             "nodes": list(path.nodes),
             "protocols": per_proto,
@@ -125,24 +179,25 @@ def build_report(engine: Engine, *, source: str, duration: float) -> dict[str, A
             entry["assigned_by"] = path.assigned_by
         if path.not_modelled:
             entry["not_modelled"] = path.not_modelled
-        received, denied = engine._vm_in[vm_i]
+        received, denied = engine.vm_inbound(vm_id)
         if received or denied:
             entry["inbound"] = {"received": received, "denied_nsg": denied}
-        extra = engine._vm_extra[vm_i]
+        extra = engine.vm_extra(vm_id)
         if extra:
-            entry["connections"] = dict(extra)
+            entry["connections"] = extra
         vms[vm_id] = entry
 
+    owners = engine.owners
     public_ips: dict[str, dict] = {}
-    for i, (pip_id, proto) in enumerate(engine._pip_keys):
-        e = public_ips.setdefault(pip_id, {"address": engine._pip_addr[i],
+    for i, (pip_id, proto) in enumerate(owners.pip_keys):
+        e = public_ips.setdefault(pip_id, {"address": owners.pip_addr[i],
                                            "ports_allocated": 0, "ports_used_peak": 0})
-        e["ports_allocated"] = max(e["ports_allocated"], engine._pip_alloc[i])
-        e["ports_used_peak"] = max(e["ports_used_peak"], engine._pip_peak[i])
+        e["ports_allocated"] = max(e["ports_allocated"], owners.pip_alloc[i])
+        e["ports_used_peak"] = max(e["ports_used_peak"], int(engine.st.pip_peak[i]))
         if pip_id.startswith("default:"):
             e["assigned_by"] = "azure"
     nat_gateways: dict[str, dict] = {}
-    for (nat_id, proto), pool in sorted(engine._nat.items()):
+    for (nat_id, proto), pool in sorted(engine.nat.current.items()):
         n = nat_gateways.setdefault(nat_id, {"ports_allocated": pool.size, "ports_used_peak": 0,
                                              "public_ips": list(pool.pips)})
         n["ports_used_peak"] = max(n["ports_used_peak"], pool.used_peak)
@@ -151,30 +206,25 @@ def build_report(engine: Engine, *, source: str, duration: float) -> dict[str, A
             e = public_ips.setdefault(pip_id, {"address": node.address if node else "",
                                                "ports_allocated": pool.per_ip,
                                                "ports_used_peak": 0})
-            e["ports_used_peak"] = max(e["ports_used_peak"], pool.ip_peak[k])
+            e["ports_used_peak"] = max(e["ports_used_peak"], pool.ip_peak(k))
     for pip in topo.nodes("public_ip"):
         public_ips.setdefault(pip.id, {"address": pip.address or "", "ports_allocated": 0,
                                        "ports_used_peak": 0})
 
-    generators = {g: dict(zip(COUNTER_NAMES, engine._gen_cnt[i]))
-                  for g, i in sorted(engine._gen_idx.items()) if g in topo}
+    generators = {g: engine.generator_counters(g)._asdict()
+                  for g in sorted(engine.gen_idx) if g in topo}
     endpoints = {}
     for dest_id in sorted(n.id for n in topo.nodes("endpoint")):
-        i = engine._dest_idx.get(dest_id)
-        entry = {"flows": engine._dest_flows[i] if i is not None else 0,
-                 "seen_sources": sorted(engine._dest_seen[i]) if i is not None else []}
+        entry = {"flows": engine.endpoint_flows(dest_id),
+                 "seen_sources": sorted(engine.endpoint_seen(dest_id))}
         if getattr(topo.node(dest_id), "role", None) == "whatismyip":
             entry["answers"] = engine.whatismyip(dest_id)
         endpoints[dest_id] = entry
 
     series_vms = {}
-    n_t = len(engine.series_t)
     for vm_id in sorted(res.paths):
-        vm_i = engine._vm_idx[vm_id]
-        used = engine.series_used.get(vm_i, [])
-        failed = engine.series_failed.get(vm_i, [])
-        pad = n_t - len(used)
-        series_vms[vm_id] = {"used_ports": [0] * pad + used, "failed": [0] * pad + failed}
+        used, failed = engine.timeline.vm_series(engine.vm_idx[vm_id])
+        series_vms[vm_id] = {"used_ports": used, "failed": failed}
     events = sorted(engine.events, key=lambda e: e["t"])  # stable: keeps sequence order
     report = {
         "format": REPORT_FORMAT, "version": REPORT_VERSION,
@@ -182,7 +232,7 @@ def build_report(engine: Engine, *, source: str, duration: float) -> dict[str, A
         "duration_s": duration, "sample_s": engine.sample_s,
         "vms": vms, "public_ips": public_ips, "nat_gateways": nat_gateways,
         "generators": generators, "endpoints": endpoints,
-        "series": {"t": list(engine.series_t), "vms": series_vms},
+        "series": {"t": list(engine.timeline.series_t), "vms": series_vms},
         "events": events,
         "findings": [f.to_dict() for f in all_findings(engine)],
     }

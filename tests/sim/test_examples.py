@@ -1,4 +1,6 @@
 """Every bundled example gives the outcome its description promises."""
+from pathlib import Path
+
 import pytest
 
 from designer.model import load_scenario
@@ -162,3 +164,18 @@ def test_example_outcome(name, check):
     if not (examples_dir() / name).exists():
         pytest.skip(f"{name} is not bundled")
     check(report(name))
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize("name", ["pooled-generator-stopped-sources.outbound.json",
+                                  "pooled-generator-no-sources.outbound.json"])
+def test_pooled_generator_with_a_stop_and_no_running_source_simulates(name):
+    """Issue 15: valid files that gave "internal error: AssertionError: unexpected timer 3 in
+    a fast-forward" (the stop of a pooled generator without running sources)."""
+    scenario = load_scenario(FIXTURES / name)
+    r = simulate(scenario, source=name)
+    assert r["generators"]["client"] == {"attempted": 0, "succeeded": 0, "failed_snat": 0,
+                                         "denied_nsg": 0, "no_route": 0}
+    assert r["duration_s"] == (300 if "stopped" in name else 120)

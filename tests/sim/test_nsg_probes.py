@@ -207,7 +207,7 @@ def test_MA10_all_down_basic_ends_every_flow_and_refuses_new_ones():
                           destination_port="80")], attach=["vm-1", "vm-2"])
     e = b.engine()
     e.run(30 - 1e-9)
-    live_before = sum(1 for r in e._flows.values() if r[0] == 4)
+    live_before = e.live_flow_count("inbound")
     assert live_before > 0
     e.run(31)
     ev = [x for x in e.events if x["kind"] == "all_backends_down"]
@@ -224,11 +224,11 @@ def test_MB12_all_down_standard_keeps_tcp_and_all_probed_up_sprays():
                           destination_port="80")], attach=["vm-1", "vm-2"])
     e = b.engine()
     e.run(5 - 1e-9)
-    live = sum(1 for r in e._flows.values() if r[0] == 4)
+    live = e.live_flow_count("inbound")
     e.run(6)
     ev = [x for x in e.events if x["kind"] == "all_backends_down"]
     assert ev and ev[0]["flows_ended"] == 0
-    assert sum(1 for r in e._flows.values() if r[0] == 4) == live
+    assert e.live_flow_count("inbound") == live
     b.t.set_property("lb", "no_healthy_backends", "all_probed_up")
     e.set_snapshot(b.snapshot())
     ok_before = e.generator_counters("in").succeeded

@@ -5,16 +5,19 @@ from hypothesis import strategies as st
 from designer.sim import Engine
 from designer.sim.report import build_report, dumps_report
 
-from .helpers import Builder, Hold, LbRule, NsgRule, OutboundRule
+import dataclasses
+
+from .helpers import Builder, Hold, LbRule, NsgRule, OutboundRule, Probe
 
 PATHS_CLASSIC = ("lb", "ilpip", "default")
 PATHS_MODERN = ("lb", "ilpip", "default", "nat", "obr")
 
 
 @st.composite
-def scenarios(draw, fast_only=False):
-    """Random small scenarios; ``fast_only``: only what the fast-forward handles (no NAT
-    gateway, no connection pools)."""
+def scenarios(draw, wide=False):
+    """Random small scenarios over every owner kind: LB rule, outbound rule, default SNAT, NAT
+    gateway, instance IP; ``wide`` adds an outbound rule with two frontends (M-B6) and an
+    inbound generator with a probe (C3, M-A10/M-B12)."""
     semantics = draw(st.sampled_from(["classic", "modern"]))
     options = {"release_on_close": draw(st.sampled_from(["timers", "immediate"]))}
     if semantics == "classic":
@@ -24,8 +27,6 @@ def scenarios(draw, fast_only=False):
     b = Builder(semantics, seed=draw(st.integers(0, 2 ** 31)), **options)
     n = draw(st.integers(1, 5))
     choices = PATHS_CLASSIC if semantics == "classic" else PATHS_MODERN
-    if fast_only:
-        choices = tuple(c for c in choices if c != "nat")
     kinds = draw(st.lists(st.sampled_from(choices), min_size=n, max_size=n))
     vms = b.vms(n)
     b.subnet("plain", "10.0.1.0/24", vms=[v for v, k in zip(vms, kinds) if k != "nat"])
@@ -61,7 +62,7 @@ def scenarios(draw, fast_only=False):
                               access="deny", destination="20.0.0.2")], attach=["plain"])
     for g in range(draw(st.integers(1, 2))):
         start = draw(st.floats(0, 20))
-        pool = 0 if fast_only else draw(st.sampled_from([0, 0, 1, 3]))
+        pool = draw(st.sampled_from([0, 0, 1, 3]))
         close = draw(st.sampled_from(["fin", "rst", "idle"]))
         b.gen(f"gen-{g}", vms, dests, protocol=draw(st.sampled_from(["tcp", "udp"])),
               rate_per_s=draw(st.floats(0.5, 40)),
@@ -69,7 +70,30 @@ def scenarios(draw, fast_only=False):
               close=close, pool_size=pool,
               keepalive_s=draw(st.sampled_from([None, 30.0])) if pool else None,
               start_s=start, stop_s=start + draw(st.floats(5, 150)))
+    if wide:
+        _widen(draw, b, semantics, dests)
     return b
+
+
+def _widen(draw, b, semantics, dests):
+    if semantics == "modern" and draw(st.booleans()):
+        vms = b.vms(2, stem="m")
+        b.subnet("m-sub", "10.0.3.0/24", vms=vms)
+        b.pip("m1", "52.0.1.1", "standard")
+        b.pip("m2", "52.0.1.2", "standard")
+        b.lb("m-lb", vms, ["m1", "m2"], sku="standard", rules=[], outbound_rules=[
+            OutboundRule(name="o", frontends=("m1", "m2"),
+                         allocated_ports=draw(st.sampled_from([8, 40000])))])
+        b.gen("m-gen", vms, dests, rate_per_s=draw(st.floats(5, 60)),
+              hold=Hold("exponential", 20.0), close=draw(st.sampled_from(["fin", "idle"])),
+              stop_s=draw(st.floats(20, 100)))
+    if "lb" in b.t and draw(st.booleans()):
+        lb = b.t.node("lb")
+        b.t.replace_node(dataclasses.replace(lb, probe=Probe(protocol="tcp", port=80,
+                                                             interval_s=5, count=2)))
+        b.t.set_property(b.t.backend_pool("lb")[0], "probe_responds", draw(st.booleans()))
+        b.gen("in", [], ["fe"], direction="inbound", rate_per_s=draw(st.floats(1, 20)),
+              hold=Hold("exponential", 2.0), stop_s=draw(st.floats(20, 100)))
 
 
 def check_invariants(e: Engine) -> None:
@@ -123,21 +147,22 @@ def test_determinism_for_a_seed(builder):
     assert reports[0] == reports[1] == reports[2]
 
 
-@settings(max_examples=20)
-@given(scenarios(fast_only=True), st.floats(50, 500), st.sampled_from([30.0, 60.0]),
-       st.sampled_from([7, 65536]))
-def test_fast_forward_gives_the_same_report_as_the_loop(builder, duration, sample_s, batch):
-    """The headless fast-forward (fastpath.py) is exact: byte-identical reports (also when
-    its pair loop works in small batches)."""
-    from designer.sim import fastpath
-    loop = builder.engine(record_samples=False, sample_s=sample_s)
-    fast = builder.engine(record_samples=False, sample_s=sample_s)
-    assert fastpath.eligible(fast) is None
-    loop.run(duration)
-    saved, fastpath.BATCH = fastpath.BATCH, batch
-    try:
-        fastpath.fast_forward(fast, duration)
-    finally:
-        fastpath.BATCH = saved
-    assert dumps_report(build_report(loop, source="x", duration=duration)) == \
-        dumps_report(build_report(fast, source="x", duration=duration))
+@settings(max_examples=12)
+@given(scenarios(wide=True), st.sampled_from([(120.0,), (7.5, 40.0, 40.25, 120.0)]),
+       st.sampled_from([0, 60]))
+def test_compiled_kernel_agrees_with_its_source_run_interpreted(builder, slices, samples):
+    """The kernel's source run by the interpreter (compile.py) is the executable reference of
+    the compiled kernel: byte-identical reports and the same flow samples, for every owner
+    kind, however run() is sliced."""
+    outcomes = []
+    for kernel in ("compiled", "interpreted"):
+        e = builder.engine(kernel=kernel, sample_limit=samples, record_samples=bool(samples))
+        assert (e.kernel.__name__ == "designer.sim.kernel") == (kernel == "compiled")
+        frames = []
+        for t in slices:
+            e.run(t)
+            frame = e.frame()
+            frames.append((frame.samples, frame.samples_dropped, dict(frame.snat)))
+        report = dumps_report(build_report(e, source="x", duration=slices[-1]))
+        outcomes.append((report, frames))
+    assert outcomes[0] == outcomes[1]

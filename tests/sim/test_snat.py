@@ -85,9 +85,9 @@ def release_time(semantics="classic", close="fin", protocol="tcp", **options):
     e.run(0.02)
     n = e.vm_counters("vm-1").succeeded
     assert n > 0
-    t_last = max(r[8] for r in e._flows.values())
-    t_first = min(r[8] for r in e._flows.values())
-    return e, n, t_first, t_last
+    starts = [s.t for s in e.frame().samples if s.event == "start"]
+    assert len(starts) == n
+    return e, n, min(starts), max(starts)
 
 
 @pytest.mark.parametrize("close,delay", [("fin", 240.0), ("rst", 15.0), ("idle", 240.0)])
@@ -207,8 +207,9 @@ def test_MB9_nat_cooldowns_2023(close, cool):
     e = b.engine()
     e.run(0.02)
     n = e.vm_counters("vm-1").succeeded
-    first = min(r[8] for r in e._flows.values())
-    last = max(r[8] for r in e._flows.values())
+    starts = [s.t for s in e.frame().samples if s.event == "start"]
+    assert len(starts) == n
+    first, last = min(starts), max(starts)
     e.run(10 + cool + first - 1e-6)
     assert e.frame().nat_gateways["nat"]["tcp"].used == n
     e.run(10 + cool + last + 1e-6)

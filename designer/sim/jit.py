@@ -1,0 +1,96 @@
+"""How the kernel is compiled: numba ``@njit(cache=True, nogil=True)``, with its cache in the
+user's cache folder (the installed package may be read-only).
+
+The cache folder follows the platform's conventions: ``$XDG_CACHE_HOME`` or ``~/.cache`` on
+Linux, ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%`` on Windows, then
+``outbound-designer/numba``.  ``NUMBA_CACHE_DIR`` set by the user wins.  It is set here, before
+any kernel function is decorated (numba picks the cache location at decoration time).
+
+The first run after an install compiles the kernel (a few seconds); later runs load it from
+the cache in a fraction of a second.  :func:`designer.sim.compile.ensure_compiled` says which
+case applies, so the command line and the editor can tell the user.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+import numba
+from numba.core import caching
+
+APP_DIR_NAME = "outbound-designer"
+
+
+def user_cache_dir() -> Path:
+    """The platform's folder for this program's caches."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / APP_DIR_NAME / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / APP_DIR_NAME
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / APP_DIR_NAME
+
+
+def kernel_cache_dir() -> Path:
+    """Where the compiled kernel is kept."""
+    if numba.config.CACHE_DIR:
+        return Path(numba.config.CACHE_DIR)
+    return user_cache_dir() / "numba"
+
+
+if not numba.config.CACHE_DIR:          # the user's NUMBA_CACHE_DIR wins
+    _dir = kernel_cache_dir()
+    try:
+        _dir.mkdir(parents=True, exist_ok=True)
+        numba.config.CACHE_DIR = str(_dir)
+    except OSError:                      # no writable home: numba's own fallbacks apply
+        pass
+
+#: the files whose content keys the kernel's cache (a function's own file is not enough: the
+#: constants of kernel_layout.py are frozen into every function's machine code)
+KERNEL_FILES = ("kernel.py", "kernel_layout.py")
+_HERE = Path(__file__).resolve().parent
+_stamp: str | None = None
+
+
+def kernel_source_stamp() -> str:
+    global _stamp
+    if _stamp is None:
+        digest = hashlib.sha256()
+        for name in KERNEL_FILES:
+            digest.update((_HERE / name).read_bytes())
+        _stamp = digest.hexdigest()
+    return _stamp
+
+
+# numba renamed these (0.60 has the underscored names)
+_UserLocator = getattr(caching, "UserProvidedCacheLocator", None) or \
+    getattr(caching, "_UserProvidedCacheLocator")
+_CacheImpl = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl")
+
+
+class KernelCacheLocator(_UserLocator):
+    """numba's locator for the user's cache folder, for the kernel's functions only, with a
+    source stamp over every kernel file."""
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        path = Path(py_file).resolve()
+        if path.parent != _HERE or path.name not in KERNEL_FILES:
+            return None
+        return super().from_function(py_func, py_file)
+
+    def get_source_stamp(self):
+        return kernel_source_stamp()
+
+
+if KernelCacheLocator not in _CacheImpl._locator_classes:
+    _CacheImpl._locator_classes.insert(0, KernelCacheLocator)
+
+#: the decorator of every kernel function.  (numba's own inlining, ``inline="always"``, is not
+#: used: it types a helper again at every call site, which made compiling slower; LLVM still
+#: inlines small helpers into their callers.)
+jit = numba.njit(cache=True, nogil=True)
