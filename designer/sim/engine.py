@@ -335,6 +335,11 @@ class Engine:
         self.series_t: list[float] = []
         self.series_used: dict[int, list[int]] = {}
         self.series_failed: dict[int, list[int]] = {}
+        #: per VM the allocated ports of the protocol its used_ports sample is of; per public
+        #: IP and NAT gateway id [used, allocated] at each sample (reports, issue 13)
+        self.series_allocated: dict[int, list[int]] = {}
+        self.series_ports: dict[str, dict[str, list[list[int]]]] = {"public_ips": {},
+                                                                    "nat_gateways": {}}
         self.findings: list[Finding] = []
         self._default_addresses: dict[str, str] = {}
         self._genstop_sched: set[tuple[int, float]] = set()
@@ -1492,15 +1497,20 @@ class Engine:
     def _take_sample(self, t: float) -> None:
         """Every sample_s: the series, snat_recovered and flows_failing (C12: 1-minute)."""
         self.series_t.append(t)
+        n = len(self.series_t) - 1
         for vm_i, vm_id in enumerate(self._vm_ids):
-            used = max((self._vm_use(vm_i, p).used for p in PROTOCOLS), default=0)
+            # the busier protocol (ties: the larger budget), as the gauge shows it
+            used, allocated = max((self._vm_use(vm_i, p) for p in PROTOCOLS),
+                                  key=lambda u: (u.used, u.allocated))
             failed = self._vm_cnt[vm_i][FSNAT]
             last = self._vm_last_fail.get(vm_i, 0)
             self._vm_last_fail[vm_i] = failed
-            ser_u = self.series_used.setdefault(vm_i, [0] * (len(self.series_t) - 1))
-            ser_f = self.series_failed.setdefault(vm_i, [0] * (len(self.series_t) - 1))
+            ser_u = self.series_used.setdefault(vm_i, [0] * n)
+            ser_f = self.series_failed.setdefault(vm_i, [0] * n)
             ser_u.append(used)
             ser_f.append(failed - last)
+            self.series_allocated.setdefault(vm_i, [0] * n).append(allocated)
+        self._sample_port_owners(n)
         for ek, n in list(self._exhausted.items()):
             if n == 0:
                 del self._exhausted[ek]
@@ -1518,6 +1528,32 @@ class Engine:
                 self._event(t, "flows_failing", generator=gen_id, failed=failed - last)
             self._gen_failing[gen_i] = failing
         self._push(t + self.sample_s, PRIO_SAMPLE, SAMPLE, 0)
+
+    def _sample_port_owners(self, n: int) -> None:
+        """Used and allocated ports of every public IP and NAT gateway at sample ``n`` (the
+        busier protocol of each)."""
+        rows: dict[str, dict[str, tuple[int, int]]] = {"public_ips": {}, "nat_gateways": {}}
+
+        def keep(table: str, node_id: str, used: int, allocated: int) -> None:
+            have = rows[table].get(node_id)
+            if have is None or (used, allocated) > have:
+                rows[table][node_id] = (used, allocated)
+        for i, (pip_id, _proto) in enumerate(self._pip_keys):
+            keep("public_ips", pip_id, self._pip_used[i], self._pip_alloc[i])
+        for (nat_id, _proto), pool in self._nat.items():
+            keep("nat_gateways", nat_id, pool.used, pool.size)
+            for k, pip_id in enumerate(pool.pips):
+                keep("public_ips", pip_id, pool.ip_used[k], pool.per_ip)
+        for table, values in rows.items():
+            series = self.series_ports[table]
+            for node_id, (used, allocated) in values.items():
+                pair = series.setdefault(node_id, [[0] * n, [0] * n])
+                pair[0].append(used)
+                pair[1].append(allocated)
+            for node_id, pair in series.items():   # gone from the snapshot: 0 from now on
+                if len(pair[0]) == n:
+                    pair[0].append(0)
+                    pair[1].append(0)
 
     def frame(self) -> Frame:
         """An immutable frame; events and samples are those since the previous frame."""

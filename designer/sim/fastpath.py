@@ -331,6 +331,8 @@ class _FastForward:
             e._gen_cnt[g][slot] = int(np.searchsorted(times, t, side="right"))
         for o in range(len(e._o_used)):
             e._o_used[o] = self._at(self.owner_series, o, t)
+        for p in range(len(e._pip_used)):
+            e._pip_used[p] = self._at(self.pip_series, p, t)
 
     # ------------------------------------------------------------------ the end state
     def finish(self) -> None:

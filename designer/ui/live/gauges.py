@@ -1,4 +1,9 @@
-"""Live SNAT gauges on the canvas: used / allocated ports, green -> amber -> red, a number.
+"""Live SNAT gauges on the canvas: used / allocated ports, a bar and a number.
+
+Colour: red while the node fails new flows for want of a port - the engine's open
+``snat_exhausted`` events (``alerts.FailureState``), the same state as the banner and the event
+log - amber from 70 % use, green below.  A full gauge is not red by itself: after a flood stops
+its ports stay in use until they idle out, but nothing fails.
 
 Every VM with a SNAT budget, every public IP with SNAT ports and every NAT gateway gets one,
 drawn above its tile (a child of the node item, so it follows drags).  Gauges are drawn from
@@ -8,7 +13,7 @@ to S simulated seconds first.
 """
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple
+from typing import Collection, Mapping, NamedTuple
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
@@ -18,19 +23,19 @@ from ...model.topology import Scenario
 from ...sim.engine import Engine, Frame, PortUse
 from ..canvas import zorder
 from ..canvas.style import TILE_SIZE
+from .alerts import open_exhaustions
 
 WIDTH = 66.0
 HEIGHT = 15.0
-#: fraction of the budget from which a gauge turns amber / red
+#: fraction of the budget from which a gauge turns amber (red means failing, not a fraction)
 AMBER_FROM = 0.7
-RED_FROM = 0.9
 GREEN, AMBER, RED = "#2e9d4f", "#f0a202", "#d32f2f"
 #: below this zoom gauges are not drawn (level of detail)
 MIN_ZOOM = 0.3
 
 
-def gauge_color(fraction: float) -> str:
-    if fraction >= RED_FROM:
+def gauge_color(fraction: float, failing: bool = False) -> str:
+    if failing:
         return RED
     if fraction >= AMBER_FROM:
         return AMBER
@@ -44,10 +49,12 @@ def compact(n: int) -> str:
 
 
 class GaugeValue(NamedTuple):
-    """What one gauge shows: the most loaded protocol's use."""
+    """What one gauge shows: the most loaded protocol's use, and whether the node fails new
+    flows for want of a port."""
     used: int
     allocated: int
     protocol: str
+    failing: bool = False
 
     @property
     def fraction(self) -> float:
@@ -59,7 +66,7 @@ class GaugeValue(NamedTuple):
 
     @property
     def color(self) -> str:
-        return gauge_color(self.fraction)
+        return gauge_color(self.fraction, self.failing)
 
 
 def _pick(uses: Mapping[str, PortUse]) -> GaugeValue | None:
@@ -73,16 +80,26 @@ def _pick(uses: Mapping[str, PortUse]) -> GaugeValue | None:
     return GaugeValue(*best) if best is not None else None
 
 
-def gauge_values(frame: Frame) -> dict[str, GaugeValue]:
+def gauge_values(frame: Frame, failing: Collection[str] = ()) -> dict[str, GaugeValue]:
     """node id -> the gauge it carries in ``frame`` (VMs with a SNAT budget, public IPs,
-    NAT gateways)."""
+    NAT gateways); the nodes in ``failing`` are drawn red."""
     out: dict[str, GaugeValue] = {}
     for table in (frame.snat, frame.public_ips, frame.nat_gateways):
         for node_id, uses in table.items():
             value = _pick(uses)
             if value is not None:
-                out[node_id] = value
+                out[node_id] = value._replace(failing=True) if node_id in failing else value
     return out
+
+
+def pip_addresses(scenario: Scenario) -> dict[str, str]:
+    """public IP address -> node id (the engine's events name addresses)."""
+    return {pip.address: pip.id for pip in scenario.topology.nodes("public_ip") if pip.address}
+
+
+def failing_nodes_at(scenario: Scenario, frame: Frame) -> set[str]:
+    """The red gauges of a frame that carries every event so far (``frame_at``)."""
+    return open_exhaustions(frame.events).failing_nodes(pip_addresses(scenario))
 
 
 class GaugeItem(QGraphicsItem):
@@ -112,7 +129,8 @@ class GaugeItem(QGraphicsItem):
         if key != self._key:
             self._key = key
             self.setToolTip(f"SNAT ports ({value.protocol.upper()}): {value.used:,} used of "
-                            f"{value.allocated:,} allocated ({value.fraction:.0%})")
+                            f"{value.allocated:,} allocated ({value.fraction:.0%})"
+                            + ("; new flows fail (SNAT exhaustion)" if value.failing else ""))
             self.update()
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
@@ -151,13 +169,16 @@ def draw_gauge(painter: QPainter, value: GaugeValue, dark: bool = False) -> None
     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, value.text)
 
 
-def apply_frame(scene, frame: Frame | None, items_visible: bool = True
-                ) -> dict[str, GaugeValue]:
+def apply_frame(scene, frame: Frame | None, items_visible: bool = True,
+                failing: Collection[str] | None = None) -> dict[str, GaugeValue]:
     """Show ``frame``'s gauges on ``scene`` (a DiagramScene); ``None`` removes them all.
-    Returns the values shown.  The running editor keeps the items hidden
-    (``items_visible=False``) and draws the same gauges in its overlay, so a changing gauge
-    does not make the whole scene re-render."""
-    values = gauge_values(frame) if frame is not None else {}
+    Returns the values shown.  ``failing``: the nodes drawn red (default: worked out from the
+    frame's events, right for a frame that carries every event so far, as ``frame_at``'s).
+    The running editor draws the same gauges in its overlay instead, so a changing gauge does
+    not make the whole scene re-render."""
+    if frame is not None and failing is None:
+        failing = failing_nodes_at(scene.scenario, frame)
+    values = gauge_values(frame, failing or ()) if frame is not None else {}
     for item in scene.all_node_items():
         gauge = getattr(item, "_live_gauge", None)
         value = values.get(item.node_id)

@@ -12,6 +12,11 @@ through it to the view.
 
 Beyond ``visible_cap`` dots the overlay switches to a density mode: only every k-th flow gets a
 dot, and a note says how many flows one dot stands for.
+
+Under the dots the overlay draws what the diagram has no item for: the implied Internet path
+from a public IP (or NAT gateway, or a VM on default SNAT) to the endpoint its flows reach,
+faintly, while flows use it; and the backend link of a VM out of rotation, dimmed.  Over them:
+the gauges, and a mark on every VM whose health probe is down.
 """
 from __future__ import annotations
 
@@ -19,11 +24,12 @@ import math
 import time
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from ...sim.engine import Frame
+from ..canvas.style import TILE_SIZE
 from . import gauges as G
 
 #: the longest path a dot follows (generator, VM, NSG, LB, public IP, endpoint, ...)
@@ -46,6 +52,10 @@ COLORS = {
 }
 RIM = 0xFFFFFFFF
 FLASH = 0xFFE0262B
+#: an implied Internet path stays drawn this long (wall seconds) after its last flow
+IMPLIED_HOLD_S = 2.5
+#: the last hop before an endpoint that gets an implied path drawn (no link is ever drawn there)
+IMPLIED_FROM = ("public_ip", "nat_gateway", "vm")
 
 
 def _offsets(radius: float) -> tuple[np.ndarray, np.ndarray]:
@@ -80,6 +90,8 @@ class FlowDots:
         self._rate = 0.0           # flows per wall second, smoothed
         self._last_spawn = None
         self._last_t = None
+        #: (from node, endpoint) -> wall time of the last flow over that implied hop
+        self.implied: dict[tuple[str, str], float] = {}
 
     @property
     def count(self) -> int:
@@ -87,6 +99,7 @@ class FlowDots:
 
     def clear(self) -> None:
         self.alive[:] = False
+        self.implied.clear()
         self.stride = 1
         self._rate = 0.0
         self._last_spawn = self._last_t = None
@@ -98,6 +111,8 @@ class FlowDots:
         now = time.monotonic() if now is None else now
         samples = [s for s in frame.samples if s.event != "end"]
         flows = len(samples) + frame.samples_dropped
+        if kinds:
+            self._note_implied(samples, positions, kinds, now)
         wall_dt = (now - self._last_spawn) if self._last_spawn is not None else 1 / 60
         sim_t0 = self._last_t if self._last_t is not None else frame.t
         self._last_spawn, self._last_t = now, frame.t
@@ -145,6 +160,26 @@ class FlowDots:
             self.alive[i] = True
             added += 1
         return added
+
+    def _note_implied(self, samples, positions, kinds, now: float) -> None:
+        """Remember the last hop to an endpoint of every flow that got there."""
+        for s in samples:
+            if s.outcome != "succeeded" or len(s.nodes) < 2:
+                continue
+            dest = s.nodes[-1]
+            if kinds.get(dest) != "endpoint":
+                continue
+            hop = next((n for n in reversed(s.nodes[:-1]) if n in positions), None)
+            if hop is not None and kinds.get(hop) in IMPLIED_FROM:
+                self.implied[(hop, dest)] = now
+
+    def implied_paths(self, now: float | None = None) -> list[tuple[str, str]]:
+        """The implied hops used within the last IMPLIED_HOLD_S wall seconds."""
+        now = time.monotonic() if now is None else now
+        stale = [k for k, t in self.implied.items() if now - t > IMPLIED_HOLD_S]
+        for k in stale:
+            del self.implied[k]
+        return sorted(self.implied)
 
     def positions(self, now: float | None = None):
         """(x, y, colour, flashing) of the visible dots at wall time ``now`` (scene units);
@@ -252,6 +287,11 @@ class FlowOverlay(QWidget):
         self._static: QPixmap | None = None
         self._static_dirty = True
         self.gauges: dict = {}
+        #: (lb, vm) pairs whose health probe is down (the VM is out of rotation)
+        self.probes_down: frozenset = frozenset()
+        #: how much larger gauges and marks are drawn (Presentation mode)
+        self.gauge_scale = 1.0
+        self._positions: dict[str, tuple[float, float]] = {}
         self._gauge_image = QImage()
         self._gauges_dirty = False
         self.renders = 0            # static layer renders (for tests and benchmarks)
@@ -289,13 +329,19 @@ class FlowOverlay(QWidget):
         if self.isVisible():
             self.update()
 
+    def _background(self) -> QColor:
+        canvas = getattr(self.view.scene(), "palette", None)
+        if isinstance(getattr(canvas, "background", None), str):
+            return QColor(canvas.background)
+        brush = self.view.backgroundBrush()
+        return QColor(brush.color() if brush.style() != Qt.BrushStyle.NoBrush
+                      else self.palette().base().color())
+
     def _render_static(self) -> None:
         size = self.size()
         if self._static is None or self._static.size() != size:
             self._static = QPixmap(size)
-        self._static.fill(self.view.backgroundBrush().color()
-                          if self.view.backgroundBrush().style() != Qt.BrushStyle.NoBrush
-                          else QColor(self.palette().base().color()))
+        self._static.fill(self._background())
         painter = QPainter(self._static)
         painter.setRenderHints(self.view.renderHints())
         self.view.render(painter, QRect(0, 0, size.width(), size.height()),
@@ -306,6 +352,7 @@ class FlowOverlay(QWidget):
 
     # ---------------------------------------------------------------- dots
     def add_frame(self, frame: Frame, positions, kinds) -> int:
+        self._positions = positions
         added = self.dots.spawn(frame, positions, kinds=kinds)
         self.note = f"density: 1 dot ≈ {self.dots.stride} flows" if self.dots.stride > 1 else ""
         return added
@@ -316,18 +363,40 @@ class FlowOverlay(QWidget):
             self.gauges = dict(values)
             self._gauges_dirty = True
 
+    def set_probes(self, probes) -> None:
+        """``probes``: (lb, vm) -> "up" / "down" of the latest frame."""
+        down = frozenset(k for k, state in probes.items() if state == "down")
+        if down != self.probes_down:
+            self.probes_down = down
+            self._gauges_dirty = True
+
+    def set_gauge_scale(self, scale: float) -> None:
+        if scale != self.gauge_scale:
+            self.gauge_scale = scale
+            self._gauges_dirty = True
+
+    def _node_point(self, node_id: str) -> QPointF | None:
+        item = self.view.scene().node_item(node_id)
+        if item is None:
+            return None
+        if getattr(item.component, "CONTAINER", False):
+            return item.scene_rect().center()
+        return QPointF(item.pos())
+
     def _render_gauges(self) -> None:
+        """The layer over the dots: gauges and out-of-rotation marks."""
         size = self.size()
         if self._gauge_image.size() != size:
             self._gauge_image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
         self._gauge_image.fill(0)
         self._gauges_dirty = False
         t = self.view.viewportTransform()
-        if not self.gauges or t.m11() < G.MIN_ZOOM:
+        if (not self.gauges and not self.probes_down) or t.m11() < G.MIN_ZOOM:
             return
         scene = self.view.scene()
         dark = getattr(getattr(scene, "palette", None), "dark", False)
-        dx, dy = G.gauge_offset()
+        k = self.gauge_scale
+        dx, dy = -G.WIDTH * k / 2, -TILE_SIZE / 2 - (G.HEIGHT + 4) * k
         painter = QPainter(self._gauge_image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
@@ -339,14 +408,52 @@ class FlowOverlay(QWidget):
             pos = item.pos()
             painter.save()
             painter.translate(pos.x() + dx, pos.y() + dy)
+            painter.scale(k, k)
             G.draw_gauge(painter, value, dark)
             painter.restore()
+        for vm in sorted({vm for _lb, vm in self.probes_down}):
+            item = scene.node_item(vm)
+            if item is not None:
+                draw_out_of_rotation(painter, QPointF(item.pos()), k)
         painter.end()
+
+    def _paint_under_dots(self, painter: QPainter) -> None:
+        """Dimmed backend links of VMs out of rotation, implied Internet paths in use."""
+        down = self.probes_down
+        implied = self.dots.implied_paths() if self.dots.implied else []
+        if not down and not implied:
+            return
+        t = self.view.viewportTransform()
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        bg = self._background()
+        for lb, vm in sorted(down):
+            a, b = self._node_point(lb), self._node_point(vm)
+            if a is None or b is None:
+                continue
+            a, b = t.map(a), t.map(b)
+            veil = QColor(bg)
+            veil.setAlpha(190)
+            painter.setPen(QPen(veil, max(6.0, 6 * t.m11())))
+            painter.drawLine(a, b)
+            dashed = QPen(QColor("#8a96a3"), 1.5, Qt.PenStyle.DashLine)
+            painter.setPen(dashed)
+            painter.drawLine(a, b)
+        faint = QColor("#2f81f7")
+        faint.setAlpha(110)
+        pen = QPen(faint, max(1.5, 2 * t.m11()), Qt.PenStyle.DashLine)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        for hop, dest in implied:
+            a, b = self._node_point(hop), self._node_point(dest)
+            if a is not None and b is not None:
+                painter.drawLine(t.map(a), t.map(b))
+        painter.restore()
 
     def tick(self) -> None:
         """Called by the animation timer: repaint when something moves or changed."""
         if self.isVisible() and (self.dots.alive.any() or self._static_dirty or
-                                 self._gauges_dirty):
+                                 self._gauges_dirty or self.dots.implied):
             self.update()
 
     def paintEvent(self, event) -> None:
@@ -354,6 +461,7 @@ class FlowOverlay(QWidget):
             self._render_static()
         painter = QPainter(self)
         painter.drawPixmap(0, 0, self._static)
+        self._paint_under_dots(painter)
         x, y, colors, flashing = self.dots.positions()
         if x.size:
             t = self.view.viewportTransform()
@@ -364,7 +472,7 @@ class FlowOverlay(QWidget):
             painter.drawImage(QPoint(0, 0), self.image.image, self.image.source)
         if self._gauges_dirty:
             self._render_gauges()
-        if self.gauges:
+        if self.gauges or self.probes_down:
             painter.drawImage(0, 0, self._gauge_image)
         band = self.view.rubberBandRect()
         if not band.isEmpty():
@@ -382,6 +490,28 @@ class FlowOverlay(QWidget):
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, self.note)
         painter.end()
         self.paints += 1
+
+
+def draw_out_of_rotation(painter: QPainter, centre: QPointF, scale: float = 1.0) -> None:
+    """A VM whose health probe is down: a red dashed ring around its tile and a tag."""
+    half = TILE_SIZE / 2 + 5
+    painter.save()
+    painter.setPen(QPen(QColor("#d32f2f"), 2.0, Qt.PenStyle.DashLine))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRoundedRect(QRectF(centre.x() - half, centre.y() - half, 2 * half, 2 * half), 8, 8)
+    font = QFont(G.GaugeItem.FONT)
+    font.setPixelSize(round(10 * scale))
+    painter.setFont(font)
+    text = "probe down"
+    width = painter.fontMetrics().horizontalAdvance(text) + 8
+    height = 14 * scale
+    tag = QRectF(centre.x() - half - width - 4, centre.y() - height / 2, width, height)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#d32f2f"))
+    painter.drawRoundedRect(tag, 3, 3)
+    painter.setPen(QColor("#ffffff"))
+    painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
+    painter.restore()
 
 
 def scene_positions(scene) -> tuple[dict[str, tuple[float, float]], dict[str, str]]:
