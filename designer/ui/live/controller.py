@@ -357,13 +357,14 @@ class LiveSimulation(QObject):
         self.frames_received += 1
         worker = self.runner.worker
         edits = worker.edits if worker is not None else ()
-        if len(edits) > self._edits_logged:
-            self.events.add_events(list(edits[self._edits_logged:]))
-            self._edits_logged = len(edits)
-        if frame.events:
-            self.events.add_events(frame.events)
-            if self.failures.apply(frame.events):
-                self._show_failures()
+        new_edits = list(edits[self._edits_logged:])
+        self._edits_logged += len(new_edits)
+        if frame.events or new_edits:
+            # in time order, as in the report (stable: engine events first at a tie)
+            self.events.add_events(sorted(list(frame.events) + new_edits,
+                                          key=lambda e: e["t"]))
+        if frame.events and self.failures.apply(frame.events):
+            self._show_failures()
         if frame.samples and self.overlay is not None:
             if self._positions is None:
                 self._positions = scene_positions(self.scene)
