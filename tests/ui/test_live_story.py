@@ -407,3 +407,70 @@ def test_play_and_pause_show_the_run_state(window, qtbot):
     window.action("action-sim-presentation").setChecked(False)
     live.reset()
     assert not play.isChecked() and not pause.isChecked()
+
+
+# ------------------------------------------------------------------------------ where and why
+
+def example(name: str):
+    from designer.resources import examples_dir
+    return examples_dir() / name
+
+
+def test_why_this_path_names_the_nsg_rule_that_denies_every_flow(window, qtbot):
+    assert window.open_example(example("05-nsg-blocks-internet.outbound.json"))
+    live = window.live
+    window.scene.select_nodes(["web-1"])
+    text = live.why.text.text()
+    assert "Every outbound flow of this VM is denied" in text
+    assert "rule DenyInternetOut (priority 100) of NSG web-nsg at the subnet" in text
+    assert live.why.explanation.all_denied
+    # the path comes after, as what the flows would take
+    assert text.index("denied") < text.index("Path:")
+
+
+def test_probe_down_marks_the_vm_and_the_internet_hop_is_drawn_while_used(window, qtbot):
+    assert window.open_example(example("06-nsg-blocks-probe.outbound.json"))
+    live = window.live
+    live.set_speed(30.0)
+    live.play()
+    qtbot.waitUntil(lambda: live.overlay.probes_down == {("lb", "web-2")}, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bool(live.overlay.dots.implied), timeout=WAIT_MS)
+    hops = live.overlay.dots.implied_paths()
+    assert ("lb-ip", "api") in hops          # the frontend's address to the endpoint
+    # drawn: the overlay's top layer has red pixels at web-2's mark, none at web-1
+    live.overlay.repaint()
+    image = live.overlay._gauge_image
+    view = window.view
+
+    def red_near(node_id: str) -> int:
+        centre = view.mapFromScene(window.scene.node_item(node_id).pos())
+        count = 0
+        for dx in range(-60, 10, 2):
+            for dy in range(-30, 31, 2):
+                x, y = centre.x() + dx, centre.y() + dy
+                if 0 <= x < image.width() and 0 <= y < image.height():
+                    c = image.pixelColor(x, y)
+                    count += c.alpha() > 200 and c.red() > 180 and c.green() < 90
+        return count
+    assert red_near("web-2") > 10 and red_near("web-1") == 0
+    live.reset()
+    assert not live.overlay.probes_down and not live.overlay.dots.implied
+
+
+def test_node_names_are_plain_text_in_the_live_widgets(window, qtbot):
+    assert window.open_example(demo_path())
+    from designer.ui.commands import SetPropertyCommand
+    scenario = window.document.scenario
+    window.document.undo_stack.push(SetPropertyCommand(scenario, "web-1", "name",
+                                                       "<img src=x>"))
+    live = window.live
+    window.scene.select_nodes(["web-1"])
+    assert live.metrics.title.text() == "Metrics of <img src=x>"
+    assert live.metrics.title.textFormat() == Qt.TextFormat.PlainText
+    assert "&lt;img src=x&gt;" in live.why.text.text()
+    live.failures.apply([{"t": 50.0, "kind": "snat_exhausted", "vm": "web-1",
+                          "protocol": "tcp", "public_ip": "52.0.0.10", "via": "lb"}])
+    live._show_failures()
+    assert "&lt;img src=x&gt;" in live.banner.label.text()
+    assert "<img" not in live.banner.label.text()
+    live._clear_failures()
