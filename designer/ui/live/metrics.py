@@ -30,6 +30,8 @@ from ...sim.engine import Frame
 HISTORY = 600
 #: the rolling window, simulated seconds
 WINDOW_S = 300.0
+#: connection counts are turned into per-second rates over at least this much simulated time
+RATE_WINDOW_S = 2.0
 #: the history key of the scenario's totals (no node id is empty)
 TOTAL = ""
 # columns of a node's row
@@ -149,13 +151,17 @@ class MetricsHistory:
         order = (np.arange(k) + start) % self.size
         t = self.t[order]
         v = row[order].astype(float)
+        # rates over a trailing window of at least RATE_WINDOW_S: at 1x samples are a quarter
+        # of a second apart, and 10 flows/s would read 0, 4, 8, 0, ... per second
+        back = np.searchsorted(t, t - RATE_WINDOW_S, side="right") - 1
+        back = np.clip(np.minimum(back, np.arange(k) - 1), 0, None)
+        dt = t - t[back]
         for col in RATE_COLUMNS:
             cum = v[:, col]
-            rate = np.full(k, np.nan)
-            if k > 1:
-                dt = np.diff(t)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    rate[1:] = np.where(dt > 0, np.diff(cum) / dt, np.nan)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rate = np.where(dt > 0, (cum - cum[back]) / dt, np.nan)
+            if k:
+                rate[0] = np.nan
             v[:, col] = rate
         return t, v
 
@@ -204,7 +210,19 @@ class MetricsPanel(QWidget):
             plot.hideButtons()
             plot.setMenuEnabled(False)
             plot.getAxis("left").enableAutoSIPrefix(False)
+            plot.getAxis("left").setWidth(46)
             plot.getAxis("bottom").enableAutoSIPrefix(False)
+            # compact: the dock is often short; one time axis, under the last plot
+            plot.titleLabel.setMaximumHeight(16)
+            plot.layout.setRowFixedHeight(0, 16)
+            if plot is not self.probe:
+                plot.getAxis("bottom").setStyle(showValues=False)
+                plot.getAxis("bottom").setHeight(4)
+                plot.setXLink(self.probe)
+        for row, stretch in enumerate((3, 3, 2)):     # the probe's 0-100 % needs less room
+            self.plots.ci.layout.setRowStretchFactor(row, stretch)
+        self.plots.ci.layout.setSpacing(2)
+        self.plots.ci.setContentsMargins(2, 2, 2, 2)
         opts = dict(skipFiniteCheck=False, connect="finite")
         self.curves = []
         for col in range(COLUMNS):
@@ -215,6 +233,7 @@ class MetricsPanel(QWidget):
                                                               style=style),
                                          name=SERIES_NAMES[col], **opts))
         self.probe.setYRange(0, 105, padding=0)
+        self.probe.getAxis("left").setTicks([[(0, "0"), (50, "50"), (100, "100")]])
         self.cursor = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen("#f0a202", width=1.5))
         self.cursor.sigPositionChanged.connect(self._cursor_moved)
         self.ports.addItem(self.cursor, ignoreBounds=True)
