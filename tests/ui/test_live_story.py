@@ -209,7 +209,7 @@ def test_exported_report_is_the_watched_run_with_its_edits(window, qtbot, tmp_pa
                     timeout=WAIT_MS)
     add_nat_gateway(window)
     qtbot.waitUntil(lambda: "nat-web" in live.frame.nat_gateways, timeout=WAIT_MS)
-    wait_sim(qtbot, window, frame_t(window) + 20)
+    wait_sim(qtbot, window, frame_t(window) + 61)    # a metric sample after the edit
     live.pause()
     qtbot.waitUntil(lambda: live.runner.worker.engine.now == frame_t(window), timeout=WAIT_MS)
     out = tmp_path / "watched.json"

@@ -50,6 +50,11 @@ FRAME_MS_FLAT_OUT = 33
 SLOW_S = 0.1
 #: metrics are recorded at most once per this many simulated seconds
 METRIC_STEP_S = 0.25
+#: the Metrics plots repaint at most this often (wall seconds), one plot per frame: a repaint
+#: of three plots costs the GUI thread ~10-30 ms, the largest single block of a frame
+PLOT_S = 0.25
+#: the event log's new rows and a failing banner's text refresh at most this often (wall s)
+BANNER_S = 0.25
 #: how long the GUI waits for the worker to build a report between two slices (seconds)
 REPORT_TIMEOUT_S = 30.0
 
@@ -69,6 +74,11 @@ class LiveSimulation(QObject):
         self._snapshot_dirty = False
         self._positions = None
         self._last_slow = 0.0
+        self._last_plot = 0.0
+        self._last_log = 0.0
+        self._banner_shown = 0.0
+        self._banner_stale = False
+        self._plot_turn: int | None = None     # the next Metrics plot to refresh
         self._last_metric_t = -1e9
         self.frames_received = 0
         self.scene = self.view = self.overlay = self.banner = self.controls = None
@@ -293,6 +303,9 @@ class LiveSimulation(QObject):
             self.metrics.record(self.frame) if self.frame is not None else None
             self.metrics.set_paused(True)
             self.metrics.refresh()
+            self.events.flush()
+            if self._banner_stale:
+                self._show_failures(force=True)
 
     def step(self, what: str) -> None:
         if self.state == "stopped":
@@ -362,7 +375,7 @@ class LiveSimulation(QObject):
         if frame.events or new_edits:
             # in time order, as in the report (stable: engine events first at a tie)
             self.events.add_events(sorted(list(frame.events) + new_edits,
-                                          key=lambda e: e["t"]))
+                                          key=lambda e: e["t"]), defer=True)
         if frame.events and self.failures.apply(frame.events):
             self._show_failures()
         if frame.samples and self.overlay is not None:
@@ -372,17 +385,27 @@ class LiveSimulation(QObject):
 
     # ================================================================ failures
     def _clear_failures(self) -> None:
+        self._banner_stale = False
         self.failures.clear()
         self._failing_nodes = set()
         self._gauges_dirty = True
         if self.banner is not None:
             self.banner.dismiss()
 
-    def _show_failures(self) -> None:
-        """The banner and the red gauges follow the failure state (called when it changes)."""
+    def _show_failures(self, force: bool = False) -> None:
+        """The banner and the red gauges follow the failure state (called when it changes).
+        Whether the banner says "failing" follows at once; while it stays failing, a new text
+        (another VM joins) waits for the next refresh (at most BANNER_S)."""
         state = self.failures
         self._failing_nodes = state.failing_nodes(gauges.pip_addresses(self._scenario))
         self._gauges_dirty = True
+        now = time.monotonic()
+        if not force and state.failing and self.banner_failing() and \
+                now - self._banner_shown < BANNER_S:
+            self._banner_stale = True
+            return
+        self._banner_shown = now
+        self._banner_stale = False
         names = {c.id: c.display_name for c in self._scenario.topology.nodes()}
         if state.failing:
             snat = self.frame.snat if self.frame is not None else {}
@@ -418,8 +441,17 @@ class LiveSimulation(QObject):
                 if frame.t - self._last_metric_t >= METRIC_STEP_S:
                     self._last_metric_t = frame.t
                     self.metrics.record(frame)
-                    if self.dock_metrics.isVisible():
-                        self.metrics.refresh()
+                if self.dock_metrics.isVisible() and now - self._last_plot >= PLOT_S:
+                    self._last_plot = now
+                    self._plot_turn = 0
+            if now - self._last_log >= BANNER_S:
+                self._last_log = now
+                self.events.flush()
+                if self._banner_stale:
+                    self._show_failures(force=True)
+            if self._plot_turn is not None:     # one plot per frame (bounded work per frame)
+                self.metrics.refresh(self._plot_turn)
+                self._plot_turn = self._plot_turn + 1 if self._plot_turn < 2 else None
         if self.overlay is not None:
             self.overlay.tick()
 

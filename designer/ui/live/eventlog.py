@@ -68,6 +68,7 @@ class EventLog(QWidget):
         super().__init__(parent)
         self.setObjectName("event-log")
         self.events: list[dict] = []
+        self._pending: list[dict] = []
         #: event -> Azure's own record of it, or None (set by the owner)
         self.describe_azure: Callable[[dict], str | None] = lambda _event: None
         self.kind_filter = QComboBox()
@@ -103,6 +104,7 @@ class EventLog(QWidget):
 
     def clear(self) -> None:
         self.events.clear()
+        self._pending = []
         self.table.setRowCount(0)
 
     def kinds(self) -> list[str]:
@@ -119,12 +121,28 @@ class EventLog(QWidget):
                 return False
         return True
 
-    def add_events(self, events) -> None:
+    def add_events(self, events, defer: bool = False) -> None:
+        """Log ``events``; with ``defer`` their rows are added at the next :meth:`flush` (a
+        live run flushes a few times a second: a table that grows and scrolls at every frame
+        costs the GUI thread milliseconds each time)."""
         if not events:
             return
         self.events.extend(events)
         if len(self.events) > MAX_ROWS:
             del self.events[:len(self.events) - MAX_ROWS]
+        if defer:
+            self._pending.extend(events)
+            del self._pending[:max(len(self._pending) - MAX_ROWS, 0)]
+            return
+        self.flush()
+        self._show_rows(events)
+
+    def flush(self) -> None:
+        """Add the rows of the deferred events."""
+        pending, self._pending = self._pending, []
+        self._show_rows(pending)
+
+    def _show_rows(self, events) -> None:
         shown = [e for e in events if self._matches(e)]
         if shown:
             self.table.setUpdatesEnabled(False)
@@ -154,6 +172,7 @@ class EventLog(QWidget):
             self.table.setItem(row, col, item)
 
     def _refilter(self, *_args) -> None:
+        self._pending = []
         self.table.setUpdatesEnabled(False)
         self.table.setRowCount(0)
         for e in self.events:

@@ -68,6 +68,11 @@ class GaugeValue(NamedTuple):
     def color(self) -> str:
         return gauge_color(self.fraction, self.failing)
 
+    @property
+    def paint_key(self) -> tuple:
+        """What the drawn picture depends on (the bar moves by whole scene units)."""
+        return (self.text, self.color, int(self.fraction * WIDTH))
+
 
 def _pick(uses: Mapping[str, PortUse]) -> GaugeValue | None:
     best = None
@@ -149,24 +154,34 @@ def gauge_offset() -> tuple[float, float]:
     return -WIDTH / 2, -TILE_SIZE / 2 - HEIGHT - 4
 
 
-def draw_gauge(painter: QPainter, value: GaugeValue, dark: bool = False) -> None:
+_OUTLINE = {False: QPen(QColor("#5f6b7a"), 0), True: QPen(QColor("#9aa7b4"), 0)}
+_FILL = {False: QBrush(QColor("#ffffff")), True: QBrush(QColor("#2b3139"))}
+_BARS = {c: QBrush(QColor(c)) for c in (GREEN, AMBER, RED)}
+_TEXT = {"light": QColor("#1f2328"), "dark": QColor("#e6edf3"), "on_bar": QColor("#ffffff")}
+_RECT = QRectF(0, 0, WIDTH, HEIGHT)
+
+
+def draw_gauge(painter: QPainter, value: GaugeValue, dark: bool = False,
+               font_set: bool = False) -> None:
     """One gauge at the painter's origin, WIDTH x HEIGHT (the scene item and the live
-    overlay's gauge layer draw the same picture)."""
-    rect = QRectF(0, 0, WIDTH, HEIGHT)
-    painter.setPen(QPen(QColor("#5f6b7a" if not dark else "#9aa7b4"), 0))
-    painter.setBrush(QBrush(QColor("#ffffff" if not dark else "#2b3139")))
-    painter.drawRoundedRect(rect, 3, 3)
+    overlay's gauge layer draw the same picture).  ``font_set``: the caller has set the
+    gauge font already (the overlay draws dozens in a row)."""
+    painter.setPen(_OUTLINE[dark])
+    painter.setBrush(_FILL[dark])
+    painter.drawRoundedRect(_RECT, 3, 3)
+    color = value.color
     if value.fraction > 0:
         bar = QRectF(1, 1, max((WIDTH - 2) * value.fraction, 2.0), HEIGHT - 2)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QBrush(QColor(value.color)))
+        painter.setBrush(_BARS.get(color) or QBrush(QColor(color)))
         painter.drawRoundedRect(bar, 2, 2)
-    painter.setFont(GaugeItem.FONT)
+    if not font_set:
+        painter.setFont(GaugeItem.FONT)
     if value.fraction < 0.55:
-        painter.setPen(QColor("#e6edf3" if dark else "#1f2328"))
+        painter.setPen(_TEXT["dark" if dark else "light"])
     else:
-        painter.setPen(QColor("#1f2328" if value.color == AMBER else "#ffffff"))
-    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, value.text)
+        painter.setPen(_TEXT["light" if color == AMBER else "on_bar"])
+    painter.drawText(_RECT, Qt.AlignmentFlag.AlignCenter, value.text)
 
 
 def apply_frame(scene, frame: Frame | None, items_visible: bool = True,

@@ -28,8 +28,9 @@ from ...sim.engine import Frame
 
 #: samples kept per node
 HISTORY = 600
-#: the rolling window, simulated seconds
+#: the rolling window, simulated seconds, and the share of it it moves by at a time
 WINDOW_S = 300.0
+X_STEP = 0.02
 #: connection counts are turned into per-second rates over at least this much simulated time
 RATE_WINDOW_S = 2.0
 #: the history key of the scenario's totals (no node id is empty)
@@ -38,6 +39,8 @@ TOTAL = ""
 ALLOCATED, USED, SUCCEEDED, FAILED_SNAT, DENIED_NSG, NO_ROUTE, PROBE = range(7)
 COLUMNS = 7
 RATE_COLUMNS = (SUCCEEDED, FAILED_SNAT, DENIED_NSG, NO_ROUTE)
+#: the columns each plot shows (ports, connection counts, probes)
+PLOT_COLUMNS = ((ALLOCATED, USED), RATE_COLUMNS, (PROBE,))
 SERIES_NAMES = ("Allocated SNAT ports", "Used SNAT ports", "SNAT connection count (succeeded)",
                 "SNAT connection count (failed)", "Denied by NSG", "No route",
                 "Health probe status")
@@ -174,6 +177,14 @@ class MetricsHistory:
         return values[i]
 
 
+def _round_up(value: float) -> float:
+    """Two significant digits, rounded up: a y range that changes rarely."""
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** (np.floor(np.log10(value)) - 1)
+    return float(np.ceil(value / magnitude) * magnitude)
+
+
 def _dark(palette: QPalette) -> bool:
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
@@ -215,10 +226,8 @@ class MetricsPanel(QWidget):
             # compact: the dock is often short; one time axis, under the last plot
             plot.titleLabel.setMaximumHeight(16)
             plot.layout.setRowFixedHeight(0, 16)
-            if plot is not self.probe:
-                plot.getAxis("bottom").setStyle(showValues=False)
-                plot.getAxis("bottom").setHeight(4)
-                plot.setXLink(self.probe)
+            if plot is not self.probe:    # one time axis, under the last plot
+                plot.hideAxis("bottom")
         for row, stretch in enumerate((3, 3, 2)):     # the probe's 0-100 % needs less room
             self.plots.ci.layout.setRowStretchFactor(row, stretch)
         self.plots.ci.layout.setSpacing(2)
@@ -250,6 +259,9 @@ class MetricsPanel(QWidget):
         layout.addWidget(self.plots, 1)
         layout.addWidget(self.readout)
         self.now = 0.0
+        self.plot_list = (self.ports, self.conns, self.probe)
+        #: per plot, the (x, y) ranges it shows
+        self._ranges: list = [None] * len(self.plot_list)
         self.dark: bool | None = None
         self.restyle()
 
@@ -280,7 +292,8 @@ class MetricsPanel(QWidget):
                 axis = plot.getAxis(name)
                 axis.setPen(pg.mkPen(muted))
                 axis.setTextPen(pg.mkPen(fg))
-            plot.showGrid(x=True, y=True, alpha=0.25 if dark else 0.2)
+            # no grid: grid lines belong to the axes, which then repaint (text and all) with
+            # every curve update - the plots' main cost at full speed
 
     def changeEvent(self, event) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange,
@@ -319,34 +332,50 @@ class MetricsPanel(QWidget):
 
     def _set_log(self, on: bool) -> None:
         self.ports.setLogMode(y=on)
+        self._ranges = [None] * len(self.plot_list)
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, part: int | None = None) -> None:
+        """Show the latest history: every plot, or only plot ``part`` (0 ports, 1 connection
+        counts, 2 probes).  The live view refreshes one plot per frame in turn: a repaint of
+        one plot costs the GUI thread a third of three."""
         s = self.history.series(self.shown_key)
+        parts = range(len(self.plot_list)) if part is None else (part % len(self.plot_list),)
         if s is None:
-            for curve in self.curves:
-                curve.setData([], [])
+            for k in parts:
+                for col in PLOT_COLUMNS[k]:
+                    self.curves[col].setData([], [])
             return
         t, v = s
         log = self.log_scale.isChecked()
-        for col, curve in enumerate(self.curves):
-            y = v[:, col]
-            if log and col in (ALLOCATED, USED):
-                y = np.where(y > 0, y, np.nan)    # log(0): no point rather than -inf
-            curve.setData(t, y)
-        x1 = max(self.now, WINDOW_S)
+        # the window moves in steps of X_STEP of its width, and ranges are set only when they
+        # change: a new range makes the axes lay out and paint their text again
+        step = WINDOW_S * X_STEP
+        x1 = max(np.ceil(self.now / step) * step, WINDOW_S)
         x0 = x1 - WINDOW_S
-        for plot in (self.ports, self.conns, self.probe):
-            plot.setXRange(x0, x1, padding=0)
         seen = t >= x0
-        top_ports = np.nanmax(v[seen][:, [ALLOCATED, USED]], initial=0.0) if seen.any() else 0
-        if log:
-            self.ports.setYRange(0, np.log10(max(top_ports * 1.5, 10)), padding=0)
-        else:
-            self.ports.setYRange(0, max(top_ports * 1.1, 10), padding=0)
-        rates = v[seen][:, list(RATE_COLUMNS)] if seen.any() else np.zeros((0, 4))
-        top_conns = np.nanmax(rates, initial=0.0) if rates.size else 0
-        self.conns.setYRange(0, max(top_conns * 1.2, 1), padding=0)
+        for k in parts:
+            for col in PLOT_COLUMNS[k]:
+                y = v[:, col]
+                if log and col in (ALLOCATED, USED):
+                    y = np.where(y > 0, y, np.nan)    # log(0): no point rather than -inf
+                self.curves[col].setData(t, y)
+            if k == 0:
+                top = np.nanmax(v[seen][:, [ALLOCATED, USED]], initial=0.0) if seen.any() else 0
+                y_range = (0, np.log10(max(top * 1.5, 10))) if log else \
+                    (0, _round_up(max(top * 1.1, 10)))
+            elif k == 1:
+                rates = v[seen][:, list(RATE_COLUMNS)] if seen.any() else np.zeros((0, 4))
+                top = np.nanmax(rates, initial=0.0) if rates.size else 0
+                y_range = (0, _round_up(max(top * 1.2, 1)))
+            else:
+                y_range = (0, 105)
+            ranges = ((x0, x1), y_range)
+            if ranges != self._ranges[k]:
+                self._ranges[k] = ranges
+                plot = self.plot_list[k]
+                plot.setXRange(x0, x1, padding=0)
+                plot.setYRange(*y_range, padding=0)
         if self.paused:
             self._cursor_moved()
 

@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QRegion, QTransform
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from ...sim.engine import Frame
@@ -54,6 +54,11 @@ RIM = 0xFFFFFFFF
 FLASH = 0xFFE0262B
 #: an implied Internet path stays drawn this long (wall seconds) after its last flow
 IMPLIED_HOLD_S = 2.5
+#: gauges drawn again per frame at most (beyond: the longest-waiting first, colour changes
+#: always): at full speed every gauge changes at every frame, and one costs ~0.3 ms
+GAUGE_BUDGET = 6
+#: flow samples of a frame looked at for implied hops
+IMPLIED_SCAN = 64
 #: the last hop before an endpoint that gets an implied path drawn (no link is ever drawn there)
 IMPLIED_FROM = ("public_ip", "nat_gateway", "vm")
 
@@ -162,7 +167,10 @@ class FlowDots:
         return added
 
     def _note_implied(self, samples, positions, kinds, now: float) -> None:
-        """Remember the last hop to an endpoint of every flow that got there."""
+        """Remember the last hop to an endpoint of the flows that got there (a spread of at
+        most IMPLIED_SCAN of the frame's samples: the hops in use are few)."""
+        if len(samples) > IMPLIED_SCAN:
+            samples = samples[::len(samples) // IMPLIED_SCAN + 1]
         for s in samples:
             if s.outcome != "succeeded" or len(s.nodes) < 2:
                 continue
@@ -236,9 +244,19 @@ class DotImage:
         #: the visible part of ``image``
         self.source = QRect(pad, pad, w, h)
         self._offsets_cache: dict[int, np.ndarray] = {}
+        #: flat indices written since the last clear (None: unknown, clear all)
+        self._stamped: list[np.ndarray] | None = None
 
     def clear(self) -> None:
-        self.full.fill(0)
+        """Erase the dots stamped since the last clear (only their pixels when they are few:
+        filling a full-screen image costs milliseconds at every frame)."""
+        if self._stamped is not None and sum(b.size for b in self._stamped) < self.full.size // 8:
+            flat = self.full.reshape(-1)
+            for base in self._stamped:
+                flat[base] = 0
+        else:
+            self.full.fill(0)
+        self._stamped = []
 
     def _flat_offsets(self, offsets) -> np.ndarray:
         key = id(offsets)
@@ -264,6 +282,8 @@ class DotImage:
         flat = self.full.reshape(-1)
         for off in self._flat_offsets(offsets).tolist():
             flat[base + off] = colors
+            if self._stamped is not None:
+                self._stamped.append(base + off)
 
 
 def stamp_dots(image: DotImage, view_xy: tuple[np.ndarray, np.ndarray], colors: np.ndarray,
@@ -294,6 +314,14 @@ class FlowOverlay(QWidget):
         self._positions: dict[str, tuple[float, float]] = {}
         self._gauge_image = QImage()
         self._gauges_dirty = False
+        #: (view transform, dark, scale) and node id -> what its gauge shows, as drawn
+        self._gauge_layout: tuple | None = None
+        self._static_under: tuple = ((), frozenset())
+        self._gauge_bounds = QRect()
+        self._gauge_boxes: dict[str, tuple[QPointF, QRect]] = {}
+        self._gauge_overlaps: dict[str, list[str]] = {}
+        self._gauge_age: dict[str, int] = {}     # node id -> when its gauge was last drawn
+        self._gauge_serial = 0
         self.renders = 0            # static layer renders (for tests and benchmarks)
         self.paints = 0
         self.note = ""
@@ -326,6 +354,7 @@ class FlowOverlay(QWidget):
     def invalidate(self, *_args) -> None:
         self._static_dirty = True
         self._gauges_dirty = True
+        self._gauge_layout = None
         if self.isVisible():
             self.update()
 
@@ -346,8 +375,11 @@ class FlowOverlay(QWidget):
         painter.setRenderHints(self.view.renderHints())
         self.view.render(painter, QRect(0, 0, size.width(), size.height()),
                          QRect(0, 0, size.width(), size.height()))
+        # what the diagram has no item for changes rarely: drawn once with the scene
+        self._paint_under_dots(painter, self._under_key)
         painter.end()
         self._static_dirty = False
+        self._static_under = self._under_key
         self.renders += 1
 
     # ---------------------------------------------------------------- dots
@@ -369,11 +401,13 @@ class FlowOverlay(QWidget):
         if down != self.probes_down:
             self.probes_down = down
             self._gauges_dirty = True
+            self._gauge_layout = None
 
     def set_gauge_scale(self, scale: float) -> None:
         if scale != self.gauge_scale:
             self.gauge_scale = scale
             self._gauges_dirty = True
+            self._gauge_layout = None
 
     def _node_point(self, node_id: str) -> QPointF | None:
         item = self.view.scene().node_item(node_id)
@@ -384,43 +418,106 @@ class FlowOverlay(QWidget):
         return QPointF(item.pos())
 
     def _render_gauges(self) -> None:
-        """The layer over the dots: gauges and out-of-rotation marks."""
+        """The layer over the dots: gauges and out-of-rotation marks.  Only the gauges whose
+        picture changed are drawn again (with those they overlap); everything is drawn again
+        when the view moved, zoomed or resized, or the probes changed."""
         size = self.size()
         if self._gauge_image.size() != size:
             self._gauge_image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
-        self._gauge_image.fill(0)
+            self._gauge_layout = None
         self._gauges_dirty = False
         t = self.view.viewportTransform()
         if (not self.gauges and not self.probes_down) or t.m11() < G.MIN_ZOOM:
+            self._gauge_image.fill(0)
+            self._gauge_layout = None
+            self._gauge_bounds = QRect()
             return
         scene = self.view.scene()
         dark = getattr(getattr(scene, "palette", None), "dark", False)
         k = self.gauge_scale
-        dx, dy = -G.WIDTH * k / 2, -TILE_SIZE / 2 - (G.HEIGHT + 4) * k
+        layout_key = (t, dark, k)
+        full = self._gauge_layout is None or self._gauge_layout[0] != layout_key or \
+            set(self._gauge_layout[1]) != set(self.gauges)
+        drawn = {} if full else self._gauge_layout[1]
+        if full:      # where each gauge goes: kept until the view or the scene changes
+            dx, dy = -G.WIDTH * k / 2, -TILE_SIZE / 2 - (G.HEIGHT + 4) * k
+            self._gauge_boxes = {}
+            for node_id in self.gauges:
+                item = scene.node_item(node_id)
+                if item is not None:
+                    corner = QPointF(item.pos().x() + dx, item.pos().y() + dy)
+                    box = t.mapRect(QRectF(corner.x() - 1, corner.y() - 1, (G.WIDTH + 2) * k,
+                                           (G.HEIGHT + 2) * k)).toAlignedRect()
+                    self._gauge_boxes[node_id] = (corner, box)
+            # the gauges each one overlaps: redrawn with it
+            items = list(self._gauge_boxes.items())
+            self._gauge_overlaps = {n: [m for m, (_c2, other) in items
+                                        if m != n and box.intersects(other)]
+                                    for n, (_c, box) in items}
+        boxes = self._gauge_boxes
+        if full:
+            todo = list(boxes)
+            self._gauge_image.fill(0)
+        else:
+            changed = [n for n, v in self.gauges.items() if drawn.get(n) != v.paint_key]
+            if len(changed) > GAUGE_BUDGET:
+                # a bounded amount of work per frame: a change of colour first, then the
+                # gauges that waited longest; the rest are drawn at the next frames
+                colour = {n for n in changed if drawn.get(n, (None, None))[1] !=
+                          self.gauges[n].color}
+                changed.sort(key=lambda n: (n not in colour, self._gauge_age.get(n, 0)))
+                changed = changed[:max(GAUGE_BUDGET, len(colour))]
+                self._gauges_dirty = True
+            todo = list(dict.fromkeys(
+                [n for n in changed if n in boxes] +
+                [m for n in changed for m in self._gauge_overlaps.get(n, ())]))
+        if not todo and not full:
+            return
         painter = QPainter(self._gauge_image)
+        if not full:
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+            for n in todo:
+                painter.fillRect(boxes[n][1], Qt.GlobalColor.transparent)
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+            painter.setClipRegion(sum((QRegion(boxes[n][1]) for n in todo), QRegion()))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        painter.setTransform(t)
-        for node_id, value in self.gauges.items():
-            item = scene.node_item(node_id)
-            if item is None:
-                continue
-            pos = item.pos()
-            painter.save()
-            painter.translate(pos.x() + dx, pos.y() + dy)
-            painter.scale(k, k)
-            G.draw_gauge(painter, value, dark)
-            painter.restore()
-        for vm in sorted({vm for _lb, vm in self.probes_down}):
-            item = scene.node_item(vm)
-            if item is not None:
-                draw_out_of_rotation(painter, QPointF(item.pos()), k)
+        painter.setFont(G.GaugeItem.FONT)
+        for node_id in todo:
+            corner, _box = boxes[node_id]
+            value = self.gauges[node_id]
+            m = QTransform.fromTranslate(corner.x(), corner.y())
+            m.scale(k, k)
+            painter.setTransform(m * t)
+            G.draw_gauge(painter, value, dark, font_set=True)
+            drawn[node_id] = value.paint_key
+            self._gauge_serial += 1
+            self._gauge_age[node_id] = self._gauge_serial
+        if full:
+            painter.setTransform(t)
+            for vm in sorted({vm for _lb, vm in self.probes_down}):
+                item = scene.node_item(vm)
+                if item is not None:
+                    draw_out_of_rotation(painter, QPointF(item.pos()), k)
         painter.end()
+        self._gauge_layout = (layout_key, drawn)
+        if full:
+            bounds = QRect()
+            for _corner, box in boxes.values():
+                bounds = bounds.united(box)
+            if self.probes_down:
+                bounds = self.rect()      # the marks reach beside their VMs
+            self._gauge_bounds = bounds.intersected(self.rect())
 
-    def _paint_under_dots(self, painter: QPainter) -> None:
+    @property
+    def _under_key(self) -> tuple:
+        """What the layer under the dots shows: (implied hops in use, probes down)."""
+        implied = tuple(self.dots.implied_paths()) if self.dots.implied else ()
+        return implied, self.probes_down
+
+    def _paint_under_dots(self, painter: QPainter, key: tuple) -> None:
         """Dimmed backend links of VMs out of rotation, implied Internet paths in use."""
-        down = self.probes_down
-        implied = self.dots.implied_paths() if self.dots.implied else []
+        implied, down = key
         if not down and not implied:
             return
         t = self.view.viewportTransform()
@@ -452,8 +549,11 @@ class FlowOverlay(QWidget):
 
     def tick(self) -> None:
         """Called by the animation timer: repaint when something moves or changed."""
-        if self.isVisible() and (self.dots.alive.any() or self._static_dirty or
-                                 self._gauges_dirty or self.dots.implied):
+        if not self.isVisible():
+            return
+        if self._under_key != self._static_under:
+            self._static_dirty = True
+        if self.dots.alive.any() or self._static_dirty or self._gauges_dirty:
             self.update()
 
     def paintEvent(self, event) -> None:
@@ -461,7 +561,6 @@ class FlowOverlay(QWidget):
             self._render_static()
         painter = QPainter(self)
         painter.drawPixmap(0, 0, self._static)
-        self._paint_under_dots(painter)
         x, y, colors, flashing = self.dots.positions()
         if x.size:
             t = self.view.viewportTransform()
@@ -469,11 +568,19 @@ class FlowOverlay(QWidget):
             vy = t.m12() * x + t.m22() * y + t.m32()
             self.image.clear()
             stamp_dots(self.image, (vx, vy), colors, flashing)
-            painter.drawImage(QPoint(0, 0), self.image.image, self.image.source)
+            # only the part of the image the dots are in (a full-screen blend costs ms)
+            reach = 8
+            bounds = QRect(int(vx.min()) - reach, int(vy.min()) - reach,
+                           int(vx.max() - vx.min()) + 2 * reach,
+                           int(vy.max() - vy.min()) + 2 * reach).intersected(self.rect())
+            if not bounds.isEmpty():
+                source = bounds.translated(self.image.PAD, self.image.PAD)
+                painter.drawImage(bounds.topLeft(), self.image.image, source)
         if self._gauges_dirty:
             self._render_gauges()
-        if self.gauges or self.probes_down:
-            painter.drawImage(0, 0, self._gauge_image)
+        if (self.gauges or self.probes_down) and not self._gauge_bounds.isEmpty():
+            painter.drawImage(self._gauge_bounds.topLeft(), self._gauge_image,
+                              self._gauge_bounds)
         band = self.view.rubberBandRect()
         if not band.isEmpty():
             c = self.palette().highlight().color()
