@@ -246,6 +246,30 @@ class SetMetaCommand(QUndoCommand):
         self.scenario.set_meta(self.field, self.old)
 
 
+class GestureCommand(QUndoCommand):
+    """One gesture made of several commands (move + leave a subnet + join another) as one
+    undo step.  The parts are kept and run from Python rather than made Qt children: a
+    QUndoCommand(parent=...) child created from Python is owned by its Python wrapper, so
+    Qt's parent would either see it vanish or delete it twice."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.parts: list[QUndoCommand] = []
+
+    def add(self, command_class, *args, **kwargs) -> QUndoCommand:
+        command = command_class(*args, **kwargs)
+        self.parts.append(command)
+        return command
+
+    def redo(self) -> None:
+        for part in self.parts:
+            part.redo()
+
+    def undo(self) -> None:
+        for part in reversed(self.parts):
+            part.undo()
+
+
 def copy_with_fresh_ids(scenario: Scenario, node_ids: Iterable[str],
                         offset: tuple[float, float] = (40.0, 40.0),
                         taken: set[str] | None = None) -> tuple[list[Component], list[Link]]:

@@ -8,33 +8,25 @@ in a new DiagramScene and DiagramView (the old ones go with the old document).
 """
 from __future__ import annotations
 
-import atexit
-import json
-from pathlib import Path
-
-from PySide6.QtCore import QEvent, QMimeData, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import (QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence,
                            QPalette, QUndoGroup)
-from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget,
-                               QFileDialog, QHeaderView, QLabel, QMainWindow,
-                               QMessageBox, QStyle, QTableWidget, QTableWidgetItem, QToolBar,
-                               QUndoView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QStyle,
+                               QToolBar, QUndoView, QVBoxLayout, QWidget)
 
-from .. import __version__
-from ..applog import log_path
-from ..model import Scenario, ScenarioFormatError
-from ..model.validation import Finding
+from ..model import Scenario
 from . import theme as themes
 from .actions import painted_icon
-from .canvas import CLIPBOARD_MIME, KIND_MIME, DiagramScene, DiagramView, Overview
-from .document import (AUTOSAVE_INTERVAL_MS, FILE_FILTER, Autosaver, Document,
-                       default_save_name, find_orphan_autosaves, recover, with_suffix)
+from .canvas import DiagramScene, DiagramView, Overview
+from .document import AUTOSAVE_INTERVAL_MS, Autosaver, Document
+from .edit_actions import EditActions
+from .file_actions import APP_TITLE, FileActions  # noqa: F401 (APP_TITLE: public name)
 from .findings import FindingsPanel
+from .help_actions import HelpActions, qt_version  # noqa: F401 (qt_version: public name)
 from .inspector import Inspector
 from .palette import Palette
 from .settings import Settings
 
-APP_TITLE = "Outbound Designer"
 STATUS_TIMEOUT_MS = 6000
 #: a document is fitted to the view automatically at most this often, and only when the view
 #: changed size by more than a scroll bar's width
@@ -47,25 +39,8 @@ CANVAS_SHORTCUTS = {"edit-cut", "edit-copy", "edit-paste", "edit-duplicate", "ed
                                                   "vcenter"))}
 
 
-def _example_title(path: Path) -> str:
-    stem = path.name.removesuffix(".outbound.json").removesuffix(".json")
-    return stem.replace("-", " ").replace("_", " ").capitalize()
 
-
-def _clear_clipboard_at_exit() -> None:
-    """Qt's clipboard owns the QMimeData we put there and deletes it in a static destructor,
-    after Python has finalised; its wrapper then calls into a dead interpreter and the process
-    segfaults on exit.  Clearing the clipboard while Python still runs avoids that."""
-    global _CLIPBOARD_HOOKED
-    if not _CLIPBOARD_HOOKED:
-        _CLIPBOARD_HOOKED = True
-        atexit.register(lambda: QApplication.instance() and QApplication.clipboard().clear())
-
-
-_CLIPBOARD_HOOKED = False
-
-
-class MainWindow(QMainWindow):
+class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
     def __init__(self, settings: Settings | None = None,
                  autosave_interval_ms: int = AUTOSAVE_INTERVAL_MS):
         super().__init__()
@@ -381,44 +356,6 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.findings_label)
         status.addPermanentWidget(self.zoom_label)
 
-    def _fill_recent_menu(self) -> None:
-        menu = self.recent_menu
-        menu.clear()
-        files = self.settings.recent_files()
-        for index, path in enumerate(files):
-            action = QAction(f"&{index + 1} {Path(path).name}", menu)
-            action.setObjectName(f"action-file-recent-{index + 1}")
-            action.setToolTip(path)
-            action.setStatusTip(path)
-            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
-            menu.addAction(action)
-        if not files:
-            empty = menu.addAction("(no recent files)")
-            empty.setObjectName("action-file-recent-none")
-            empty.setEnabled(False)
-        menu.addSeparator()
-        menu.addAction(self.action("action-file-clear-recent"))
-        self.action("action-file-clear-recent").setEnabled(bool(files))
-
-    def _fill_examples_menu(self) -> None:
-        try:
-            from ..resources import example_paths
-            paths = example_paths()
-        except FileNotFoundError:
-            paths = []
-        for path in paths:
-            stem = path.name.removesuffix(".outbound.json")
-            action = QAction(_example_title(path), self.examples_menu)
-            action.setObjectName(f"action-example-{stem}")
-            action.setStatusTip(f"Open a copy of the bundled example {path.name}")
-            action.triggered.connect(lambda _=False, p=path: self.open_example(p))
-            self.examples_menu.addAction(action)
-            self.actions_by_name[action.objectName()] = action
-        if not paths:
-            empty = self.examples_menu.addAction("(no bundled examples)")
-            empty.setObjectName("action-example-none")
-            empty.setEnabled(False)
-
     # ================================================================== documents
     def set_document(self, document: Document) -> None:
         """Show ``document``: a new scene and view on its scenario and undo stack."""
@@ -485,236 +422,6 @@ class MainWindow(QMainWindow):
         layout.addWidget(overview)
         self.overview = overview
 
-    def _index_changed(self, _index: int) -> None:
-        if self.document is not None and self.sender() is self.document.undo_stack:
-            self.update_title()
-
-    def update_title(self) -> None:
-        doc = self.document
-        name = doc.display_name if doc.path is not None else f"{doc.scenario.name} (unsaved)"
-        self.setWindowTitle(f"{name}[*] — {APP_TITLE}")
-        self.setWindowModified(doc.modified)
-        self.action("action-file-revert").setEnabled(doc.path is not None and doc.modified)
-
-    def maybe_save(self) -> bool:
-        """True when the current document may be dropped (saved, discarded or unmodified)."""
-        if self.document is None or not self.document.modified:
-            return True
-        answer = QMessageBox.question(
-            self, APP_TITLE,
-            f"Save the changes to {self.document.display_name} before closing it?",
-            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
-        if answer == QMessageBox.Save:
-            return self.save()
-        return answer == QMessageBox.Discard
-
-    def new_document(self) -> None:
-        if self.maybe_save():
-            self.set_document(Document(Scenario()))
-            self.show_status("New scenario")
-
-    def open_dialog(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, "Open scenario",
-                                                    self.settings.last_directory(), FILE_FILTER)
-        if path:
-            self.open_path(path)
-
-    def _load(self, path: str | Path) -> Document | None:
-        try:
-            return Document.open(path)
-        except ScenarioFormatError as exc:
-            box_text = exc.summary()
-            QMessageBox.warning(self, "Cannot open the scenario",
-                                f"The scenario could not be opened:\n\n{box_text}")
-            self.show_status(f"Cannot open {Path(path).name}: {exc.problems[0][1]}")
-            return None
-
-    def open_path(self, path: str | Path) -> bool:
-        """Open a scenario file; a broken file leaves the current document untouched."""
-        document = self._load(path)
-        if document is None:
-            if not Path(path).exists():  # a recent file that went away leaves the list
-                self.settings.remove_recent_file(str(Path(path).resolve()))
-            return False
-        if not self.maybe_save():
-            document.deleteLater()
-            return False
-        self.set_document(document)
-        self.settings.add_recent_file(str(document.path))
-        self.settings.set_last_directory(str(document.path.parent))
-        self.show_status(f"Opened {document.path}")
-        return True
-
-    def open_example(self, path: Path) -> bool:
-        """Open a bundled example as an untitled copy (Save asks where to put it)."""
-        document = self._load(path)
-        if document is None:
-            return False
-        if not self.maybe_save():
-            document.deleteLater()
-            return False
-        document.path = None
-        self.set_document(document)
-        self.show_status(f"Example {path.name} opened as a new scenario")
-        return True
-
-    def save(self) -> bool:
-        if self.document.path is None:
-            return self.save_as()
-        return self._save_to(self.document.path)
-
-    def save_as(self) -> bool:
-        start = default_save_name(self.document)
-        if self.document.path is None and self.settings.last_directory():
-            start = str(Path(self.settings.last_directory()) / start)
-        path, _filter = QFileDialog.getSaveFileName(self, "Save scenario as", start, FILE_FILTER)
-        if not path:
-            return False
-        return self._save_to(with_suffix(path))
-
-    def _save_to(self, path) -> bool:
-        try:
-            saved = self.document.save(path)
-        except OSError as exc:
-            QMessageBox.critical(self, "Cannot save",
-                                 f"The scenario could not be saved to {path}:\n{exc}")
-            return False
-        self.autosaver.remove()
-        self.settings.add_recent_file(str(saved))
-        self.settings.set_last_directory(str(saved.parent))
-        self.show_status(f"Saved {saved}")
-        return True
-
-    def revert(self) -> None:
-        doc = self.document
-        if doc.path is None:
-            return
-        if doc.modified and QMessageBox.question(
-                self, APP_TITLE, f"Drop the unsaved changes and reload {doc.display_name}?",
-                QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel) != QMessageBox.Yes:
-            return
-        document = self._load(doc.path)
-        if document is not None:
-            self.set_document(document)
-            self.show_status(f"Reverted to {document.path}")
-
-    def clear_recent(self) -> None:
-        self.settings.clear_recent_files()
-        self._fill_recent_menu()
-
-    def offer_recovery(self) -> bool:
-        """Offer the autosaves left by crashed sessions; True when one was recovered."""
-        for entry in find_orphan_autosaves():
-            answer = QMessageBox.question(
-                self, "Recover unsaved work",
-                f"Outbound Designer did not close normally. Unsaved work was found:\n\n"
-                f"{entry.describe()}\n\nRecover it?",
-                QMessageBox.Yes | QMessageBox.Discard | QMessageBox.Ignore, QMessageBox.Yes)
-            if answer == QMessageBox.Yes:
-                try:
-                    document = recover(entry)
-                except ScenarioFormatError as exc:
-                    QMessageBox.warning(self, "Cannot recover", exc.summary())
-                    entry.discard()
-                    continue
-                self.set_document(document)
-                self.show_status("Recovered unsaved work: save it to keep it")
-                return True
-            if answer == QMessageBox.Discard:
-                entry.discard()
-        return False
-
-    def start(self, path: str | None = None) -> None:
-        """What ``run_editor`` does once the window is up: recover, else open FILE or the demo."""
-        if self.offer_recovery():
-            return
-        if path:
-            self.open_path(path)
-            return
-        try:
-            from ..resources import demo_path
-            demo = demo_path()
-        except FileNotFoundError:
-            return
-        if demo.is_file():
-            self.open_example(demo)
-
-    # ================================================================== editing
-    def place_at_centre(self, kind: str) -> str:
-        centre = self.view.mapToScene(self.view.viewport().rect().center())
-        node_id = self.scene.place_node(kind, centre)
-        self.view.setFocus()
-        return node_id
-
-    def select_all(self) -> None:
-        self.scene.select_nodes(self.document.scenario.topology.node_ids())
-
-    def copy(self) -> bool:
-        data = self.scene.copy_selection()
-        if not data or not data.get("nodes"):
-            self.show_status("Nothing selected to copy")
-            return False
-        mime = QMimeData()
-        text = json.dumps(data)
-        mime.setData(CLIPBOARD_MIME, text.encode("utf-8"))
-        mime.setText(text)
-        QApplication.clipboard().setMimeData(mime)
-        _clear_clipboard_at_exit()
-        return True
-
-    def cut(self) -> None:
-        if self.copy():
-            self.scene.delete_selection()
-
-    def paste(self) -> None:
-        mime = QApplication.clipboard().mimeData()
-        if mime is None or not mime.hasFormat(CLIPBOARD_MIME):
-            self.show_status("The clipboard holds no diagram items")
-            return
-        try:
-            data = json.loads(bytes(mime.data(CLIPBOARD_MIME)).decode("utf-8"))
-        except ValueError:
-            self.show_status("The clipboard's diagram items are unreadable")
-            return
-        self._reveal(self.scene.paste(data))
-
-    def _reveal(self, node_ids: list[str]) -> None:
-        """Scroll the view so that new items (pasted, duplicated) are in sight."""
-        rect = QRectF()
-        for node_id in node_ids:
-            item = self.scene.node_item(node_id)
-            if item is not None:
-                rect = rect.united(item.sceneBoundingRect())
-        if not rect.isEmpty():
-            self.view.ensureVisible(rect, 40, 40)
-
-    def _selection_changed(self) -> None:
-        scene = self.scene
-        if scene is None:
-            return
-        self.inspector.show_selection(scene.selected_node_ids(), scene.selected_links())
-
-    def _node_activated(self, node_id: str) -> None:
-        self.dock_inspector.show()
-        self.dock_inspector.raise_()
-
-    def go_to_finding(self, finding: Finding) -> None:
-        node_id = finding.node_id or (finding.link.source if finding.link else None)
-        if node_id is None or node_id not in self.document.scenario.topology:
-            return
-        self.scene.select_nodes([node_id])
-        item = self.scene.node_item(node_id)
-        if item is not None:
-            self.view.centerOn(item)
-
-    def _findings_changed(self, findings: list) -> None:
-        if self.scene is not None:
-            self.scene.set_findings(findings)
-        errors = sum(f.severity == "error" for f in findings)
-        warnings = sum(f.severity == "warning" for f in findings)
-        self.findings_label.setText(f"{errors} error(s), {warnings} warning(s)"
-                                    if findings else "No findings")
-
     # ================================================================== view and look
     def _zoom_changed(self, factor: float) -> None:
         if not self._fitting:
@@ -758,55 +465,6 @@ class MainWindow(QMainWindow):
             self.apply_theme()
 
     # ================================================================== help
-    def shortcut_rows(self) -> list[tuple[str, str]]:
-        rows = []
-        for action in self.actions_by_name.values():
-            keys = ", ".join(k.toString(QKeySequence.NativeText)
-                             for k in action.shortcuts()[:2])
-            if keys:
-                rows.append((action.text().replace("&", "").rstrip("…").split("\t")[0], keys))
-        rows += [("Zoom around the cursor", "Ctrl+wheel"),
-                 ("Pan", "Middle button drag, or Space+drag"),
-                 ("Nudge the selection", "Arrow keys (Shift: 10×)"),
-                 ("Move without snapping", "Alt while dragging"),
-                 ("Add to the selection", "Ctrl+click, or rubber band")]
-        return rows
-
-    def show_shortcuts(self) -> QDialog:
-        dialog = QDialog(self)
-        dialog.setObjectName("dialog-shortcuts")
-        dialog.setWindowTitle("Keyboard shortcuts")
-        dialog.setAttribute(Qt.WA_DeleteOnClose)
-        rows = self.shortcut_rows()
-        table = QTableWidget(len(rows), 2, dialog)
-        table.setObjectName("shortcuts-table")
-        table.setHorizontalHeaderLabels(["Action", "Shortcut"])
-        table.verticalHeader().setVisible(False)
-        table.setEditTriggers(QTableWidget.NoEditTriggers)
-        for r, (text, keys) in enumerate(rows):
-            table.setItem(r, 0, QTableWidgetItem(text))
-            table.setItem(r, 1, QTableWidgetItem(keys))
-        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
-        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeToContents)
-        buttons = QDialogButtonBox(QDialogButtonBox.Close, dialog)
-        buttons.rejected.connect(dialog.close)
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(table)
-        layout.addWidget(buttons)
-        dialog.resize(520, 560)
-        dialog.show()
-        return dialog
-
-    def show_about(self) -> None:
-        QMessageBox.about(
-            self, f"About {APP_TITLE}",
-            f"<h3>{APP_TITLE} {__version__}</h3>"
-            f"<p>Draw Azure network topologies and simulate their outbound connections: "
-            f"SNAT ports, NAT gateways, load balancers, NSGs and health probes.</p>"
-            f"<p>Qt {qt_version()} · MIT licence</p>"
-            f"<p>Log file: <code>{log_path() or 'not set up'}</code></p>"
-            f"<p>No telemetry: nothing leaves this computer.</p>")
-
     # ================================================================== window events
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -847,27 +505,6 @@ class MainWindow(QMainWindow):
         finally:
             self._fitting = False
 
-    def dragEnterEvent(self, event) -> None:
-        if self._dropped_file(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event) -> None:
-        path = self._dropped_file(event.mimeData())
-        if path:
-            event.acceptProposedAction()
-            self.open_path(path)
-
-    @staticmethod
-    def _dropped_file(mime: QMimeData) -> str | None:
-        if mime.hasFormat(KIND_MIME) or not mime.hasUrls():
-            return None
-        for url in mime.urls():
-            if url.isLocalFile() and url.toLocalFile().lower().endswith(".json"):
-                return url.toLocalFile()
-        return None
-
     def closeEvent(self, event) -> None:
         if self._shut_down or self.maybe_save():
             self.shutdown()
@@ -896,7 +533,3 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
 
-def qt_version() -> str:
-    from PySide6 import __version__ as pyside_version
-    from PySide6.QtCore import qVersion
-    return f"{qVersion()} (PySide6 {pyside_version})"
