@@ -17,40 +17,16 @@ from PySide6.QtCore import QMimeData, QPointF, QRect, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from designer.model import Link, make_component, save_scenario
+from designer.model import Link, save_scenario
 from designer.model.io import from_document
 from designer.resources import demo_path
 from designer.sim.engine import Engine
 from designer.ui.canvas import KIND_MIME
-from designer.ui.commands import AddNodesCommand, SetMetaCommand
+from designer.ui.commands import SetMetaCommand
 from designer.ui.export_dialog import export_report
 from designer.ui.live import gauges
 from designer.ui.live.eventlog import clock_text
-
-WAIT_MS = 20_000
-
-
-def frame_t(window) -> float:
-    frame = window.live.frame
-    return frame.t if frame is not None else -1.0
-
-
-def wait_sim(qtbot, window, t: float) -> None:
-    qtbot.waitUntil(lambda: frame_t(window) >= t, timeout=WAIT_MS)
-
-
-def failed_snat(window, vm: str) -> int:
-    return window.live.frame.vms[vm].failed_snat
-
-
-def add_nat_gateway(window) -> None:
-    """The documented fix: a NAT gateway with a public IP on web-1's subnet (one undo step)."""
-    scenario = window.document.scenario
-    nat = make_component("nat_gateway", "nat-web", position=(1020.0, 300.0))
-    pip = make_component("public_ip", "nat-web-ip", position=(1200.0, 300.0), sku="standard")
-    window.document.undo_stack.push(AddNodesCommand(
-        scenario, [nat, pip], [Link("nat-web", "web", "nat"), Link("nat-web", "nat-web-ip", "nat")],
-        text="Add NAT gateway"))
+from tests.ui.live_helpers import WAIT_MS, add_nat_gateway, failed_snat, frame_t, wait_sim
 
 #: Section 2's example of the scenario format, with the flood stopping at 120 s: 20 flows/s
 #: held 1 s and closed with FIN run web-1's 1,024 ports out at about 50 s; after 120 s no new
