@@ -450,3 +450,19 @@ def test_node_names_are_plain_text_in_the_live_widgets(window, qtbot):
     assert "&lt;img src=x&gt;" in live.banner.label.text()
     assert "<img" not in live.banner.label.text()
     live._clear_failures()
+
+
+def test_closing_in_presentation_mode_saves_the_normal_layout(window, qtbot, no_leaks):
+    from designer.ui.main_window import MainWindow
+    assert window.live.dock_metrics.isVisible()
+    window.action("action-sim-presentation").setChecked(True)
+    assert not window.live.dock_metrics.isVisible()
+    window.close()
+    again = MainWindow()
+    qtbot.addWidget(again, before_close_func=lambda w: None)
+    no_leaks.append(again)
+    again.show()
+    qtbot.waitExposed(again)
+    assert again.menuBar().isVisible() and again.live.dock_metrics.isVisible()
+    assert not again.isFullScreen()
+    again.close()

@@ -554,6 +554,13 @@ class LiveSimulation(QObject):
 
     # ================================================================ end
     def shutdown(self) -> None:
+        # the window saves its docks and toolbars next: as the user set them, not hidden
+        if self.presentation.active:
+            action = self.window.action("action-sim-presentation")
+            action.blockSignals(True)
+            action.setChecked(False)
+            action.blockSignals(False)
+            self.presentation.set_active(False)
         self.reset()
         self.why_timer.stop()
         if self._scenario is not None:
