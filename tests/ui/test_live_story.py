@@ -454,15 +454,17 @@ def test_node_names_are_plain_text_in_the_live_widgets(window, qtbot):
 
 def test_closing_in_presentation_mode_saves_the_normal_layout(window, qtbot, no_leaks):
     from designer.ui.main_window import MainWindow
-    assert window.live.dock_metrics.isVisible()
+    docks = {d.objectName(): d.isVisible() for d in (window.dock_inspector,
+                                                      window.live.dock_metrics)}
     window.action("action-sim-presentation").setChecked(True)
-    assert not window.live.dock_metrics.isVisible()
+    assert not window.dock_inspector.isVisible()
     window.close()
     again = MainWindow()
     qtbot.addWidget(again, before_close_func=lambda w: None)
     no_leaks.append(again)
     again.show()
     qtbot.waitExposed(again)
-    assert again.menuBar().isVisible() and again.live.dock_metrics.isVisible()
-    assert not again.isFullScreen()
+    assert again.menuBar().isVisible() and not again.isFullScreen()
+    assert {d.objectName(): d.isVisible() for d in (again.dock_inspector,
+                                                     again.live.dock_metrics)} == docks
     again.close()

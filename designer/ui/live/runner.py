@@ -189,7 +189,9 @@ class SimWorker(QObject):
         engine = self.engine
         before = len(engine.events)
         limit = engine.now + STEP_EVENT_MAX_S
-        for _ in range(STEP_EVENT_MAX_STEPS):
+        for k in range(STEP_EVENT_MAX_STEPS):
+            if k % SLICE_EVENTS == 0 and self.stop_flag.is_set():
+                return False        # a stop lands within a slice's time, as everywhere
             if engine.peek() > limit:
                 engine.run(until=limit)
                 return False
