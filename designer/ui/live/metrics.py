@@ -281,8 +281,8 @@ class MetricsPanel(QWidget):
         key = lambda col, text: f"<span style='color:{COLORS[col]}'>{text}</span>"  # noqa: E731
         titles = {
             self.ports: f"{key(USED, 'Used SNAT ports')} / {key(ALLOCATED, 'Allocated (dashed)')}",
-            self.conns: (f"Connections per s: {key(SUCCEEDED, 'succeeded')} / "
-                         f"{key(FAILED_SNAT, 'failed (SNAT)')} / {key(DENIED_NSG, 'NSG denied')}"
+            self.conns: (f"Flows per s: {key(SUCCEEDED, 'succeeded')} / "
+                         f"{key(FAILED_SNAT, 'SNAT failed')} / {key(DENIED_NSG, 'NSG denied')}"
                          f" / {key(NO_ROUTE, 'no route')}"),
             self.probe: "Health probe status (% up)",
         }
