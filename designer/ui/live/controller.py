@@ -370,7 +370,12 @@ class LiveSimulation(QObject):
         self.frames_received += 1
         worker = self.runner.worker
         edits = worker.edits if worker is not None else ()
-        new_edits = list(edits[self._edits_logged:])
+        # the edits this frame covers: the worker may have applied a later one already
+        new_edits = []
+        for edit in edits[self._edits_logged:]:
+            if edit["t"] > frame.t:
+                break
+            new_edits.append(edit)
         self._edits_logged += len(new_edits)
         if frame.events or new_edits:
             # in time order, as in the report (stable: engine events first at a tie)
