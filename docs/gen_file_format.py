@@ -311,6 +311,7 @@ and it is meant to be readable and editable by hand and to live in version contr
 | `options` | object | `{{}}` | documented switches for ambiguous rules (see [Options](#options)); unknown options are an error |
 | `nodes` | list of objects | `[]` | the nodes, see [Nodes](#nodes) |
 | `links` | list of objects | `[]` | the links, see [Links](#links) |
+| `findings` | list of objects | `[]` | findings recorded by whoever made the file, an importer: each has `severity` (`warning` or `info`), `code`, `message` and optionally `node` (an id) and `rule`; validation lists them with its own, and a finding about a node that has been deleted is dropped (see [import.md](import.md)) |
 
 Any other top-level field is an error.
 

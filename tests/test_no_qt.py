@@ -44,12 +44,12 @@ def test_blocker_really_blocks():
     assert "blocked: PySide6" in result.stdout
 
 
-def test_model_and_sim_import_every_module_without_qt():
+def test_model_sim_and_importers_import_every_module_without_qt():
     result = run("""
         import importlib, pkgutil
-        import designer.model, designer.sim
+        import designer.model, designer.sim, designer.importers
         names = []
-        for package in (designer.model, designer.sim):
+        for package in (designer.model, designer.sim, designer.importers):
             for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
                 importlib.import_module(info.name)
                 names.append(info.name)
@@ -58,6 +58,7 @@ def test_model_and_sim_import_every_module_without_qt():
     """)
     assert result.returncode == 0, result.stderr
     assert "designer.model.validation" in result.stdout
+    assert "designer.importers.mapping" in result.stdout
 
 
 def test_validate_command_runs_without_qt(tmp_path):

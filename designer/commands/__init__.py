@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "simulate": "simulate",
     "export": "export",
     "examples": "examples",
+    "import": "import_",
 }
 
 

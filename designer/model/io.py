@@ -24,7 +24,9 @@ FORMAT_NAME = "outbound-designer"
 FORMAT_VERSION = 1
 SEMANTICS = ("classic", "modern")
 TOP_LEVEL_KEYS = ("format", "version", "name", "description", "semantics", "seed", "options",
-                  "nodes", "links")
+                  "nodes", "links", "findings")
+#: severities of a recorded finding (the ``findings`` list an importer writes)
+RECORDED_SEVERITIES = ("warning", "info")
 #: older versions -> function upgrading a document by one version (none exist yet)
 MIGRATIONS: dict[int, Any] = {}
 #: a saved line is kept on one line up to this width
@@ -188,7 +190,43 @@ class _Loader:
         scenario.options = self.load_options(doc.get("options", {}))
         self.load_nodes(scenario.topology, doc.get("nodes", []))
         self.load_links(scenario.topology, doc.get("links", []))
+        scenario.recorded_findings = self.load_recorded_findings(doc.get("findings", []))
         return scenario
+
+    def load_recorded_findings(self, findings: Any) -> list[dict[str, Any]]:
+        """The ``findings`` an importer recorded with the document (docs/import.md): objects
+        with severity (warning/info), code, message and optionally node and rule."""
+        if not isinstance(findings, list):
+            self.problem("findings", f"expected a list, got {_type_name(findings)}")
+            return []
+        out = []
+        for index, raw in enumerate(findings):
+            path = f"findings[{index}]"
+            if not isinstance(raw, dict):
+                self.problem(path, f"expected an object, got {_type_name(raw)}")
+                continue
+            ok = True
+            for key, value in raw.items():
+                if key not in ("severity", "code", "message", "node", "rule"):
+                    self.problem(f"{path}.{key}", "unknown field for a recorded finding "
+                                                  "(expected severity, code, message, node, rule)")
+                    ok = False
+                elif not isinstance(value, str):
+                    self.problem(f"{path}.{key}", f"expected a string, got {_type_name(value)}")
+                    ok = False
+            for key in ("severity", "code", "message"):
+                if key not in raw:
+                    self.problem(f"{path}.{key}", "missing required field")
+                    ok = False
+            if ok and raw["severity"] not in RECORDED_SEVERITIES:
+                self.problem(f"{path}.severity", f"expected one of "
+                                                 f"{', '.join(RECORDED_SEVERITIES)}, got "
+                                                 f"{_show(raw['severity'])}")
+                ok = False
+            if ok:
+                out.append({k: raw[k] for k in ("severity", "code", "message", "node", "rule")
+                            if k in raw})
+        return out
 
     def load_options(self, options: Any) -> dict[str, Any]:
         if not isinstance(options, dict):
@@ -438,6 +476,9 @@ def to_document(scenario: Scenario) -> dict[str, Any]:
     doc["nodes"] = [component_to_dict(c) for c in topology.nodes()]
     doc["links"] = [{"from": link.source, "to": link.target, "kind": link.kind}
                     for link in topology.links()]
+    recorded = scenario.live_recorded_findings()
+    if recorded:
+        doc["findings"] = recorded
     return doc
 
 
@@ -459,7 +500,7 @@ def dumps(scenario: Scenario) -> str:
     doc = to_document(scenario)
     lines = []
     for key, value in doc.items():
-        if key in ("nodes", "links"):
+        if key in ("nodes", "links", "findings"):
             inner = ",\n".join("    " + _format(item, 4) for item in value)
             lines.append(f'  "{key}": [\n{inner}\n  ]' if value else f'  "{key}": []')
         else:

@@ -379,6 +379,10 @@ class Scenario:
         self.semantics = semantics
         self.seed = seed
         self.options: dict[str, Any] = dict(options or {})
+        #: findings recorded with the document by whoever made it (an importer: skipped
+        #: resources, not-modelled behaviour); dicts of severity, code, message and optionally
+        #: node and rule. Validation reports them with its own (docs/import.md).
+        self.recorded_findings: list[dict[str, Any]] = []
 
     def set_meta(self, field: str, value: Any) -> None:
         if field not in self.META_FIELDS:
@@ -390,15 +394,23 @@ class Scenario:
         if old != value:
             self.topology._emit(ChangeEvent("scenario_changed", field=field, old=old, new=value))
 
+    def live_recorded_findings(self) -> list[dict[str, Any]]:
+        """The recorded findings that still apply: those about a node that has since been
+        deleted are dropped (a note about a node that is gone can only confuse)."""
+        return [f for f in self.recorded_findings
+                if "node" not in f or f["node"] in self.topology]
+
     @property
     def effective_options(self) -> dict[str, Any]:
         return effective_options(self.options)
 
     def snapshot(self) -> "Scenario":
         """An immutable copy for the engine (taken on the GUI thread, never touched again)."""
-        return Scenario(self.topology.copy(frozen=True), name=self.name,
+        copy = Scenario(self.topology.copy(frozen=True), name=self.name,
                         description=self.description, semantics=self.semantics, seed=self.seed,
                         options=dict(self.options))
+        copy.recorded_findings = list(self.recorded_findings)
+        return copy
 
 
 def new_component(topology: Topology, kind: str, **fields: Any) -> Component:

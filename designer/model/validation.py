@@ -95,7 +95,14 @@ def validate(scenario: Scenario) -> list[Finding]:
     by node id (scenario-wide findings first), then code."""
     checker = _Checker(scenario)
     checker.run()
-    return sorted(checker.findings, key=Finding.sort_key)
+    return sorted(checker.findings + recorded_findings(scenario), key=Finding.sort_key)
+
+
+def recorded_findings(scenario: Scenario) -> list[Finding]:
+    """The findings an importer recorded with the document (skipped resources, behaviour
+    the simulation does not model), as findings beside validation's own."""
+    return [Finding(f["severity"], f["code"], f["message"], f.get("node"), rule=f.get("rule", ""))
+            for f in scenario.live_recorded_findings()]
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:

@@ -67,6 +67,8 @@ class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
         self._build_status_bar()
         from .export_dialog import install_export_actions
         install_export_actions(self)
+        from .import_dialog import install_import
+        install_import(self)
         # live simulation (designer/ui/live): its docks and toolbar exist before restoreState
         from .live import install_live_simulation
         self.live = install_live_simulation(self)

@@ -1,0 +1,445 @@
+"""ARM template evaluation: a template and parameter values -> Azure resource objects.
+
+What is evaluated: parameters (given values over defaults, with their declared types and
+allowed values), variables (lazily, with ``copy`` loops), resources with ``condition`` and
+``copy``, property ``copy`` loops anywhere in a resource body, nested child resources (their
+type and name completed from the parent's), inline nested deployments
+(``Microsoft.Resources/deployments`` with ``properties.template``, inner or outer scope) and
+``languageVersion 2.0`` templates whose ``resources`` is an object of symbolic names.
+
+Only the bodies of network and compute resources are evaluated (they are the ones the mapper
+reads); other resources are named and listed as skipped, so an expression in, say, a storage
+account or a web app never stops an import. Outputs are never evaluated.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .arm_expressions import Context, Deferred, evaluate, is_expression, lookup, resource_id
+from .errors import ImportFailure, Note
+from .inventory import AzureResource
+
+DEFAULT_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+DEFAULT_RESOURCE_GROUP = "imported-rg"
+DEFAULT_LOCATION = "westeurope"
+#: resource bodies of these namespaces are evaluated; others are only named
+EVALUATED_NAMESPACES = ("microsoft.network/", "microsoft.compute/")
+#: a copy loop longer than this is refused (Azure's own limit is 800)
+MAX_COPY = 10_000
+#: placeholder for a secure parameter given no value (it never matters to the network)
+SECURE_PLACEHOLDER = "(secure value not given)"
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class TemplateParameter:
+    """A parameter a template declares, for the editor's parameter dialog and messages."""
+    name: str
+    type: str
+    has_default: bool
+    default: Any
+    description: str
+    allowed: tuple | None
+
+    @property
+    def secure(self) -> bool:
+        return self.type.lower().startswith("secure")
+
+
+# ============================================================================ reading
+
+def read_json(text: str, source: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFailure(f"{source}: not valid JSON: {exc.msg} at line {exc.lineno} column "
+                            f"{exc.colno}") from None
+    except (RecursionError, ValueError):
+        raise ImportFailure(f"{source}: not valid JSON (nested too deeply or a number too "
+                            f"large)") from None
+
+
+def is_arm_template(doc: Any) -> bool:
+    """A deployment template: a ``$schema`` naming one, or ``resources`` beside the other
+    template sections."""
+    if not isinstance(doc, dict):
+        return False
+    schema = doc.get("$schema")
+    if isinstance(schema, str) and "deploymenttemplate" in schema.lower():
+        return True
+    return "resources" in doc and isinstance(doc.get("resources"), (list, dict)) and \
+        any(k in doc for k in ("contentVersion", "parameters", "variables", "$schema"))
+
+
+def is_parameters_file(doc: Any) -> bool:
+    schema = doc.get("$schema") if isinstance(doc, dict) else None
+    return isinstance(schema, str) and "deploymentparameters" in schema.lower()
+
+
+def template_parameters(template: dict) -> list[TemplateParameter]:
+    out = []
+    declared = template.get("parameters") if isinstance(template, dict) else None
+    for name, spec in (declared.items() if isinstance(declared, dict) else ()):
+        spec = spec if isinstance(spec, dict) else {}
+        default = lookup(spec, "defaultValue")
+        has_default = any(k.lower() == "defaultvalue" for k in spec)
+        metadata = lookup(spec, "metadata")
+        description = lookup(metadata, "description") if isinstance(metadata, dict) else None
+        allowed = lookup(spec, "allowedValues")
+        ptype = lookup(spec, "type")
+        out.append(TemplateParameter(str(name), ptype if isinstance(ptype, str) else "string",
+                                     has_default, default,
+                                     description if isinstance(description, str) else "",
+                                     tuple(allowed) if isinstance(allowed, list) else None))
+    return out
+
+
+def parameter_values_from_file(doc: Any, source: str) -> dict[str, Any]:
+    """Values from ``--params FILE``: a deployment parameters file (``{"parameters": {"n":
+    {"value": v}}}``) or a plain object ``{"n": v}``."""
+    if not isinstance(doc, dict):
+        raise ImportFailure(f"{source}: a parameters file must be a JSON object")
+    declared = doc.get("parameters")
+    if is_parameters_file(doc) or (isinstance(declared, dict) and declared and all(
+            isinstance(v, dict) and ("value" in v or "reference" in v)
+            for v in declared.values())):
+        if not isinstance(declared, dict):
+            raise ImportFailure(f"{source}: parameters: expected an object")
+        out = {}
+        for name, entry in declared.items():
+            if not isinstance(entry, dict) or not ("value" in entry or "reference" in entry):
+                raise ImportFailure(f"{source}: parameters.{name}: expected {{\"value\": ...}}")
+            # a Key Vault reference is a secret: never a network setting
+            out[name] = entry["value"] if "value" in entry else SECURE_PLACEHOLDER
+        return out
+    return dict(doc)
+
+
+def coerce_parameter(parameter: TemplateParameter | None, name: str, text: str) -> Any:
+    """A ``--param NAME=VALUE`` string as the declared type wants it."""
+    ptype = (parameter.type if parameter else "string").lower()
+    if ptype == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ImportFailure(f"--param {name}: expected an integer, got {text!r}") from None
+    if ptype == "bool":
+        if text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        raise ImportFailure(f"--param {name}: expected true or false, got {text!r}")
+    if ptype in ("array", "object", "secureobject"):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            raise ImportFailure(f"--param {name}: expected JSON for a parameter of type "
+                                f"{parameter.type}, got {text!r}") from None
+        return value
+    return text
+
+
+# ============================================================================ evaluation
+
+class TemplateEvaluator(Context):
+    """Evaluates one template. ``resources()`` gives its resources; ``notes`` what it set
+    aside (linked templates, existing resources)."""
+
+    def __init__(self, template: dict, given: dict[str, Any], *, source: str = "template",
+                 subscription_id: str = DEFAULT_SUBSCRIPTION,
+                 resource_group: str = DEFAULT_RESOURCE_GROUP,
+                 location: str = DEFAULT_LOCATION, path: str = ""):
+        super().__init__(subscription_id, resource_group, location)
+        if not isinstance(template, dict):
+            raise ImportFailure(f"{source}: a template must be a JSON object")
+        self.template = template
+        self.source = source
+        self.prefix = path
+        self.notes: list[Note] = []
+        self.declared = {p.name.lower(): p for p in template_parameters(template)}
+        given = dict(given)
+        self.given: dict[str, Any] = {}
+        for name, value in given.items():
+            if name.lower() not in self.declared:
+                known = ", ".join(p.name for p in self.declared.values()) or "none"
+                raise ImportFailure(f"{source}: parameter {name!r} is not declared by the "
+                                    f"template (it declares: {known})")
+            self.given[name.lower()] = value
+        variables = template.get("variables", {})
+        if not isinstance(variables, dict):
+            raise ImportFailure(f"{source}: {path}variables: expected an object")
+        self.variable_specs = {str(k).lower(): (k, v) for k, v in variables.items()
+                               if str(k).lower() != "copy"}
+        for index, loop in enumerate(variables.get("copy", []) if isinstance(
+                variables.get("copy"), list) else []):
+            if isinstance(loop, dict) and isinstance(loop.get("name"), str):
+                self.variable_specs[loop["name"].lower()] = (loop["name"], {"$copy": loop,
+                                                                            "$index": index})
+        self.parameter_values: dict[str, Any] = {}
+        self.variable_values: dict[str, Any] = {}
+        self.evaluating: set[str] = set()
+
+    # ---------------------------------------------------------------- parameters, variables
+    def missing_parameters(self) -> list[TemplateParameter]:
+        return [p for key, p in self.declared.items()
+                if key not in self.given and not p.has_default and not p.secure]
+
+    def check_parameters(self) -> None:
+        missing = self.missing_parameters()
+        if missing:
+            described = ", ".join(p.name + (f" ({p.description})" if p.description else "")
+                                  for p in missing)
+            raise ImportFailure(f"{self.source}: no value for parameter(s) {described}; give "
+                                f"them with --param NAME=VALUE or --params FILE")
+        for key in self.declared:
+            self.parameter(self.declared[key].name, f"{self.prefix}parameters")
+
+    def _once(self, kind: str, name: str, path: str, cache: dict[str, Any], declared: Any,
+              compute) -> Any:
+        """A parameter's or variable's value, evaluated on first use (they may refer to each
+        other in any order) and refused when it refers to itself."""
+        key = name.lower()
+        if key in cache:
+            return cache[key]
+        if key not in declared:
+            raise ImportFailure(f"{path}: {kind}s('{name}'): the template declares no such "
+                                f"{kind}")
+        marker = f"{kind}:{key}"
+        if marker in self.evaluating:
+            raise ImportFailure(f"{path}: {kind} {name!r} refers to itself")
+        self.evaluating.add(marker)
+        try:
+            cache[key] = compute(key)
+        finally:
+            self.evaluating.discard(marker)
+        return cache[key]
+
+    def parameter(self, name: str, path: str) -> Any:
+        return self._once("parameter", name, path, self.parameter_values, self.declared,
+                          lambda key: self._parameter_value(key, path))
+
+    def _parameter_value(self, key: str, path: str) -> Any:
+        spec = self.declared[key]
+        if key in self.given:
+            value = self.given[key]
+            if spec.allowed is not None and not any(
+                    value == a or (isinstance(value, str) and isinstance(a, str) and
+                                   value.lower() == a.lower()) for a in spec.allowed):
+                raise ImportFailure(f"{self.source}: parameter {spec.name}: {value!r} is not "
+                                    f"one of the allowed values "
+                                    f"({', '.join(map(str, spec.allowed))})")
+            return value
+        if spec.has_default:
+            return self.value(spec.default, self,
+                              f"{self.prefix}parameters.{spec.name}.defaultValue")
+        if spec.secure:
+            return SECURE_PLACEHOLDER
+        raise ImportFailure(f"{path}: parameter {spec.name!r} has no value; give it with "
+                            f"--param {spec.name}=VALUE")
+
+    def variable(self, name: str, path: str) -> Any:
+        return self._once("variable", name, path, self.variable_values, self.variable_specs,
+                          self._variable_value)
+
+    def _variable_value(self, key: str) -> Any:
+        spelled, raw = self.variable_specs[key]
+        if isinstance(raw, dict) and "$copy" in raw:
+            return self.loop_values(raw["$copy"], self,
+                                    f"{self.prefix}variables.copy[{raw['$index']}]")
+        return self.value(raw, self, f"{self.prefix}variables.{spelled}")
+
+    # ---------------------------------------------------------------- values
+    def value(self, raw: Any, ctx: Context, path: str) -> Any:
+        """A template value with its expressions evaluated and its property loops expanded."""
+        if isinstance(raw, str):
+            if is_expression(raw):
+                return evaluate(raw, ctx, path)
+            return raw[1:] if raw.startswith("[[") else raw
+        if isinstance(raw, list):
+            return [self.value(item, ctx, f"{path}[{i}]") for i, item in enumerate(raw)]
+        if isinstance(raw, dict):
+            out: dict[str, Any] = {}
+            for key, item in raw.items():
+                if key.lower() == "copy" and isinstance(item, list):
+                    for index, loop in enumerate(item):
+                        loop_path = f"{path}.copy[{index}]"
+                        if not isinstance(loop, dict) or not isinstance(loop.get("name"), str):
+                            raise ImportFailure(f"{loop_path}: a property loop needs a name")
+                        out[loop["name"]] = self.loop_values(loop, ctx, loop_path)
+                    continue
+                out[key] = self.value(item, ctx, f"{path}.{key}")
+            return out
+        return raw
+
+    def loop_values(self, loop: dict, ctx: Context, path: str) -> list:
+        name = loop["name"]
+        count = self.count(lookup(loop, "count"), ctx, f"{path}.count")
+        template = lookup(loop, "input")
+        return [self.value(template, ctx.with_loop(name, i), f"{path}.input")
+                for i in range(count)]
+
+    def count(self, raw: Any, ctx: Context, path: str) -> int:
+        count = self.value(raw, ctx, path)
+        if isinstance(count, Deferred):
+            raise ImportFailure(f"{path}: the loop count comes from {count.origin}, which is "
+                                f"known only at deployment")
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise ImportFailure(f"{path}: a copy count must be an integer, got {count!r}"[:200])
+        if not 0 <= count <= MAX_COPY:
+            raise ImportFailure(f"{path}: copy count {count} is outside 0..{MAX_COPY}")
+        return count
+
+    # ---------------------------------------------------------------- resources
+    def resources(self) -> list[AzureResource]:
+        self.check_parameters()
+        raw = self.template.get("resources", [])
+        path = f"{self.prefix}resources"
+        out: list[AzureResource] = []
+        if isinstance(raw, list):
+            items = [(f"{path}[{i}]", r) for i, r in enumerate(raw)]
+        elif isinstance(raw, dict):  # languageVersion 2.0: symbolic names
+            items = [(f"{path}.{k}", r) for k, r in raw.items()]
+        else:
+            raise ImportFailure(f"{self.source}: {path}: expected a list of resources")
+        for item_path, resource in items:
+            self.expand(resource, self, item_path, None, out)
+        return out
+
+    def expand(self, raw: Any, ctx: Context, path: str, parent: AzureResource | None,
+               out: list[AzureResource]) -> None:
+        if not isinstance(raw, dict):
+            raise ImportFailure(f"{path}: a resource must be an object")
+        loop = lookup(raw, "copy")
+        if loop is not None:
+            if not isinstance(loop, dict):
+                raise ImportFailure(f"{path}.copy: expected an object with name and count")
+            name = lookup(loop, "name")
+            count = self.count(lookup(loop, "count"), ctx, f"{path}.copy.count")
+            for index in range(count):
+                inner = ctx.with_loop("", index)
+                if isinstance(name, str):
+                    inner = inner.with_loop(name, index)
+                self.one(raw, inner, path, parent, out)
+        else:
+            self.one(raw, ctx, path, parent, out)
+
+    def one(self, raw: dict, ctx: Context, path: str, parent: AzureResource | None,
+            out: list[AzureResource]) -> None:
+        if "condition" in raw or lookup(raw, "condition") is not None:
+            condition = self.value(lookup(raw, "condition"), ctx, f"{path}.condition")
+            if isinstance(condition, str) and condition.lower() in ("true", "false"):
+                condition = condition.lower() == "true"
+            if condition is False:
+                return
+            if not isinstance(condition, (bool, Deferred)):
+                raise ImportFailure(f"{path}.condition: expected true or false")
+        rtype = self.value(lookup(raw, "type"), ctx, f"{path}.type")
+        name = self.value(lookup(raw, "name"), ctx, f"{path}.name")
+        if not isinstance(rtype, str) or not rtype:
+            raise ImportFailure(f"{path}.type: a resource needs a type string")
+        if not isinstance(name, str) or not name:
+            raise ImportFailure(f"{path}.name: a resource needs a name string, got "
+                                f"{'a value known only at deployment' if isinstance(name, Deferred) else repr(name)[:60]}")
+        full_type, full_name = rtype, name
+        if parent is not None and "/" not in rtype.split("/")[0] and "." not in rtype.split("/")[0]:
+            full_type = f"{parent.type}/{rtype}"
+        segments = full_type.split("/")
+        if len(segments) < 2:
+            raise ImportFailure(f"{path}.type: {rtype!r} is not Namespace/type")
+        names = full_name.split("/")
+        if parent is not None and len(names) < len(segments) - 1:
+            full_name = f"{parent.name}/{full_name}"
+            names = full_name.split("/")
+        if len(names) != len(segments) - 1:
+            raise ImportFailure(f"{path}.name: {full_name!r} does not fit type {full_type!r} "
+                                f"({len(segments) - 1} name segment(s) expected)")
+        where = f"{self.source} {path}"
+        group = ctx.resource_group
+        rid = resource_id(ctx.subscription_id, group, full_type, names)
+        if lookup(raw, "existing") is True:
+            self.notes.append(Note("info", "import-existing",
+                                   f"{rid}: an existing resource the template refers to; not "
+                                   f"part of the template, so not imported", rid))
+            return
+        key = full_type.lower()
+        if key == "microsoft.resources/deployments":
+            self.nested(raw, ctx, path, rid, out)
+            return
+        resource = AzureResource(rid, full_type, full_name, origin=where)
+        if key.startswith(EVALUATED_NAMESPACES):
+            body = {k: v for k, v in raw.items()
+                    if k.lower() in ("properties", "sku", "kind", "zones")}
+            body = self.value(body, ctx, path)
+            properties = lookup(body, "properties")
+            resource.properties = properties if isinstance(properties, dict) else {}
+            resource.sku = lookup(body, "sku")
+            resource.kind = lookup(body, "kind")
+            resource.extra["zones"] = lookup(body, "zones")
+        out.append(resource)
+        children = lookup(raw, "resources")
+        if isinstance(children, list):
+            for index, child in enumerate(children):
+                self.expand(child, ctx, f"{path}.resources[{index}]", resource, out)
+        elif children is not None:
+            raise ImportFailure(f"{path}.resources: expected a list of child resources")
+
+    def nested(self, raw: dict, ctx: Context, path: str, rid: str,
+               out: list[AzureResource]) -> None:
+        """An inline nested deployment: its resources join ours; a linked one is noted."""
+        properties = lookup(raw, "properties")
+        properties = properties if isinstance(properties, dict) else {}
+        template = lookup(properties, "template")
+        if not isinstance(template, dict):
+            self.notes.append(Note("info", "import-skipped",
+                                   f"{rid}: a linked template (templateLink) is not fetched; "
+                                   f"import it as a source of its own", rid))
+            return
+        group = self.value(lookup(raw, "resourceGroup"), ctx, f"{path}.resourceGroup")
+        group = group if isinstance(group, str) and group else ctx.resource_group
+        options = lookup(properties, "expressionEvaluationOptions")
+        scope = lookup(options, "scope") if isinstance(options, dict) else None
+        inner_path = f"{path}.properties.template."
+        if isinstance(scope, str) and scope.lower() == "inner":
+            given_raw = self.value(lookup(properties, "parameters") or {}, ctx,
+                                   f"{path}.properties.parameters")
+            given = {k: (lookup(v, "value") if isinstance(v, dict) else v)
+                     for k, v in (given_raw.items() if isinstance(given_raw, dict) else ())}
+            inner = TemplateEvaluator(template, given, source=self.source,
+                                      subscription_id=ctx.subscription_id,
+                                      resource_group=group, location=ctx.location,
+                                      path=inner_path)
+            out.extend(inner.resources())
+            self.notes.extend(inner.notes)
+            return
+        resources = lookup(template, "resources")
+        scoped = ctx
+        if group != ctx.resource_group:
+            scoped = object.__new__(type(ctx))
+            scoped.__dict__.update(ctx.__dict__)
+            scoped.resource_group = group
+        for index, resource in enumerate(resources if isinstance(resources, list) else []):
+            self.expand(resource, scoped, f"{inner_path}resources[{index}]", None, out)
+
+
+def evaluate_template(template: Any, parameters: dict[str, Any] | None = None, *,
+                      source: str = "template", subscription_id: str = DEFAULT_SUBSCRIPTION,
+                      resource_group: str = DEFAULT_RESOURCE_GROUP,
+                      location: str = DEFAULT_LOCATION) -> tuple[list[AzureResource], list[Note]]:
+    """The resources a template deploys with ``parameters`` (name -> value, case-insensitive
+    names), and the notes of what evaluation set aside. Raises ImportFailure (one line)."""
+    if not is_arm_template(template):
+        raise ImportFailure(f"{source}: not an ARM template (no deploymentTemplate $schema and "
+                            f"no resources list)")
+    evaluator = TemplateEvaluator(template, parameters or {}, source=source,
+                                  subscription_id=subscription_id,
+                                  resource_group=resource_group, location=location)
+    try:
+        resources = evaluator.resources()
+    except ImportFailure as exc:
+        message = str(exc)
+        raise ImportFailure(message if message.startswith(source) else
+                            f"{source}: {message}") from None
+    except RecursionError:
+        raise ImportFailure(f"{source}: the template is nested too deeply") from None
+    return resources, evaluator.notes

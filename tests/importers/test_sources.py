@@ -1,0 +1,180 @@
+"""Every fixture imports into a scenario that validates without errors and simulates; the
+source-specific shapes (parameters, Terraform modules and instances, CLI and REST resources,
+a recorded live subscription) map as they should."""
+from __future__ import annotations
+
+import pytest
+
+from designer.importers import ImportFailure, import_sources
+from designer.importers.azure_live import RecordedReader, SdkReader, parse_spec
+from designer.model.links import Link
+
+from .helpers import check_scenario, codes, fixture
+
+LIVE = "azure:bbbbbbbb-0000-0000-0000-000000000002/live-rg"
+
+
+def recorded():
+    return RecordedReader.from_file(fixture("azure_recording.json"))
+
+
+@pytest.mark.parametrize("sources, kw", [
+    (["arm_web_tier.json"], {"parameter_files": ["arm_web_tier.parameters.json"]}),
+    (["arm_vnet.json", "arm_vms_in_hub.json"], {}),
+    (["tf_plan.json"], {}),
+    (["tf_state.json"], {}),
+    (["resources_cli.json"], {}),
+    (["resources_rest.json"], {}),
+    (["resource_single.json"], {}),
+])
+def test_each_fixture_validates_and_simulates(sources, kw):
+    files = [str(fixture(s)) for s in sources]
+    kw = {k: [str(fixture(v)) for v in vs] for k, vs in kw.items()}
+    scenario, summary = import_sources(files, load=2.0, **kw)
+    assert scenario.semantics == "modern"
+    check_scenario(scenario, simulate_s=20)
+    assert summary.sources == [(s, summary.sources[i][1]) for i, s in enumerate(sources)]
+
+
+def test_live_recording_validates_and_simulates():
+    scenario, summary = import_sources([LIVE], azure_reader=recorded(), load=1.0)
+    topo = check_scenario(scenario, simulate_s=20).topology
+    assert topo.subnet_of("api-1") == "api" and topo.node("api-ip").address == "51.104.7.7"
+    assert topo.instance_ip("api-1") == "api-ip"
+    skipped = " ".join(n.message for n in summary.skipped)
+    assert "api-1-osdisk" in skipped and "live-kv" in skipped and "live-vnet" not in skipped
+
+
+def test_arm_parameters_file_param_and_missing_parameter():
+    web = str(fixture("arm_web_tier.json"))
+    scenario, _ = import_sources([web], parameter_files=[str(fixture(
+        "arm_web_tier.parameters.json"))])
+    assert sorted(scenario.topology.node_ids("vm")) == ["web-1", "web-2", "web-3", "web-4"]
+    scenario, _ = import_sources([web], parameters={"adminUsername": "me", "vmCount": "2",
+                                                    "PREFIX": "shop"})
+    assert sorted(scenario.topology.node_ids("vm")) == ["shop-1", "shop-2"]
+    with pytest.raises(ImportFailure, match=r"no value for parameter\(s\) adminUsername "
+                                            r"\(Admin user name of the VMs\)"):
+        import_sources([web])
+    with pytest.raises(ImportFailure, match="vmCont"):
+        import_sources([web], parameters={"adminUsername": "me", "vmCont": "2"})
+    with pytest.raises(ImportFailure, match="expected an integer"):
+        import_sources([web], parameters={"adminUsername": "me", "vmCount": "two"})
+
+
+def test_arm_web_tier_maps_copy_loops_conditions_children_and_notes():
+    scenario, summary = import_sources([str(fixture("arm_web_tier.json"))],
+                                       parameters={"adminUsername": "me"})
+    topo = scenario.topology
+    assert sorted(topo.node_ids("subnet")) == ["app", "data", "frontend"]
+    assert topo.nsg_of("app") == "web-nsg" and topo.node("data").default_route == \
+        "virtual_appliance"
+    assert topo.backend_pool("web-lb") == ["web-1", "web-2", "web-3"]
+    assert topo.node("web-2").private_ip == "10.1.2.11"
+    assert "bastion" not in topo  # condition false: not deployed
+    found = codes(summary)
+    assert {"import-skipped", "import-address-assumed", "import-route-table"} <= set(found)
+    assert any("inbound NAT" in n.message for n in summary.notes)
+    # the outputs' reference() and the VM extension's listKeys() never complain
+    assert not any("reference()" in n.message or "listKeys" in n.message for n in summary.notes)
+
+
+def test_terraform_plan_modules_count_for_each_and_unknown_references():
+    scenario, summary = import_sources([str(fixture("tf_plan.json"))])
+    topo = scenario.topology
+    assert sorted(topo.node_ids("subnet")) == ["web", "workers"]
+    assert topo.node("workers").private and topo.nat_gateway_of_subnet("workers") == "tf-nat"
+    assert topo.nat_public_ips("tf-nat") == ["nat-ip"] and topo.node("tf-nat").idle_timeout_min == 10
+    assert [topo.subnet_of(v) for v in ("web-0", "web-1")] == ["web", "web"]
+    assert topo.backend_pool("tf-lb") == ["web-0", "web-1"]
+    assert [topo.subnet_of(f"workers-{i}") for i in range(3)] == ["workers"] * 3
+    assert topo.nsg_of("web") == "web-nsg"
+    lb = topo.node("tf-lb")
+    assert lb.rules[0].disable_outbound_snat and lb.rules[0].frontend == "tf-lb-ip"
+    assert lb.outbound_rules[0].allocated_ports == 1024 and lb.probe.path == "/"
+    assert any("tflogs" in n.message for n in summary.skipped)
+
+
+def test_terraform_state_real_ids_prefix_route_table_and_ip_based_pool():
+    scenario, summary = import_sources([str(fixture("tf_state.json"))])
+    topo = scenario.topology
+    assert topo.nat_public_ips("egress-nat") == [f"egress-prefix-{i}" for i in range(4)]
+    assert topo.node("egress-prefix-0").address == "20.61.12.8"
+    assert topo.node("app").default_route == "virtual_appliance"
+    assert topo.backend_pool("app-ilb") == ["app-1"] and topo.node("app-ilb").type == "internal"
+    assert topo.node("app-ilb").rules[0].enable_tcp_reset
+    assert any("IP-based backend pool" in n.message for n in summary.warnings)
+
+
+def test_cli_shaped_and_rest_shaped_resources():
+    scenario, summary = import_sources([str(fixture("resources_cli.json"))])
+    topo = scenario.topology
+    assert topo.node("shop-lb").sku == "basic" and topo.node("shop-lb-ip").address == "20.71.3.9"
+    assert topo.backend_pool("shop-lb") == ["shop-1"] and topo.nsg_of("front") == "front-nsg"
+    assert [r.name for r in topo.node("front-nsg").rules] == ["web"]  # the ASG rule: a warning
+    assert any("application security group" in n.message for n in summary.warnings)
+    scenario, _ = import_sources([str(fixture("resources_rest.json"))])
+    topo = scenario.topology
+    assert len(topo.node_ids("vm")) == 12 and topo.node("batch").private
+    assert topo.node("batch-nat").idle_timeout_min == 120
+
+
+def test_sources_merge_a_template_and_a_second_template_for_the_vnet():
+    scenario, _ = import_sources([str(fixture("arm_vnet.json")),
+                                  str(fixture("arm_vms_in_hub.json"))])
+    topo = scenario.topology
+    assert topo.vms_in_subnet("apps") == ["app-0", "app-1"] and topo.vnet_of("apps") == "hub"
+
+
+def test_live_spec_parsing_and_the_sdk_hint():
+    assert parse_spec("azure:sub-1/rg-1") == ("sub-1", "rg-1")
+    with pytest.raises(ImportFailure, match="azure:SUBSCRIPTION/RESOURCE_GROUP"):
+        parse_spec("azure:just-a-subscription")
+    try:
+        import azure.mgmt.network  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportFailure, match=r"outbound-designer\[azure\]"):
+            SdkReader("sub-1")
+
+
+def test_sdk_reader_serializes_what_the_clients_list_and_errors_are_one_line():
+    class Item:
+        def __init__(self, data):
+            self.data = data
+
+        def serialize(self, keep_readonly=False):
+            assert keep_readonly  # ids, names and types are read-only properties
+            return self.data
+
+    class VirtualNetworks:
+        def list(self, group):
+            assert group == "live-rg"
+            return [Item(i) for i in recorded().recording["network/virtual_networks.list"]]
+
+    class Broken:
+        def list(self, group):
+            raise RuntimeError("AuthorizationFailed: the client does not have\nauthorization")
+
+    class Network:
+        virtual_networks = VirtualNetworks()
+        network_security_groups = Broken()
+
+    reader = object.__new__(SdkReader)
+    reader.clients = {"network": Network()}
+    items = list(reader.list("network", "virtual_networks.list", "live-rg"))
+    assert items[0]["name"] == "live-vnet"
+
+    class Partial:
+        def list(self, client, operation, group):
+            if operation == "virtual_networks.list":
+                return reader.list(client, operation, group)
+            return reader.list("network", "network_security_groups.list", group)
+    with pytest.raises(ImportFailure) as info:
+        import_sources([LIVE], azure_reader=Partial())
+    assert "AuthorizationFailed" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_live_progress_is_reported_per_operation():
+    steps = []
+    import_sources([LIVE], azure_reader=recorded(), progress=lambda i, n, what: steps.append(i))
+    assert steps[0] == 0 and steps[-1] == steps[-2] + 1 and len(set(steps)) == len(steps)
