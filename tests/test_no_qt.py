@@ -1,5 +1,6 @@
-"""The model, the engine and ``validate`` work with Qt made unimportable (house rule:
-designer/model and designer/sim never import PySide6, shiboken6 or pyqtgraph)."""
+"""The model, the engine, capacity planning and ``validate`` work with Qt made unimportable
+(house rule: designer/model, designer/sim and designer/capacity never import PySide6,
+shiboken6 or pyqtgraph)."""
 from __future__ import annotations
 
 import subprocess
@@ -47,9 +48,11 @@ def test_blocker_really_blocks():
 def test_model_sim_and_importers_import_every_module_without_qt():
     result = run("""
         import importlib, pkgutil
-        import designer.model, designer.sim, designer.importers
-        names = []
-        for package in (designer.model, designer.sim, designer.importers):
+        import designer.model, designer.sim, designer.importers, designer.export.code
+        import designer.capacity, designer.export.registry
+        names = ["designer.export.registry"]
+        for package in (designer.model, designer.sim, designer.importers, designer.export.code,
+                        designer.capacity):
             for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
                 importlib.import_module(info.name)
                 names.append(info.name)
@@ -59,6 +62,7 @@ def test_model_sim_and_importers_import_every_module_without_qt():
     assert result.returncode == 0, result.stderr
     assert "designer.model.validation" in result.stdout
     assert "designer.importers.mapping" in result.stdout
+    assert "designer.capacity.fixes" in result.stdout
 
 
 def test_validate_command_runs_without_qt(tmp_path):
@@ -74,3 +78,20 @@ def test_validate_command_runs_without_qt(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "0 error(s)" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_export_as_code_runs_without_qt(tmp_path):
+    """``export FILE OUT.tf`` (and .arm.json, .bicep) in a pipeline without Qt."""
+    from designer.resources import demo_path
+    for ending in (".tf", ".arm.json", ".bicep"):
+        out = tmp_path / f"demo{ending}"
+        result = run("""
+            import runpy
+            try:
+                runpy.run_module("designer", run_name="__main__", alter_sys=True)
+            except SystemExit as exit:
+                assert not loaded_qt(), loaded_qt()
+                raise
+        """, "export", str(demo_path()), str(out))
+        assert result.returncode == 0, result.stderr
+        assert out.stat().st_size > 5000

@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "examples": "examples",
     "import": "import_",
+    "fixes": "fixes",
+    "sweep": "sweep",
 }
 
 

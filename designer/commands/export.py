@@ -1,7 +1,8 @@
-"""``outbound-designer export FILE OUT.{png,svg,pdf}``: render a diagram headless.
+"""``outbound-designer export FILE OUT``: render the diagram headless (``.png``, ``.svg``,
+``.pdf``) or write the design as code (``.arm.json``, ``.bicep``, ``.tf``).
 
-The formats are those of the exporter registry (``designer.export.diagram``), the same one
-that serves File ▸ Export in the editor.
+The formats are those of the exporter registry (``designer.export.registry``), the same one
+that serves File ▸ Export and File ▸ Export as Code in the editor. Code needs no Qt.
 """
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import sys
 
 from .base import EXIT_OK, CliError
 
-HELP = "render the diagram to PNG, SVG or PDF (headless)"
-DESCRIPTION = "Render the diagram headless to OUT (.png, .svg or .pdf)."
+HELP = "render the diagram (PNG, SVG, PDF) or write the design as code (ARM, Bicep, Terraform)"
+DESCRIPTION = ("Render the diagram headless to OUT (.png, .svg or .pdf), or write the design "
+               "as infrastructure code (.arm.json, .bicep or .tf; see docs/export-as-code.md).")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,15 +29,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="draw the live gauges as they stand S simulated seconds into a run")
     parser.add_argument("--select", metavar="IDS",
                         help="export only these comma-separated node ids")
+    parser.add_argument("--no-simulation", action="store_true",
+                        help="code: do not simulate for the verdict comment at the top")
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..export.diagram import ExportOptions, export_scene, exporter_for
+    from ..export.registry import CODE, exporter_for
+    try:
+        exporter = exporter_for(args.out)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if exporter.kind == CODE:
+        return _export_code(args, exporter)
+    if args.no_simulation:
+        raise CliError(f"--no-simulation: only for code (.arm.json, .bicep, .tf), not for "
+                       f"{exporter.label}s")
+    from ..export.diagram import ExportOptions, export_scene
     from ..export.headless import ensure_headless_app, scene_for
     from ..model import load_scenario
 
     try:
-        exporter_for(args.out)
         options = ExportOptions(scale=args.scale, margin=args.margin,
                                 transparent=args.transparent, dark=args.theme == "dark",
                                 grid=args.grid,
@@ -62,6 +75,35 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    if args.verbose:
+        print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _export_code(args: argparse.Namespace, exporter) -> int:
+    """ARM, Bicep or Terraform: no Qt, the conversion notes on stderr."""
+    from pathlib import Path
+
+    from ..export.code import CodeOptions
+    from ..model import load_scenario
+
+    diagram_only = [flag for flag, used in (("--scale", args.scale != 1.0),
+                                            ("--margin", args.margin != 24.0),
+                                            ("--transparent", args.transparent),
+                                            ("--theme", args.theme != "light"),
+                                            ("--grid", args.grid), ("--at", args.at is not None),
+                                            ("--select", bool(args.select))) if used]
+    if diagram_only:
+        raise CliError(f"{', '.join(diagram_only)}: only for diagrams (.png, .svg, .pdf), not "
+                       f"for {exporter.label}s")
+    scenario = load_scenario(args.file)  # ScenarioFormatError -> one line, exit 2 (cli.main)
+    options = CodeOptions(simulate=not args.no_simulation, source=Path(args.file).name)
+    try:
+        notes = exporter.write(scenario, args.out, options) or []
+    except OSError as exc:
+        raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    for note in notes:
+        print(f"outbound-designer: {note}", file=sys.stderr)
     if args.verbose:
         print(f"wrote {args.out}")
     return EXIT_OK

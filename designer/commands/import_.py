@@ -1,5 +1,5 @@
 """``outbound-designer import SOURCE... [-o OUT.outbound.json] [--param N=V]... [--params F]
-[--format arm|resources|terraform|azure] [--load RATE]``: a scenario from the user's real
+[--format arm|resources|terraform|hcl|azure] [--var N=V]... [--var-file F]... [--load RATE]``: a scenario from the user's real
 deployment (docs/import.md).
 
 The scenario goes to OUT (atomically) or to stdout; the summary (counts by kind, skipped
@@ -17,7 +17,8 @@ from .base import EXIT_BAD_INPUT, EXIT_OK, CliError
 HELP = "import ARM templates, Azure resources, Terraform plans or a subscription"
 DESCRIPTION = ("Turn an ARM template (Bicep: az bicep build first), resolved Azure resources "
                "(az resource list, az network ... show, Resource Graph, REST), the JSON of "
-               "terraform show -json (a plan or a state) or a live resource group "
+               "terraform show -json (a plan or a state), Terraform configuration (a .tf file "
+               "or a folder of them) or a live resource group "
                "(azure:SUBSCRIPTION/RESOURCE_GROUP, needs the [azure] extra) into a scenario "
                "with modern semantics. Several sources merge into one. The scenario goes to "
                "OUT or stdout, a summary to stderr.")
@@ -52,8 +53,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--params", action="append", default=[], metavar="FILE",
                         help="ARM parameter values: a deployment parameters file or a plain "
                              "JSON object")
-    parser.add_argument("--format", choices=("arm", "resources", "terraform", "azure"),
+    parser.add_argument("--format", choices=("arm", "resources", "terraform", "hcl", "azure"),
                         help="the sources' format (default: detected)")
+    parser.add_argument("--var", action="append", type=_param, default=[],
+                        metavar="NAME=VALUE", help="a Terraform variable (repeatable)")
+    parser.add_argument("--var-file", action="append", default=[], metavar="FILE",
+                        help="Terraform variable values (.tfvars or .tfvars.json)")
     parser.add_argument("--load", type=_rate, metavar="RATE",
                         help="add a traffic generator of RATE new flows/s per VM for each "
                              "backend pool and for the VMs in no pool, to an Internet endpoint")
@@ -70,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         scenario, summary = import_sources(
             args.sources, fmt=args.format, parameters=dict(args.param),
-            parameter_files=args.params, load=args.load,
+            parameter_files=args.params, load=args.load, variables=dict(args.var),
+            variable_files=args.var_file,
             progress=_progress if args.verbose else None)
     except ImportFailure as exc:
         raise CliError(str(exc), EXIT_BAD_INPUT) from None

@@ -1,8 +1,9 @@
 """Diagram exporters: PNG, SVG and PDF rendered from a scene, with no window.
 
-One registry (:data:`EXPORTERS`) serves the editor's File > Export dialog and the
-``outbound-designer export`` command.  Everything renders from a :class:`DiagramScene` with
-export mode on (no selection outlines, handles or hover decorations) and explicit margins.
+The one registry (``designer.export.registry``, which also holds the Qt-free code exporters)
+serves the editor's File > Export dialog and the ``outbound-designer export`` command.
+Everything renders from a :class:`DiagramScene` with export mode on (no selection outlines,
+handles or hover decorations) and explicit margins.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from ..ui.canvas.style import GRID_STEP, palette_for
+# the registry is Qt-free and shared with the code exporters; re-exported for old callers
+from .registry import DIAGRAM, EXPORTERS, Exporter, exporter_for  # noqa: F401
 
 
 @dataclass
@@ -38,15 +41,6 @@ class ExportOptions:
             raise ValueError(f"scale must be between 1 and 4, got {self.scale:g}")
         if self.margin < 0:
             raise ValueError(f"margin must not be negative, got {self.margin:g}")
-
-
-@dataclass(frozen=True)
-class Exporter:
-    name: str
-    extension: str
-    label: str
-    #: writes the file; returns notes for the user (e.g. a reduced PNG scale)
-    write: Callable[[object, str, ExportOptions], list[str] | None]
 
 
 def source_rect(scene, options: ExportOptions) -> QRectF:
@@ -327,25 +321,9 @@ def write_svg(scene, path: str, options: ExportOptions) -> None:
 
 # ------------------------------------------------------------------------------------ registry
 
-EXPORTERS: dict[str, Exporter] = {e.extension: e for e in (
-    Exporter("png", ".png", "PNG image", write_png),
-    Exporter("svg", ".svg", "SVG drawing", write_svg),
-    Exporter("pdf", ".pdf", "PDF document", write_pdf),
-)}
-
-
-def exporter_for(path: str | os.PathLike) -> Exporter:
-    ext = Path(path).suffix.lower()
-    try:
-        return EXPORTERS[ext]
-    except KeyError:
-        raise ValueError(f"cannot export to {Path(path).name!r}: the name must end in "
-                         f"{', '.join(EXPORTERS)}") from None
-
-
 def export_scene(scene, path: str | os.PathLike, options: ExportOptions | None = None) -> list[str]:
     """Export through the registry; returns notes worth telling the user (may be empty)."""
-    return exporter_for(path).write(scene, str(path), options or ExportOptions()) or []
+    return exporter_for(path, DIAGRAM).write(scene, str(path), options or ExportOptions()) or []
 
 
 def _fail(path: str, what: str) -> None:

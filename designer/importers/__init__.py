@@ -22,14 +22,16 @@ from .arm import (TemplateParameter, coerce_parameter, evaluate_template, is_arm
                   parameter_values_from_file, read_json, template_parameters)
 from .azure_live import ResourceGroupReader, is_live_spec, read_live
 from .errors import ImportFailure, Note
+from .hcl import is_hcl_source, read_hcl
 from .inventory import AzureResource, Inventory
 from .mapping import map_inventory
 from .resources import is_resource_document, read_resources
 from .summary import ImportSummary
 from .terraform import TfResource, convert_terraform, is_terraform_document, read_terraform
 
-FORMATS = ("arm", "resources", "terraform", "azure")
+FORMATS = ("arm", "resources", "terraform", "hcl", "azure")
 FORMAT_WORDS = {"arm": "an ARM template", "terraform": "a Terraform plan or state",
+                "hcl": "Terraform configuration (.tf files)",
                 "resources": "a list of Azure resources", "azure": "a live subscription"}
 
 __all__ = ["FORMATS", "AzureResource", "ImportFailure", "ImportSummary", "Note",
@@ -53,6 +55,8 @@ def read_source(source: str, fmt: str | None = None) -> tuple[str, Any]:
     """(format, parsed document) of a file; ``azure:...`` specs give ("azure", None)."""
     if fmt == "azure" or (fmt is None and is_live_spec(source)):
         return "azure", None
+    if fmt == "hcl" or (fmt is None and is_hcl_source(source)):
+        return "hcl", None       # read by read_hcl, with the variable values
     path = Path(source)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -135,12 +139,15 @@ def import_arm(template: Any, parameters: dict[str, Any] | None = None, *,
 def import_sources(sources: list[str], *, fmt: str | None = None,
                    parameters: dict[str, str] | None = None,
                    parameter_files: list[str] | None = None, load: float | None = None,
+                   variables: dict[str, str] | None = None,
+                   variable_files: list[str] | None = None,
                    azure_reader: ResourceGroupReader | None = None,
                    progress: Callable[[int, int, str], None] | None = None
                    ) -> tuple[Scenario, ImportSummary]:
     """Files (ARM templates, resource lists, Terraform JSON) and ``azure:SUB/RG`` specs,
     merged into one scenario. ``parameters`` are ``--param`` strings (converted to each
-    parameter's declared type); ``parameter_files`` are ``--params`` files."""
+    parameter's declared type); ``parameter_files`` are ``--params`` files; ``variables``
+    (``--var``) and ``variable_files`` (``--var-file``) are for Terraform configuration."""
     if not sources:
         raise ImportFailure("no source to import")
     read = [(source, *read_source(source, fmt)) for source in sources]
@@ -167,6 +174,8 @@ def import_sources(sources: list[str], *, fmt: str | None = None,
             found, more = evaluate_template(doc, per_template.get(name, {}), source=name)
         elif kind == "terraform":
             found, more = read_terraform(doc, name)
+        elif kind == "hcl":
+            found, more = read_hcl(source, variables, variable_files)
         elif kind == "resources":
             found, more = read_resources(doc, name), []
         else:

@@ -79,9 +79,14 @@ class LoadBalancerMapping:
         rules, used_pools, used_probe = self.lb_rules(lb, node, frontends, public)
         outbound = self.outbound_rules(lb, node, frontends, used_pools)
         probe = self.lb_probe(lb, node, probes, used_probe)
+        # M-B12: noHealthyBackendsBehavior is a property of the probe in Azure, of the LB here
+        chosen = probes.get(used_probe) or next(iter(probes.values()), None)
+        behaviour = lookup(as_dict(lookup(chosen, "properties")), "noHealthyBackendsBehavior") \
+            if chosen else None
         self.topology.replace_node(dataclasses.replace(
             self.topology.node(node), rules=tuple(rules), outbound_rules=tuple(outbound),
-            probe=probe))
+            probe=probe, no_healthy_backends="all_probed_up" if isinstance(behaviour, str)
+            and behaviour.lower() == "allprobedup" else "all_probed_down"))
         if len(pools) > 1 and len(used_pools) > 1:
             self.note("warning", "import-simplified",
                       f"load balancer {node} has {len(pools)} backend pools used by different "

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDialog, QDia
                                QVBoxLayout)
 
 from ..export.diagram import EXPORTERS, ExportOptions, export_scene
+from ..export.registry import DIAGRAM, exporters
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ class ExportDialog(QDialog):
         self.setObjectName("dialog-export")
         self.setWindowTitle("Export Diagram")
         self.format = QComboBox(objectName="export-format")
-        for ext, exporter in EXPORTERS.items():
+        for ext, exporter in exporters(DIAGRAM).items():
             self.format.addItem(f"{exporter.label} ({ext})", ext)
         self.scope = QComboBox(objectName="export-scope")
         self.scope.addItem("Whole diagram", False)
@@ -212,5 +213,7 @@ def install_export_actions(window) -> None:
         window.actions_by_name[action.objectName()] = action
         if menu is not None:
             menu.insertAction(quit_action, action)
+    from .code_export import install_code_export
+    install_code_export(window)
     if menu is not None:
         menu.insertSeparator(quit_action)

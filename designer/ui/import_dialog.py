@@ -27,9 +27,13 @@ from .document import Document
 log = logging.getLogger(__name__)
 
 SOURCE_FILTER = ("Deployment JSON (*.json);;ARM templates (*.json);;"
-                 "Terraform plan or state JSON (*.json);;All files (*)")
+                 "Terraform plan or state JSON (*.json);;Terraform configuration (*.tf);;"
+                 "All files (*)")
 FORMAT_LABELS = {"": "Detect", "arm": "ARM template", "resources": "Azure resources",
-                 "terraform": "Terraform plan or state (JSON)", "azure": "Live subscription"}
+                 "terraform": "Terraform plan or state (JSON)",
+                 "hcl": "Terraform configuration (.tf)", "azure": "Live subscription"}
+#: a "parameters" file with one of these endings holds Terraform variable values
+TFVARS = (".tfvars", ".tfvars.json")
 
 
 # ================================================================================ dialogs
@@ -58,7 +62,8 @@ class ImportDialog(QDialog):
             if key in ("",) + FORMATS:
                 self.format.addItem(label, key)
         self.parameters_file = QLineEdit(objectName="import-parameters-file")
-        self.parameters_file.setPlaceholderText("optional: azuredeploy.parameters.json")
+        self.parameters_file.setPlaceholderText("optional: azuredeploy.parameters.json or "
+                                                "terraform.tfvars")
         browse = QPushButton("…", objectName="import-browse-parameters")
         browse.clicked.connect(self.browse_parameters)
         self.load = QDoubleSpinBox(objectName="import-load", minimum=0, maximum=100000,
@@ -85,8 +90,8 @@ class ImportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("ARM templates (Bicep: <code>az bicep build</code> first), "
-                                "Azure resource JSON, or <code>terraform show -json</code> "
-                                "output:"))
+                                "Azure resource JSON, <code>terraform show -json</code> "
+                                "output or Terraform configuration (.tf):"))
         layout.addWidget(self.sources, 1)
         layout.addLayout(buttons_row)
         layout.addLayout(form)
@@ -302,8 +307,10 @@ def import_into(window, sources: list[str], *, fmt: str | None = None,
                 azure_reader=None, ask_parameters: bool = True) -> bool:
     """Import ``sources`` and open the result; errors are shown, never raised. Asks for the
     template parameters without a value unless ``ask_parameters`` is False (tests)."""
+    # .tfvars files are Terraform variable values, for the configurations among the sources
+    variable_files = [f for f in parameter_files or [] if f.lower().endswith(TFVARS)]
+    parameter_files = [f for f in parameter_files or [] if f not in variable_files]
     parameters = dict(parameters or {})
-    parameter_files = list(parameter_files or [])
     try:
         missing = [(s, p) for s, p in parameters_without_value(sources, fmt, parameter_files)
                    if p.name not in parameters]
@@ -316,7 +323,8 @@ def import_into(window, sources: list[str], *, fmt: str | None = None,
             return False
         parameters.update({k: v for k, v in dialog.values().items() if v != ""})
     kwargs = dict(sources=sources, fmt=fmt, parameters=parameters,
-                  parameter_files=parameter_files, load=load, azure_reader=azure_reader)
+                  parameter_files=parameter_files, load=load, azure_reader=azure_reader,
+                  variable_files=variable_files)
     if any(s.lower().startswith("azure:") for s in sources) or fmt == "azure":
         result = run_in_thread(window, kwargs)
     else:

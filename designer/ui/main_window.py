@@ -72,6 +72,8 @@ class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
         # live simulation (designer/ui/live): its docks and toolbar exist before restoreState
         from .live import install_live_simulation
         self.live = install_live_simulation(self)
+        from .capacity import install_capacity  # Compare Fixes, Sweep (designer/ui/capacity)
+        self.capacity = install_capacity(self)
         geometry, state = self.settings.geometry(), self.settings.state()
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -520,6 +522,7 @@ class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
             return
         self._shut_down = True
         self.live.shutdown()  # stops and joins the simulation thread
+        self.capacity.shutdown()  # cancels a comparison or sweep and joins its thread
         self.autosaver.stop()
         self.statusBar().clearMessage()  # stops the status bar's message timer
         self.findings.detach()

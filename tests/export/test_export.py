@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtGui import QImage, QUndoStack
 
 from designer.export.diagram import EXPORTERS, ExportOptions, export_scene, exporter_for, svg_document
+from designer.export.registry import DIAGRAM, exporters
 from designer.model import Endpoint, Link, Scenario, TrafficGenerator, Vm, load_scenario
 from designer.resources import demo_path, example_paths
 from designer.ui.canvas.scene import DiagramScene
@@ -118,13 +119,20 @@ def test_unknown_extension_and_bad_scale_are_refused():
         exporter_for("diagram.bmp")
     with pytest.raises(ValueError, match="scale"):
         ExportOptions(scale=8)
-    assert set(EXPORTERS) == {".png", ".svg", ".pdf"}
+    # one registry: the diagram formats and the code formats (which take the scenario)
+    assert set(EXPORTERS) == {".png", ".svg", ".pdf", ".arm.json", ".bicep", ".tf"}
+    assert set(exporters(DIAGRAM)) == {".png", ".svg", ".pdf"}
+    assert exporter_for("web.arm.json").kind == "code"
+    with pytest.raises(ValueError, match="must end in"):
+        exporter_for("web.json")
+    with pytest.raises(ValueError, match="must end in"):
+        export_scene(None, "web.tf")  # a scene cannot be written as code
 
 
 @pytest.mark.parametrize("path", example_paths(), ids=lambda p: p.name)
 def test_every_bundled_example_exports_headless(make_scene, tmp_path, path):
     scene = make_scene(load_scenario(path))
-    for ext in EXPORTERS:
+    for ext in exporters(DIAGRAM):
         out = tmp_path / f"x{ext}"
         export_scene(scene, out, ExportOptions())
         assert out.stat().st_size > 1000

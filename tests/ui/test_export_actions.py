@@ -43,3 +43,45 @@ def test_export_to_an_unwritable_place_shows_an_error(window, tmp_path, answer):
     dialog.format.setCurrentIndex(dialog.format.findData(".svg"))
     assert not export_diagram(window, str(tmp_path / "missing" / "x.svg"), dialog)
     assert answer.calls and "x.svg" in answer.calls[-1][2]
+
+
+def test_export_as_code_is_in_the_file_menu_and_writes_terraform(window, tmp_path, answer):
+    from designer.resources import example_paths
+    from designer.ui.code_export import export_code
+    names = [a.objectName() for a in window.menuBar().findChild(
+        export_dialog.QMenu, "menu-file").actions()]
+    assert "action-file-export-code" in names
+    window.open_path(demo_path())
+    out = tmp_path / "demo.tf"
+    assert export_code(window, str(out))
+    text = out.read_text()
+    assert 'resource "azurerm_lb" "lb_web"' in text and "simulated 600 s" in text
+    assert not [c for c in answer.calls if c[0] == "information"]  # modern: nothing converted
+    # a classic design is converted, and the editor says so
+    window.open_path(example_paths()[1])
+    assert export_code(window, str(tmp_path / "classic.bicep"))
+    shown = [c for c in answer.calls if c[0] == "information"]
+    assert shown and "Basic" in shown[-1][2] and "outbound rule" in shown[-1][2]
+    # a name the registry does not know is refused with a message, not an exception
+    assert not export_code(window, str(tmp_path / "x.yaml"))
+    assert "must end in" in answer.calls[-1][2]
+
+
+def test_import_dialog_reads_terraform_configuration_with_tfvars(window, tmp_path):
+    """File ▸ Import… takes .tf files, and a .tfvars file in the parameters field."""
+    from designer.export.code import write_code
+    from designer.export.code.plan import CodeOptions
+    from designer.model import load_scenario
+    from designer.ui.import_dialog import FORMAT_LABELS, SOURCE_FILTER, import_into
+    assert "*.tf" in SOURCE_FILTER and "hcl" in FORMAT_LABELS
+    write_code(load_scenario(demo_path()), tmp_path / "demo.tf", CodeOptions(simulate=False))
+    (tmp_path / "prod.tfvars").write_text('admin_ssh_public_key = "ssh-ed25519 AAAA"\n')
+    assert import_into(window, [str(tmp_path / "demo.tf")],
+                       parameter_files=[str(tmp_path / "prod.tfvars")])
+    topology = window.document.scenario.topology
+    assert {vm.id for vm in topology.nodes("vm")} == {"web-1", "web-2", "web-3", "app-1",
+                                                      "app-2"}
+    assert topology.backend_pool("lb-web") == ["web-1", "web-2", "web-3"]
+    # the key came from the .tfvars file: nothing was left unknown
+    recorded = getattr(window.document.scenario, "recorded_findings", [])
+    assert recorded and not [f for f in recorded if f["code"] == "import-unknown-value"]

@@ -25,7 +25,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from .eventlog import clock_text
+
+
+def clock_text(t: float) -> str:
+    """Simulated time as mm:ss (h:mm:ss from an hour)."""
+    t = max(t, 0.0)
+    h, rest = divmod(int(t), 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
 
 
 @dataclass(frozen=True)
@@ -170,7 +178,11 @@ STYLES = {   # severity -> background, border
 
 class AlertBanner(QFrame):
     """A banner at the top of the canvas: text, then a row for extra actions (added with
-    :meth:`add_action`), and a close button."""
+    :meth:`add_action` or :meth:`add_vm_button`), and a close button."""
+
+    #: callables called with every new banner (a window's document swap makes a new one),
+    #: which may add their buttons: how other features (capacity: "Compare fixes") join in
+    created_hooks: list = []
 
     def __init__(self, parent: QWidget):
         super().__init__(parent)
@@ -203,6 +215,8 @@ class AlertBanner(QFrame):
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         self.set_style("warning")
         self.hide()
+        for hook in list(AlertBanner.created_hooks):
+            hook(self)
 
     # ---------------------------------------------------------------- extra actions
     def add_action(self, action: QAction, when: tuple[str, ...] = ("failing",)) -> QToolButton:
@@ -211,8 +225,20 @@ class AlertBanner(QFrame):
         button = QToolButton()
         button.setDefaultAction(action)
         button.setObjectName(f"alert-banner-{action.objectName() or 'action'}")
+        return self._add_button(button, when, needs_subject=False)
+
+    def add_vm_button(self, object_name: str, text: str) -> QToolButton:
+        """A button shown while the banner is about a VM (failing, or a warning with a
+        subject: ``subject`` names it); the caller connects ``clicked``."""
+        button = QToolButton()
+        button.setObjectName(object_name)
+        button.setText(text)
+        return self._add_button(button, ("failing", "warning"), needs_subject=True)
+
+    def _add_button(self, button: QToolButton, when, needs_subject: bool) -> QToolButton:
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         button.setProperty("banner_when", tuple(when))
+        button.setProperty("banner_needs_subject", needs_subject)
         self.actions_row.insertWidget(self.actions_row.count() - 1, button)
         self._action_buttons.append(button)
         self._show_actions()
@@ -223,7 +249,9 @@ class AlertBanner(QFrame):
 
     def _show_actions(self) -> None:
         for button in self._action_buttons:
-            button.setVisible(self.severity in button.property("banner_when"))
+            button.setVisible(self.severity in button.property("banner_when") and
+                              (self.subject is not None or
+                               not button.property("banner_needs_subject")))
 
     # ---------------------------------------------------------------- showing
     def set_style(self, severity: str) -> None:
@@ -237,7 +265,7 @@ class AlertBanner(QFrame):
     def show_message(self, html_text: str, subject: str | None = None,
                      severity: str = "warning") -> None:
         self.subject = subject
-        self.set_style(severity)
+        self.set_style(severity)       # shows the buttons that apply
         self.label.setText(html_text)
         self.place()
         self.show()

@@ -11,6 +11,9 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView,
                                QLineEdit, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+# the banner lives in alerts.py; other features (capacity) import it from here too
+from .alerts import AlertBanner, clock_text  # noqa: F401 - re-exported
+
 #: rows kept (oldest dropped first)
 MAX_ROWS = 5000
 #: what each engine event kind is called in the log
@@ -31,14 +34,6 @@ SEVERE = {"snat_exhausted", "flows_failing", "probe_down", "all_backends_down", 
 NODE_FIELDS = ("vm", "lb", "generator", "nsg", "nat")
 #: fields not repeated in the Detail column
 HIDDEN_FIELDS = {"t", "kind", "nodes"}
-
-
-def clock_text(t: float) -> str:
-    """Simulated time as mm:ss (h:mm:ss from an hour)."""
-    t = max(t, 0.0)
-    h, rest = divmod(int(t), 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
 def event_node(event: dict) -> str | None:
