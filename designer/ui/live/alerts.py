@@ -280,11 +280,10 @@ class AlertBanner(QFrame):
         if parent is None:
             return
         width = min(max(parent.width() - 40, 200), max(760, parent.width() // 2))
-        margins = self.layout().contentsMargins()
-        text_width = width - margins.left() - margins.right() - \
-            self.close_button.sizeHint().width() - 6
-        height = self.label.heightForWidth(text_width) + margins.top() + margins.bottom()
-        if any(b.isVisibleTo(self) for b in self._action_buttons):
-            height += max(b.sizeHint().height() for b in self._action_buttons) + 4
+        layout = self.layout()
+        layout.invalidate()
+        # the layout knows the wrapped text's height at this width, buttons and margins included
+        height = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else \
+            layout.totalSizeHint().height()
         self.setFixedSize(width, max(height, 28))
         self.move((parent.width() - width) // 2, 10)
