@@ -187,8 +187,10 @@ def build_report(engine: Engine, *, source: str, duration: float,
                       "allocated_ports": [0] * (n_t - len(alloc)) + alloc}
             for node_id, (used, alloc) in sorted(by_id.items())
             if node_id in topo or node_id.startswith("default:")}
-    # stable: keeps the engine's sequence order, then the extra events at the same time
-    events = sorted(list(engine.events) + [dict(e) for e in extra_events], key=lambda e: e["t"])
+    # stable: keeps the engine's sequence order; an extra event (an edit) goes before the
+    # engine's events at the same time - they follow from it (a NAT gateway added at t ends
+    # an exhaustion at t)
+    events = sorted([dict(e) for e in extra_events] + list(engine.events), key=lambda e: e["t"])
     report = {
         "format": REPORT_FORMAT, "version": REPORT_VERSION,
         "scenario": source, "semantics": scenario.semantics, "seed": engine.seed,

@@ -378,8 +378,9 @@ class LiveSimulation(QObject):
             new_edits.append(edit)
         self._edits_logged += len(new_edits)
         if frame.events or new_edits:
-            # in time order, as in the report (stable: engine events first at a tie)
-            self.events.add_events(sorted(list(frame.events) + new_edits,
+            # in time order, as in the report (stable: an edit first at a tie, the engine's
+            # events at its time follow from it)
+            self.events.add_events(sorted(new_edits + list(frame.events),
                                           key=lambda e: e["t"]), defer=True)
         if frame.events and self.failures.apply(frame.events):
             self._show_failures()
