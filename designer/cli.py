@@ -16,7 +16,8 @@ from typing import Sequence
 
 from . import __version__
 from .commands import COMMANDS, command_module
-from .commands.base import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, CliError, add_common
+from .commands.base import (EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, CliError,
+                            add_common)
 
 log = logging.getLogger("designer")
 
@@ -76,10 +77,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _setup_logging(args.verbose)
         return _open_editor(args.file)
     except CliError as exc:
-        print(f"outbound-designer: error: {exc}", file=sys.stderr)
+        what = "" if exc.code == EXIT_INTERRUPTED else "error: "
+        print(f"outbound-designer: {what}{exc}", file=sys.stderr)
         return exc.code
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt:  # a command that has something to say says it (CliError 130)
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        print("outbound-designer: error: out of memory (the input is too large for this "
+              "machine; for simulate, see --max-memory)", file=sys.stderr)
+        return EXIT_FINDINGS
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the contract: one line, never a traceback

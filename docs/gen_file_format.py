@@ -256,6 +256,10 @@ def error_samples() -> str:
     return "\n".join(out)
 
 
+#: what the default column says for the fields every node has
+COMMON_DEFAULTS = {"name": "the id", "position": "laid out (see below)"}
+
+
 def render() -> str:
     kinds = []
     for kind, cls in COMPONENT_CLASSES.items():
@@ -267,7 +271,7 @@ def render() -> str:
                        f"{field_table(cls)}\n")
     kind_names = ", ".join(f"`{k}`" for k in COMPONENT_CLASSES)
     common_rows = "\n".join(
-        f"| `{s.name}` | {_type(s)} | {'the id' if s.name == 'name' else _default(s)} | "
+        f"| `{s.name}` | {_type(s)} | {COMMON_DEFAULTS.get(s.name) or _default(s)} | "
         f"{_cell(_values(s))} | {_cell(s.help)} |"
         for s in field_specs(COMPONENT_CLASSES["vm"]) if s.name in ("name", "position"))
     return TEMPLATE.format(
@@ -320,6 +324,16 @@ Any other top-level field is an error.
 Every node is an object with an `id`, a `kind` and the fields of its kind. Fields that are
 left out take their defaults; a field that is not one of its kind's fields is an error.
 
+A node without a `position` (a file written by hand, by a script or by an importer) is laid
+out when the file is opened in the editor or exported: the whole diagram when no node has a
+position (the Internet on top, public IPs above their load balancers or NAT gateways, those
+above the subnet boxes with their VMs inside VNet boxes, NSGs and traffic generators below
+what they are attached to), else only the nodes without one, near the nodes they are linked
+to (a VM in its subnet's box, a public IP above its load balancer). Nodes never pile up on one
+point: two or more nodes at `[0, 0]`, the default (a file written by a program that gave no
+positions), are laid out the same way. The file itself is not changed: the positions are
+written when the user saves.
+
 | field | type | default | values | meaning |
 | --- | --- | --- | --- | --- |
 | `id` | string | required | non-empty, unique in the file | how links and rules refer to the node; the editor makes readable ids (`web-1`, `lb-1`, ...) |
@@ -370,11 +384,27 @@ An option that belongs to the other semantics is accepted and ignored (validatio
 
 The program writes a canonical form: keys in a fixed order (top level as in the table above;
 nodes as `id`, `kind`, `name`, `position`, then the fields in the order of their kind's table;
-links as `from`, `to`, `kind`), node fields equal to their defaults left out,
-records written in full, short values on one line. Loading a saved file and saving it again
-reproduces it byte for byte, so diffs in version control show real changes only. Saving is
-atomic: the file is written to a temporary file next to it and moved over the old one, so a
-crash never leaves half a file.
+links as `from`, `to`, `kind`), node fields equal to their defaults left out (except
+`position`, always written, so a node placed at the origin stays there),
+records written in full, short values on one line. Numbers are saved exactly as loaded: a
+whole number without a fraction (`20.0` is written `20`), any other number in the shortest form
+that reads back as the same value (`4e-07`, `-0.0`, `0.1`), so no value is ever rounded. Loading
+a saved file and saving it again reproduces it byte for byte, so diffs in version control show
+real changes only.
+
+Saving is atomic: the file is written to a new temporary file next to it (a random name,
+`.NAME.xxxxxxxx.tmp`, created so that it never follows a link someone planted in the folder),
+flushed to disk and moved over the old one, so a crash never leaves half a file; temporary
+files of this naming that a killed save left behind are removed by the next save of the same
+file. A target that is a symbolic link is followed: the link stays and the file it points to
+gets the new content (the editor and `save_scenario` behave the same). A read-only file is not
+replaced: the command line says so, the editor asks first. Exported diagrams and reports are
+written the same way.
+
+Texts (ids, names, every string) must be real characters: a JSON escape of a lone surrogate
+(`"\\ud800"` without its pair) is refused with its JSON path. Positions and box sizes stay
+within ±1,000,000 canvas units on each axis (checked at load: every exporter can draw any
+diagram inside that range).
 
 ## Versions
 

@@ -120,3 +120,39 @@ def generated_scenario(nodes: int = 2000, links: int = 3000, seed: int = 7) -> S
                 link_count += 1
         rank += 1
     return Scenario(t, name=f"Generated {nodes} nodes", semantics="modern")
+
+
+def editor_scale_scenario(groups: int = 80, vms_per_group: int = 20,
+                          links: int = 3720) -> Scenario:
+    """The size of issue 12's measurements: 2,000 nodes (1,600 VMs) and 3,720 links.  Each
+    group is a subnet of VMs behind a Standard public load balancer with a rule (so every VM
+    has a load-balancer path to explain), its frontend IP, an NSG on the subnet and a traffic
+    generator; generators also send to the frontends of the next groups.  Laid out by the
+    program's own layout."""
+    from designer.model.layout import apply_positions, layout_positions
+    t = Topology()
+    for g in range(groups):
+        subnet, lb, ip, nsg, gen = f"subnet-{g}", f"lb-{g}", f"pip-{g}", f"nsg-{g}", f"gen-{g}"
+        t.add_node(make_component("subnet", subnet, prefix=f"10.{g // 250}.{g % 250}.0/24"))
+        t.add_node(make_component("load_balancer", lb, sku="standard",
+                                  rules=(LbRule("http", frontend=ip),), probe=Probe()))
+        t.add_node(make_component("public_ip", ip, sku="standard",
+                                  address=f"52.{g // 250}.{g % 250}.10"))
+        t.add_node(make_component("nsg", nsg, rules=(NsgRule("allow-http", destination_port="80"),)))
+        t.add_node(make_component("traffic_generator", gen))
+        for link in (Link(lb, ip, "frontend"), Link(nsg, subnet, "nsg"), Link(gen, lb, "source")):
+            t.connect(link)
+        for v in range(vms_per_group):
+            vm = f"vm-{g}-{v}"
+            t.add_node(make_component("vm", vm))
+            t.connect(Link(vm, subnet, "in_subnet"))
+            t.connect(Link(lb, vm, "backend"))
+    count = len(t.links())
+    for step in range(1, groups):
+        for g in range(groups):
+            if count >= links:
+                break
+            t.connect(Link(f"gen-{g}", f"pip-{(g + step) % groups}", "destination"))
+            count += 1
+    apply_positions(t, *layout_positions(t))
+    return Scenario(t, name=f"Editor scale ({len(t)} nodes)", semantics="modern")

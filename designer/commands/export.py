@@ -29,6 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="draw the live gauges as they stand S simulated seconds into a run")
     parser.add_argument("--select", metavar="IDS",
                         help="export only these comma-separated node ids")
+    parser.add_argument("--max-memory", metavar="SIZE", default=None,
+                        help="with --at: refuse a run estimated to need more memory than SIZE "
+                             "(like 4G; none = no limit; default: 80%% of this machine's "
+                             "memory)")
     parser.add_argument("--no-simulation", action="store_true",
                         help="code: do not simulate for the verdict comment at the top")
 
@@ -56,17 +60,20 @@ def run(args: argparse.Namespace) -> int:
                                           if s.strip()])
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    if args.at is not None and args.at != 0:
+        from ..sim.budget import check_run_range
+        try:
+            check_run_range(args.at)
+        except ValueError as exc:
+            raise CliError(f"--at: {exc}") from None
     scenario = load_scenario(args.file)  # ScenarioFormatError -> one line, exit 2 (cli.main)
     options.title = scenario.name
     ensure_headless_app()
     scene = scene_for(scenario)
     if args.at is not None:
         # the live gauges as they stand ``--at`` simulated seconds into a headless run
-        from ..ui.live.gauges import apply_frame, frame_at
-        try:
-            apply_frame(scene, frame_at(scenario, args.at))
-        except ValueError as exc:
-            raise CliError(str(exc)) from None
+        from ..ui.live.gauges import apply_frame
+        apply_frame(scene, _frame_at(scenario, args))
         options.title = f"{scenario.name} at {args.at:g} s"
     try:
         for note in export_scene(scene, args.out, options):
@@ -80,6 +87,33 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _frame_at(scenario, args: argparse.Namespace):
+    """The frame ``args.at`` simulated seconds into a run of ``scenario``: within the memory
+    limit, with progress on stderr, and stopped by Ctrl+C (exit 130, nothing written)."""
+    from ..sim import budget
+    from ..sim.engine import Engine
+    from .base import EXIT_INTERRUPTED, Progress
+    snapshot = scenario.snapshot()
+    try:
+        limit = budget.default_limit() if args.max_memory is None else \
+            budget.parse_size(args.max_memory)
+    except ValueError as exc:
+        raise CliError(f"--max-memory: {exc}") from None
+    cost = budget.estimate(snapshot, args.at or None, fast_forward=False)
+    too_big = cost.over_limit(limit)
+    if too_big:
+        raise CliError(f"{args.file}: --at {args.at:g}: {too_big}; raise the limit with "
+                       f"--max-memory {budget.suggest_limit(cost)}, or draw an earlier moment")
+    engine = Engine(snapshot, record_samples=False)
+    progress = Progress(f"simulating {args.file} to {args.at:g} s", verbose=bool(args.verbose))
+    try:
+        budget.run_sliced(engine, float(args.at), progress)
+    except KeyboardInterrupt:
+        raise CliError(f"interrupted at {engine.now:,.3f} s of {args.at:g} s simulated; "
+                       f"nothing was written", EXIT_INTERRUPTED) from None
+    finally:
+        progress.finish()
+    return engine.frame()
 def _export_code(args: argparse.Namespace, exporter) -> int:
     """ARM, Bicep or Terraform: no Qt, the conversion notes on stderr."""
     from pathlib import Path

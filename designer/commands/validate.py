@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             scenario = load_scenario(name)
         except ScenarioFormatError as exc:
-            print(f"error: {exc.summary(one_line=True)}", file=sys.stderr)
+            print(f"outbound-designer: error: {exc.summary(one_line=True)}", file=sys.stderr)
             worst = EXIT_BAD_INPUT
             continue
         findings = validate(scenario)

@@ -20,6 +20,7 @@ from PySide6.QtGui import QColor, QImage, QPageSize, QPainter, QPdfWriter, QPen,
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
+from ..model.io import atomic_write_bytes
 from ..ui.canvas.style import GRID_STEP, palette_for
 # the registry is Qt-free and shared with the code exporters; re-exported for old callers
 from .registry import DIAGRAM, EXPORTERS, Exporter, exporter_for  # noqa: F401
@@ -155,10 +156,17 @@ MAX_PNG_PIXELS = 32_000_000
 PNG_QUALITY = 80
 
 
+#: and no side longer than this (image viewers and libraries refuse longer ones; a diagram
+#: as wide as the canvas allows but one node high would otherwise be 700,000 x 40 px)
+MAX_PNG_SIDE = 32_768
+
+
 def png_scale(source: QRectF, options: ExportOptions) -> float:
-    """The scale actually used: the requested one, reduced to stay within MAX_PNG_PIXELS."""
+    """The scale actually used: the requested one, reduced to stay within MAX_PNG_PIXELS and
+    MAX_PNG_SIDE."""
     area = max(source.width() * source.height(), 1.0)
-    return min(options.scale, math.sqrt(MAX_PNG_PIXELS / area))
+    side = max(source.width(), source.height(), 1.0)
+    return min(options.scale, math.sqrt(MAX_PNG_PIXELS / area), MAX_PNG_SIDE / side)
 
 
 def render_image(scene, options: ExportOptions) -> QImage:
@@ -179,38 +187,63 @@ def render_image(scene, options: ExportOptions) -> QImage:
     return image
 
 
+def _encode(image: QImage, fmt: str, quality: int = -1) -> bytes:
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, fmt, quality):
+        raise OSError(f"could not encode the {fmt} image ({image.width()} x {image.height()} px)")
+    return bytes(buffer.data())
+
+
 def write_png(scene, path: str, options: ExportOptions) -> list[str]:
     image = render_image(scene, options)
-    _atomic(path, lambda tmp: image.save(tmp, "PNG", PNG_QUALITY) or _fail(path, "PNG"))
+    atomic_write_bytes(path, _encode(image, "PNG", PNG_QUALITY))
     source = source_rect(scene, options)
     scale = png_scale(source, options)
     if scale >= options.scale:
         return []
     return [f"the diagram is {source.width():,.0f} x {source.height():,.0f} units: exported at "
-            f"scale {scale:.2f} instead of {options.scale:g} to stay within "
-            f"{MAX_PNG_PIXELS / 1e6:.0f} megapixels ({image.width():,} x {image.height():,} px); "
+            f"scale {scale:.3g} instead of {options.scale:g} to stay within "
+            f"{MAX_PNG_PIXELS / 1e6:.0f} megapixels and {MAX_PNG_SIDE:,} px a side ({image.width():,} x {image.height():,} px); "
             f"use SVG or PDF for full detail"]
 
 
-def write_pdf(scene, path: str, options: ExportOptions) -> None:
-    def produce(tmp: str) -> None:
-        with _ExportState(scene, options):
-            source = source_rect(scene, options)
-            writer = QPdfWriter(tmp)
-            writer.setCreator("Outbound Designer")
-            writer.setTitle(options.title or "Outbound Designer diagram")
-            writer.setResolution(72)  # 1 scene unit = 1 pt: the page is sized to the drawing
-            writer.setPageSize(QPageSize(QSizeF(source.width(), source.height()),
-                                         QPageSize.Unit.Point, "drawing",
-                                         QPageSize.SizeMatchPolicy.ExactMatch))
-            writer.setPageMargins(QMarginsF(0, 0, 0, 0))
-            painter = QPainter(writer)
-            try:
-                target = QRectF(0, 0, writer.width(), writer.height())
-                _render(scene, painter, target, source, options)
-            finally:
-                painter.end()
-    _atomic(path, produce)
+#: PDF readers refuse pages larger than 14,400 pt (200 inches, the PDF 1.x limit): a larger
+#: drawing is scaled down to fit
+MAX_PDF_PAGE_PT = 14_400.0
+
+
+def pdf_scale(source: QRectF) -> float:
+    """Points per scene unit: 1, or less for a drawing larger than a PDF page may be."""
+    return min(1.0, MAX_PDF_PAGE_PT / max(source.width(), source.height(), 1.0))
+
+
+def write_pdf(scene, path: str, options: ExportOptions) -> list[str]:
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    with _ExportState(scene, options):
+        source = source_rect(scene, options)
+        scale = pdf_scale(source)
+        writer = QPdfWriter(buffer)
+        writer.setCreator("Outbound Designer")
+        writer.setTitle(options.title or "Outbound Designer diagram")
+        writer.setResolution(72)  # 1 scene unit = 1 pt: the page is sized to the drawing
+        writer.setPageSize(QPageSize(QSizeF(max(1.0, source.width() * scale),
+                                            max(1.0, source.height() * scale)),
+                                     QPageSize.Unit.Point, "drawing",
+                                     QPageSize.SizeMatchPolicy.ExactMatch))
+        writer.setPageMargins(QMarginsF(0, 0, 0, 0))
+        painter = QPainter(writer)
+        try:
+            target = QRectF(0, 0, writer.width(), writer.height())
+            _render(scene, painter, target, source, options)
+        finally:
+            painter.end()
+    atomic_write_bytes(path, bytes(buffer.data()))
+    if scale >= 1.0:
+        return []
+    return [f"the diagram is {source.width():,.0f} x {source.height():,.0f} units: drawn at "
+            f"scale {scale:.3g} to fit the largest PDF page ({MAX_PDF_PAGE_PT:,.0f} pt)"]
 
 
 # ------------------------------------------------------------------------------------ SVG
@@ -311,12 +344,7 @@ def svg_document(scene, options: ExportOptions) -> bytes:
 
 
 def write_svg(scene, path: str, options: ExportOptions) -> None:
-    data = svg_document(scene, options)
-
-    def produce(tmp: str) -> None:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-    _atomic(path, produce)
+    atomic_write_bytes(path, svg_document(scene, options))
 
 
 # ------------------------------------------------------------------------------------ registry
@@ -324,21 +352,3 @@ def write_svg(scene, path: str, options: ExportOptions) -> None:
 def export_scene(scene, path: str | os.PathLike, options: ExportOptions | None = None) -> list[str]:
     """Export through the registry; returns notes worth telling the user (may be empty)."""
     return exporter_for(path, DIAGRAM).write(scene, str(path), options or ExportOptions()) or []
-
-
-def _fail(path: str, what: str) -> None:
-    raise OSError(f"could not write the {what} file {path}")
-
-
-def _atomic(path: str, produce: Callable[[str], None]) -> None:
-    """Write via a temporary file in the same folder, then rename over the target."""
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp{target.suffix}")
-    try:
-        produce(str(tmp))
-        if not tmp.exists():
-            _fail(path, target.suffix.lstrip(".").upper())
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

@@ -18,10 +18,14 @@ def ensure_headless_app():
 
 
 def scene_for(scenario):
-    """A scene mirroring ``scenario`` (no view, no window)."""
+    """A scene mirroring ``scenario`` (no view, no window).  Nodes the scenario was read
+    without a position are laid out first (``designer.model.layout``), so a file written by
+    hand, a script or an importer draws as a diagram rather than a pile at one point."""
     from PySide6.QtGui import QUndoStack
 
+    from ..model.layout import lay_out_unplaced
     from ..ui.canvas.scene import DiagramScene
+    lay_out_unplaced(scenario)
     stack = QUndoStack()
     scene = DiagramScene(scenario, stack)
     stack.setParent(scene)  # lives as long as the scene

@@ -40,6 +40,15 @@ def spec(value_type: str, default: Any = None, *, choices: tuple[str, ...] = (),
     return dataclasses.field(default=default, metadata=meta)
 
 
+#: positions and box sizes stay within +-CANVAS_EXTENT canvas units on each axis (checked at
+#: load, docs/file-format.md): ten times the width of a 2,000-node diagram, and small enough
+#: that every exporter can draw the whole of it (device coordinates fit in 32 bits)
+CANVAS_EXTENT = 1_000_000.0
+#: the longest simulated run, and so the largest generator start/stop time: 365 days (the
+#: reasons are in designer/sim/budget.py and docs/run-limits.md)
+LONGEST_RUN_S = 31_536_000.0
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
@@ -160,7 +169,8 @@ class Component:
 
     id: str
     name: str | None = spec("str", None, optional=True, help="display name; defaults to the id")
-    position: tuple[float, float] = spec("point", (0.0, 0.0), help="canvas position")
+    position: tuple[float, float] = spec("point", (0.0, 0.0), minimum=-CANVAS_EXTENT,
+                                         maximum=CANVAS_EXTENT, help="canvas position")
 
     @property
     def kind(self) -> str:
@@ -228,7 +238,8 @@ class Subnet(Component):
     default_route: str = spec(
         "enum", "internet", choices=("internet", "virtual_appliance", "vpn_gateway", "expressroute"),
         help="next hop of 0.0.0.0/0; anything but internet is not modelled (M-B2.1)")
-    size: tuple[float, float] = spec("point", (320.0, 200.0), help="box size on the canvas")
+    size: tuple[float, float] = spec("point", (320.0, 200.0), minimum=0.0,
+                                     maximum=2 * CANVAS_EXTENT, help="box size on the canvas")
 
 
 @dataclass(frozen=True)
@@ -237,7 +248,8 @@ class Vnet(Component):
     KIND: ClassVar[str] = "vnet"
     LABEL: ClassVar[str] = "Virtual network"
     address_space: tuple[str, ...] = spec("cidr_list", ("10.0.0.0/16",))
-    size: tuple[float, float] = spec("point", (720.0, 420.0), help="box size on the canvas")
+    size: tuple[float, float] = spec("point", (720.0, 420.0), minimum=0.0,
+                                     maximum=2 * CANVAS_EXTENT, help="box size on the canvas")
 
 
 @dataclass(frozen=True)
@@ -272,8 +284,9 @@ class TrafficGenerator(Component):
                                      unit="s")
     pool_size: int = spec("int", 0, minimum=0, maximum=100_000,
                           help="0 = a new connection per request; N = N reused connections")
-    start_s: float = spec("float", 0.0, minimum=0.0, unit="s")
-    stop_s: float | None = spec("float", None, optional=True, minimum=0.0, unit="s")
+    start_s: float = spec("float", 0.0, minimum=0.0, maximum=LONGEST_RUN_S, unit="s")
+    stop_s: float | None = spec("float", None, optional=True, minimum=0.0,
+                                maximum=LONGEST_RUN_S, unit="s")
     direction: str = spec("enum", "outbound", choices=("outbound", "inbound"))
     muted: bool = spec("bool", False, help="a muted generator opens no flows")
 

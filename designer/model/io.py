@@ -2,15 +2,26 @@
 
 Loading collects *every* problem with its JSON path and raises one
 :class:`ScenarioFormatError` listing them; nothing is silently dropped (unknown kinds, fields
-and options are errors).  Saving is atomic (temp file + ``os.replace``) and stable: keys in a
-fixed order, defaults left out, so load -> save reproduces a canonical document byte for byte.
+and options are errors).  Saving is stable: keys in a fixed order, defaults left out, numbers
+written so that they read back as exactly the same value (``repr``), so load -> save reproduces
+a canonical document byte for byte.
+
+Files are written through :func:`atomic_write_bytes` (the scenario saver, reports, and the
+diagram exporters share it): a temporary file with a random name made with ``O_EXCL`` next to
+the target (never following a planted link), fsync, then ``os.replace``.  A symlinked target is
+followed (the link stays, the file it points to is replaced), a read-only target is refused
+unless the caller says to replace it, errors name the user's file, and stale temporary files
+of our own naming left by a killed save are removed by the next save of the same file.
 """
 from __future__ import annotations
 
 import json
 import math
 import os
+import re
+import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +86,8 @@ def loads(text: str, source: str = "<scenario>") -> Scenario:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ScenarioFormatError(
-            source, [("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
+            source, [("", f"not valid JSON: {exc.msg.removesuffix(' at')} at line {exc.lineno} "
+                          f"column {exc.colno}")]
         ) from None
     except RecursionError:
         raise ScenarioFormatError(source, [("", "not valid JSON: nested too deeply")]) from None
@@ -86,11 +98,50 @@ def loads(text: str, source: str = "<scenario>") -> Scenario:
 
 
 def from_document(document: Any, source: str = "<scenario>") -> Scenario:
+    broken = list(_lone_surrogates(document))
+    if broken:
+        # a lone surrogate (a JSON escape like "\ud800" without its pair) is not a character:
+        # such a text cannot be saved, printed or written into a report
+        raise ScenarioFormatError(source, [
+            (path, "the text contains a lone surrogate escape (\\ud800-\\udfff without its "
+                   "pair), which is not a character; use the character itself or a valid pair")
+            for path in broken])
     loader = _Loader(source)
     scenario = loader.load(document)
     if loader.problems:
         raise ScenarioFormatError(source, loader.problems)
     return scenario
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _printable(text: str) -> str:
+    """``text`` with lone surrogates written as escapes (safe to print and encode)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _lone_surrogates(value: Any, path: str = ""):
+    """JSON paths of the strings (values and keys) that hold a lone surrogate."""
+    stack = [(value, path)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if _has_surrogate(value):
+                yield path
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                sub = f"{path}.{_printable(key)}" if path else _printable(key)
+                if _has_surrogate(key):
+                    yield sub
+                stack.append((item, sub))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(value))
 
 
 def _type_name(value: Any) -> str:
@@ -113,6 +164,11 @@ def _type_name(value: Any) -> str:
 
 #: integers beyond this cannot be a float field's value or a coordinate without losing meaning
 _LARGEST_NUMBER = 1e300
+
+
+def _number_text(x: float) -> str:
+    """A range bound for a message: 31,536,000 rather than 3.1536e+07."""
+    return f"{x:,.0f}" if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
 
 
 def _show(value: Any, limit: int = 60) -> str:
@@ -139,6 +195,8 @@ class _Loader:
         self.problems: list[tuple[str, str]] = []
         #: ids of nodes that had problems: links to them are not reported a second time
         self.broken_ids: set[str] = set()
+        #: ids of nodes without a ``position`` (placed by designer.model.layout on open)
+        self.unplaced: set[str] = set()
 
     def problem(self, path: str, message: str) -> None:
         self.problems.append((path, message))
@@ -190,6 +248,7 @@ class _Loader:
         scenario.options = self.load_options(doc.get("options", {}))
         self.load_nodes(scenario.topology, doc.get("nodes", []))
         self.load_links(scenario.topology, doc.get("links", []))
+        scenario.unplaced = frozenset(self.unplaced)
         scenario.recorded_findings = self.load_recorded_findings(doc.get("findings", []))
         return scenario
 
@@ -273,6 +332,8 @@ class _Loader:
             fields = self.load_fields(cls, raw, path, skip=("id", "kind"))
             if fields is not None:
                 topology.add_node(cls(id=node_id, **fields))
+                if "position" not in raw:
+                    self.unplaced.add(node_id)
             else:
                 self.broken_ids.add(node_id)
 
@@ -340,14 +401,20 @@ class _Loader:
                 return None
             if spec.minimum is not None and value < spec.minimum or \
                     spec.maximum is not None and value > spec.maximum:
-                lo = "" if spec.minimum is None else f"{spec.minimum:g}"
-                hi = "" if spec.maximum is None else f"{spec.maximum:g}"
+                lo = "" if spec.minimum is None else _number_text(spec.minimum)
+                hi = "" if spec.maximum is None else _number_text(spec.maximum)
                 self.problem(path, f"{value} is out of range ({lo}..{hi}{' ' + spec.unit if spec.unit else ''})")
                 return None
             return int(value) if t == "int" else float(value)
         if t == "point":
             if not (isinstance(value, list) and len(value) == 2 and all(map(_is_number, value))):
                 self.problem(path, f"expected [x, y] (two numbers), got {_show(value)}")
+                return None
+            if spec.minimum is not None and min(value) < spec.minimum or \
+                    spec.maximum is not None and max(value) > spec.maximum:
+                self.problem(path, f"{_show(value)} is out of range (each of x and y in "
+                                   f"{_number_text(spec.minimum)}..{_number_text(spec.maximum)} "
+                                   f"canvas units)")
                 return None
             return (float(value[0]), float(value[1]))
         if t in ("str_list", "cidr_list"):
@@ -436,9 +503,14 @@ class _Loader:
 # ============================================================================ saving
 
 def _plain(value: Any) -> Any:
-    """JSON-ready value: tuples -> lists, records -> dicts, integral floats -> ints."""
+    """JSON-ready value: tuples -> lists, records -> dicts, integral floats -> ints.  Other
+    floats stay as they are: ``json`` writes ``repr``, which reads back as the same float
+    (a rate of 4e-07 flows/s must not become 0), and -0.0 keeps its sign."""
     if isinstance(value, float):
-        return int(value) if value.is_integer() and abs(value) < 2**53 else round(value, 6)
+        negative_zero = value == 0 and math.copysign(1.0, value) < 0
+        if value.is_integer() and abs(value) < 2**53 and not negative_zero:
+            return int(value)
+        return value
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if hasattr(value, "__dataclass_fields__"):
@@ -448,11 +520,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def record_to_dict(record: Any, *, skip_defaults: bool = True) -> dict[str, Any]:
+def record_to_dict(record: Any, *, skip_defaults: bool = True,
+                   always: tuple[str, ...] = ()) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for spec in field_specs(type(record)):
         value = getattr(record, spec.name)
-        if skip_defaults and value == spec.default and not spec.required:
+        if skip_defaults and value == spec.default and not spec.required and \
+                spec.name not in always:
             continue
         out[spec.name] = _plain(value)
     return out
@@ -460,7 +534,9 @@ def record_to_dict(record: Any, *, skip_defaults: bool = True) -> dict[str, Any]
 
 def component_to_dict(component: Component) -> dict[str, Any]:
     out: dict[str, Any] = {"id": component.id, "kind": component.KIND}
-    out.update(record_to_dict(component))
+    # the position is always written, even at the default [0, 0]: a node without one is
+    # read as never placed, and laid out when the file is opened (designer.model.layout)
+    out.update(record_to_dict(component, always=("position",)))
     return out
 
 
@@ -508,31 +584,113 @@ def dumps(scenario: Scenario) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write a file so that readers see the old or the new content, never half of it."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+class ReadOnlyTargetError(PermissionError):
+    """The target file is read-only: saving over it needs the user's say-so."""
+
+    def __init__(self, path: Path):
+        super().__init__(13, "the file is read-only (save with another name, or make it "
+                             "writable)", str(path))
+
+
+#: a temporary file of ours (``.NAME.<8 random chars>.tmp``) older than this belongs to a
+#: save that was killed, not to one in progress, and the next save of NAME removes it
+STALE_TEMP_S = 600.0
+
+
+def write_target(path: str | os.PathLike) -> Path:
+    """Where writing ``path`` really goes: a symlink is followed (like most editors do: the
+    link stays and the file it points to gets the new content)."""
+    return Path(os.path.realpath(os.fspath(path)))
+
+
+def is_read_only(path: str | os.PathLike) -> bool:
+    """An existing file that its owner cannot write (0444), or that we may not write."""
     try:
-        # mkstemp creates 0600; keep an existing file's mode, else what the umask allows
+        st = os.stat(path)
+    except OSError:
+        return False
+    return not st.st_mode & stat.S_IWUSR or not os.access(path, os.W_OK)
+
+
+def _temp_pattern(name: str) -> re.Pattern:
+    return re.compile(rf"\.{re.escape(name)}\.[A-Za-z0-9_]{{8}}\.tmp")
+
+
+def remove_stale_temps(target: Path, *, older_than_s: float = STALE_TEMP_S) -> int:
+    """Delete our own temporary files for ``target`` left by killed saves; returns how many.
+    Only regular files of ours, with our naming and not touched for ``older_than_s``."""
+    pattern = _temp_pattern(target.name)
+    removed = 0
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return 0
+    limit = time.time() - older_than_s
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
         try:
-            mode = path.stat().st_mode & 0o777
+            st = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid() and st.st_mtime < limit:
+                os.unlink(entry.path)
+                removed += 1
         except OSError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            pass
+    return removed
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes | str, *,
+                       replace_read_only: bool = False) -> Path:
+    """Write a file so that readers see the old or the new content, never half of it.
+
+    The data goes to a new temporary file with a random name (``mkstemp``: ``O_EXCL``, so a
+    link planted in the folder is never followed) beside the real target, is synced, and
+    renamed over it.  A symlinked ``path`` is followed; an existing file's mode is kept; a
+    read-only target raises :class:`ReadOnlyTargetError` unless ``replace_read_only``.
+    Errors are ``OSError``s that name ``path``, never the temporary file.  Returns the file
+    actually written."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    target = write_target(path)
+    if not replace_read_only and is_read_only(target):
+        raise ReadOnlyTargetError(Path(path))
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    remove_stale_temps(target)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise type(exc)(exc.errno, exc.strerror, os.fspath(path)) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and exc.filename == tmp:
+            raise type(exc)(exc.errno, exc.strerror, os.fspath(path)) from None
         raise
+    return target
 
 
-def save_scenario(scenario: Scenario, path: str | os.PathLike) -> None:
-    atomic_write_text(path, dumps(scenario))
+def atomic_write_text(path: str | os.PathLike, text: str, *,
+                      replace_read_only: bool = False) -> Path:
+    """:func:`atomic_write_bytes` for text (UTF-8, the lines as given)."""
+    return atomic_write_bytes(path, text.encode("utf-8"), replace_read_only=replace_read_only)
+
+
+def save_scenario(scenario: Scenario, path: str | os.PathLike, *,
+                  replace_read_only: bool = False) -> Path:
+    """Save atomically (:func:`atomic_write_bytes`); returns the file written (a symlinked
+    ``path`` is followed)."""
+    return atomic_write_text(path, dumps(scenario), replace_read_only=replace_read_only)

@@ -93,3 +93,47 @@ def why_not(kind: str | None, source_kind: str, target_kind: str) -> str | None:
     if target_kind not in rule.targets:
         return f"a {kind} link must end at a {' or '.join(rule.targets)}, not a {target_kind}"
     return None
+
+
+# ---------------------------------------------------------------------------- in user words
+
+#: how the editor names node kinds in what it says while someone draws
+KIND_WORDS = {"vm": "virtual machine", "load_balancer": "load balancer", "public_ip": "public IP",
+              "nsg": "network security group", "subnet": "subnet",
+              "vnet": "virtual network", "nat_gateway": "NAT gateway",
+              "endpoint": "Internet endpoint", "traffic_generator": "traffic generator"}
+
+
+def kind_words(kind: str, article: bool = True) -> str:
+    """"a load balancer", "an Internet endpoint" (or without the article)."""
+    words = KIND_WORDS.get(kind, kind.replace("_", " "))
+    if not article:
+        return words
+    return ("an " if words[0].lower() in "aeio" else "a ") + words
+
+
+def _either(kinds: tuple[str, ...]) -> str:
+    words = [kind_words(k) for k in kinds]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+#: what each link kind does, as a verb phrase between its two ends
+LINK_VERBS = {"frontend": "takes its frontend from", "backend": "has in its backend pool",
+              "instance_ip": "gets an instance public IP from", "in_subnet": "is placed in",
+              "in_vnet": "is part of", "nsg": "is attached to", "nat": "is attached to",
+              "source": "generates traffic from", "destination": "sends traffic to"}
+
+
+def refusal(kind: str | None, source_kind: str, target_kind: str) -> str | None:
+    """What :func:`why_not` says, in the words of someone drawing: "a network security group
+    can't be attached to a load balancer" rather than the file's kind names."""
+    if why_not(kind, source_kind, target_kind) is None:
+        return None
+    if kind is None or kind not in LINK_RULES:
+        return f"{kind_words(source_kind)} can't be attached to {kind_words(target_kind)}"
+    rule = LINK_RULES[kind]
+    verb = LINK_VERBS.get(kind, "links to")
+    if source_kind not in rule.sources:
+        return f"only {_either(rule.sources)} {verb} {_either(rule.targets)}"
+    return (f"{kind_words(source_kind)} {verb} {_either(rule.targets)}, not "
+            f"{kind_words(target_kind)}")

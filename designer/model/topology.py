@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator
 import networkx as nx
 
 from .components import Component, component_class, field_specs
-from .links import LINK_RULES, Link, why_not
+from .links import LINK_RULES, Link, refusal, why_not
 from .options import effective_options
 
 #: an implied subnet for VMs drawn without one (a quick sketch simulates without ceremony)
@@ -137,7 +137,16 @@ class Topology:
         self.replace_node(dataclasses.replace(component, **{field: value}))
 
     def move(self, node_id: str, position: tuple[float, float]) -> None:
-        self.set_property(node_id, "position", (float(position[0]), float(position[1])))
+        """Set a node's position (the one change a drag, a nudge or a layout makes to
+        thousands of nodes at once: straight to the point, without comparing every field)."""
+        self._check_mutable()
+        old = self.node(node_id)
+        position = (float(position[0]), float(position[1]))
+        if old.position == position:
+            return
+        self.graph.nodes[node_id]["component"] = dataclasses.replace(old, position=position)
+        self._emit(ChangeEvent("moved", node_id=node_id, field="position", old=old.position,
+                               new=position))
 
     def unique_id(self, stem: str) -> str:
         """The first free id of the form ``stem-1``, ``stem-2``, ... (readable ids)."""
@@ -181,24 +190,56 @@ class Topology:
         return [link.source for link in self.links_to(node_id, kind)]
 
     def can_connect(self, link: Link) -> str | None:
-        """None when ``link`` may be added now, else the reason it may not (for the editor)."""
+        """None when ``link`` may be added now, else the reason it may not, in the words of
+        someone drawing (the editor shows it while a connection is dragged)."""
         src, dst = self.get(link.source), self.get(link.target)
         if src is None:
             return f"no node with id {link.source!r}"
         if dst is None:
             return f"no node with id {link.target!r}"
         if link.source == link.target:
-            return "a node cannot link to itself"
-        reason = why_not(link.kind, src.KIND, dst.KIND)
+            return "a node can't be linked to itself"
+        reason = refusal(link.kind, src.KIND, dst.KIND)
         if reason:
             return reason
-        if self.has_link(link):
-            return f"{link.source} is already linked to {link.target} ({link.kind})"
         rule = LINK_RULES[link.kind]
+        if self.has_link(link):
+            return (f"{src.display_name} and {dst.display_name} are already linked "
+                    f"({rule.label.lower()})")
         if rule.max_out is not None and len(self.links_from(link.source, link.kind)) >= rule.max_out:
-            return f"{src.display_name} already has {rule.max_out} {link.kind} link(s)"
+            existing = self.node(self.targets(link.source, link.kind)[0]).display_name
+            return {"instance_ip": f"{src.display_name} already has an instance public IP "
+                                   f"({existing})",
+                    "in_subnet": f"{src.display_name} is already in subnet {existing} (a "
+                                 f"VM's network interface is in one subnet)",
+                    "in_vnet": f"{src.display_name} is already in virtual network "
+                               f"{existing}"}.get(
+                link.kind, f"{src.display_name} already has a {rule.label.lower()} link")
         if rule.max_in is not None and len(self.links_to(link.target, link.kind)) >= rule.max_in:
-            return f"{dst.display_name} already has {rule.max_in} incoming {link.kind} link(s)"
+            existing = self.node(self.sources(link.target, link.kind)[0]).display_name
+            return {"nsg": f"{dst.display_name} already has network security group "
+                           f"{existing} (one per network interface or subnet)",
+                    "nat": f"{dst.display_name} already uses NAT gateway {existing}"}.get(
+                link.kind, f"{dst.display_name} already has a {rule.label.lower()} link "
+                           f"(from {existing})")
+        return None
+
+    def public_ip_taken(self, link: Link) -> str | None:
+        """Why ``link`` may not attach its public IP: Azure gives a public IP to one resource
+        at a time (a load balancer frontend, a NIC or a NAT gateway).  The editor refuses
+        such a link while drawing; a file may still hold one, and validation reports it."""
+        dst = self.get(link.target)
+        if dst is None or dst.KIND != "public_ip" or \
+                link.kind not in ("frontend", "instance_ip", "nat"):
+            return None
+        for used in self.public_ip_users(link.target):
+            if used != link:
+                owner = self.node(used.source).display_name
+                role = {"frontend": f"the frontend of load balancer {owner}",
+                        "instance_ip": f"the instance public IP of {owner}",
+                        "nat": f"a public IP of NAT gateway {owner}"}[used.kind]
+                return (f"{dst.display_name} is already {role}: a public IP belongs to one "
+                        f"resource at a time")
         return None
 
     def connect(self, link: Link, *, check_limits: bool = True) -> None:
@@ -384,6 +425,9 @@ class Scenario:
         self.semantics = semantics
         self.seed = seed
         self.options: dict[str, Any] = dict(options or {})
+        #: ids of nodes read from a file without a position (the loader fills it in;
+        #: ``designer.model.layout.lay_out_unplaced`` places them and empties it)
+        self.unplaced: frozenset[str] = frozenset()
         #: findings recorded with the document by whoever made it (an importer: skipped
         #: resources, not-modelled behaviour); dicts of severity, code, message and optionally
         #: node and rule. Validation reports them with its own (docs/import.md).

@@ -66,12 +66,15 @@ def _one_or_list(values) -> Any:
 
 
 def all_findings(engine: Engine) -> list[Finding]:
-    """Validation findings plus what the engine itself reports (not modelled, ...)."""
+    """Validation findings plus what the engine itself reports (not modelled, ...), each
+    once: a finding of the engine with the code and subject of a validation finding (the
+    same rule, found twice) is left out, so the validation wording is the one shown."""
+    out = list(validate(engine.scenario))
+    subjects = {(f.code, f.node_id, f.link) for f in out}
     seen = set()
-    out = []
-    for f in list(validate(engine.scenario)) + list(engine.findings):
+    for f in engine.findings:
         key = (f.code, f.node_id, f.message)
-        if key not in seen:
+        if (f.code, f.node_id, f.link) not in subjects and key not in seen:
             seen.add(key)
             out.append(f)
     out.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), f.node_id or "", f.code))

@@ -17,6 +17,7 @@ from ..model import Component, Link, Scenario, field_specs
 #: merge ids for QUndoCommand.id(); -1 (the default) means "never merge"
 MERGE_SET_PROPERTY = 1001
 MERGE_SET_META = 1002
+MERGE_NUDGE = 1003
 
 
 def _kind_label(component: Component) -> str:
@@ -169,6 +170,36 @@ class SetPropertyCommand(QUndoCommand):
         self.scenario.topology.set_property(self.node_id, self.field, self.old)
 
 
+class SetFieldOfNodesCommand(QUndoCommand):
+    """Set one field of several nodes at once (the inspector with several nodes selected):
+    one undo step, "Change rate of 5 traffic generators"."""
+
+    def __init__(self, scenario: Scenario, node_ids: Iterable[str], field: str, value: Any,
+                 parent: QUndoCommand | None = None):
+        topology = scenario.topology
+        self.node_ids = [n for n in node_ids if n in topology]
+        components = [topology.node(n) for n in self.node_ids]
+        specs = {s.name: s for s in field_specs(type(components[0]))} if components else {}
+        if not components or field not in specs:
+            raise ValueError(f"these nodes have no common field {field!r}")
+        kinds = {c.KIND for c in components}
+        what = (f"{len(components)} {_kind_label(components[0])}s" if len(kinds) == 1
+                else _plural(len(components), "item"))
+        super().__init__(f"Change {specs[field].title.lower()} of {what}", parent)
+        self.scenario = scenario
+        self.field = field
+        self.old = {c.id: getattr(c, field) for c in components}
+        self.new = value
+
+    def redo(self) -> None:
+        for node_id in self.node_ids:
+            self.scenario.topology.set_property(node_id, self.field, self.new)
+
+    def undo(self) -> None:
+        for node_id in self.node_ids:
+            self.scenario.topology.set_property(node_id, self.field, self.old[node_id])
+
+
 class ReplaceNodeCommand(QUndoCommand):
     """Replace a node's whole component (several fields at once, e.g. a generator preset)."""
 
@@ -215,6 +246,27 @@ class MoveNodesCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._apply(self.old_positions, self.old_sizes)
+
+
+class NudgeCommand(MoveNodesCommand):
+    """Arrow-key moves: holding an arrow key is one "Nudge" step per selection, not one per
+    key repeat (consecutive nudges of the same nodes merge)."""
+
+    def __init__(self, scenario: Scenario, positions: dict[str, tuple[float, float]],
+                 parent: QUndoCommand | None = None):
+        names = scenario.topology
+        who = (names.node(next(iter(positions))).display_name if len(positions) == 1
+               else _plural(len(positions), "item"))
+        super().__init__(scenario, positions, text=f"Nudge {who}", parent=parent)
+
+    def id(self) -> int:
+        return MERGE_NUDGE
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, NudgeCommand) or set(other.new_positions) != set(self.new_positions):
+            return False
+        self.new_positions = dict(other.new_positions)
+        return True
 
 
 class SetMetaCommand(QUndoCommand):
@@ -272,27 +324,42 @@ class GestureCommand(QUndoCommand):
 
 def copy_with_fresh_ids(scenario: Scenario, node_ids: Iterable[str],
                         offset: tuple[float, float] = (40.0, 40.0),
-                        taken: set[str] | None = None) -> tuple[list[Component], list[Link]]:
-    """Copies of ``node_ids`` with fresh readable ids, moved by ``offset``, and copies of the
-    links *among* them (links to nodes outside the selection are not copied)."""
+                        taken: set[str] | None = None,
+                        taken_names: set[str] | None = None) -> tuple[list[Component], list[Link]]:
+    """Copies of ``node_ids`` moved by ``offset``, and copies of the links *among* them
+    (links to nodes outside the selection are not copied).  A copy keeps its id when that
+    is free in ``taken`` (pasting into another document), else gets a fresh readable one
+    (``web-3``); a name of its own is kept unless another node already shows it
+    (``taken_names``), then it becomes "name (copy)"."""
     topology = scenario.topology
     node_ids = list(dict.fromkeys(node_ids))
-    taken = set(taken or ()) | set(topology.node_ids())
+    taken = set(taken if taken is not None else topology.node_ids())
+    shown = set(taken_names if taken_names is not None else
+                (c.display_name for c in topology.nodes()))
     mapping: dict[str, str] = {}
     components = []
     for node_id in node_ids:
         original = topology.node(node_id)
-        stem = node_id.rstrip("0123456789").rstrip("-") or original.KIND
-        n = 1
-        while f"{stem}-{n}" in taken:
-            n += 1
-        new_id = f"{stem}-{n}"
+        new_id = node_id
+        if new_id in taken:
+            stem = node_id.rstrip("0123456789").rstrip("-") or original.KIND
+            n = 1
+            while f"{stem}-{n}" in taken:
+                n += 1
+            new_id = f"{stem}-{n}"
         taken.add(new_id)
         mapping[node_id] = new_id
         x, y = original.position
         changes: dict[str, Any] = {"id": new_id, "position": (x + offset[0], y + offset[1])}
         if original.name and original.name == node_id:
             changes["name"] = new_id
+        elif original.name:
+            name, n = original.name, 1
+            while name in shown:
+                n += 1
+                name = f"{original.name} (copy)" if n == 2 else f"{original.name} (copy {n - 1})"
+            changes["name"] = name
+        shown.add(changes.get("name") or new_id)
         components.append(dataclasses.replace(original, **changes))
     # a copied load balancer's rules name frontends by id: point them at the copied IPs
     components = [_remap_frontends(c, mapping) if c.KIND == "load_balancer" else c

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from ..model import Scenario, dumps, load_scenario, save_scenario
-from ..model.io import atomic_write_text
+from ..model.io import ReadOnlyTargetError, atomic_write_text
 
 SUFFIX = ".outbound.json"
 FILE_FILTER = "Outbound Designer scenarios (*.outbound.json);;JSON files (*.json);;All files (*)"
@@ -36,7 +36,7 @@ class Document(QObject):
                  parent: QObject | None = None):
         super().__init__(parent)
         self.scenario = scenario if scenario is not None else Scenario()
-        self.path: Path | None = Path(path).resolve() if path else None
+        self.path: Path | None = Path(os.path.abspath(path)) if path else None
         #: the file this document was recovered for (a recovered autosave is modified)
         self.recovered = False
         self.undo_stack = QUndoStack(self)
@@ -60,12 +60,16 @@ class Document(QObject):
             return self.path.name
         return "Untitled"
 
-    def save(self, path: str | os.PathLike | None = None) -> Path:
-        """Write the scenario atomically to ``path`` (default: its own path) and mark clean."""
-        target = Path(path).resolve() if path else self.path
+    def save(self, path: str | os.PathLike | None = None, *,
+             replace_read_only: bool = False) -> Path:
+        """Write the scenario atomically to ``path`` (default: its own path) and mark clean.
+        A symlink is followed (as ``save_scenario`` does: the document keeps the path the
+        user chose); a read-only file raises ``ReadOnlyTargetError`` unless
+        ``replace_read_only``."""
+        target = Path(os.path.abspath(path)) if path else self.path
         if target is None:
             raise ValueError("this document has no file yet: give a path")
-        save_scenario(self.scenario, target)
+        save_scenario(self.scenario, target, replace_read_only=replace_read_only)
         self.path = target
         self.recovered = False
         self.undo_stack.setClean()
@@ -76,6 +80,22 @@ class Document(QObject):
         """Leave the clean state without an undo entry (a recovered autosave is unsaved)."""
         self.undo_stack.resetClean()
         self.changed.emit()
+
+
+def save_confirming_read_only(parent, document: Document, path) -> Path | None:
+    """``document.save(path)``, asking first when the file is read-only (as editors do);
+    None when the user says no.  Other errors are raised (``OSError`` naming the file)."""
+    from PySide6.QtWidgets import QMessageBox
+    try:
+        return document.save(path)
+    except ReadOnlyTargetError:
+        answer = QMessageBox.question(
+            parent, "Save over a read-only file?",
+            f"{path} is read-only.\n\nReplace it anyway? (It stays read-only.)",
+            QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
+        if answer != QMessageBox.Yes:
+            return None
+        return document.save(path, replace_read_only=True)
 
 
 def default_save_name(document: Document) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import atexit
 import json
 
-from PySide6.QtCore import QMimeData, QRectF
+from PySide6.QtCore import QMimeData, QPointF, QRectF
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QApplication
 
 from ..model.validation import Finding
@@ -34,8 +35,10 @@ class EditActions:
     """Placing, selecting and the clipboard for :class:`MainWindow` (a mixin)."""
 
     def place_at_centre(self, kind: str) -> str:
+        """Palette double-click: a new node at a free spot near the view's centre (one after
+        another they line up rather than pile up)."""
         centre = self.view.mapToScene(self.view.viewport().rect().center())
-        node_id = self.scene.place_node(kind, centre)
+        node_id = self.scene.place_node(kind, self.scene.free_spot(kind, centre))
         self.view.setFocus()
         return node_id
 
@@ -59,17 +62,31 @@ class EditActions:
         if self.copy():
             self.scene.delete_selection()
 
-    def paste(self) -> None:
+    def clipboard_items(self) -> dict | None:
+        """The diagram items on the clipboard (a scenario document), or None."""
         mime = QApplication.clipboard().mimeData()
         if mime is None or not mime.hasFormat(CLIPBOARD_MIME):
-            self.show_status("The clipboard holds no diagram items")
-            return
+            return None
         try:
-            data = json.loads(bytes(mime.data(CLIPBOARD_MIME)).decode("utf-8"))
+            return json.loads(bytes(mime.data(CLIPBOARD_MIME)).decode("utf-8"))
         except ValueError:
-            self.show_status("The clipboard's diagram items are unreadable")
-            return
-        self._reveal(self.scene.paste(data))
+            return None
+
+    def paste(self, at: QPointF | None = None) -> list[str]:
+        """Paste the clipboard's items at ``at`` (a scene point), else at the mouse cursor
+        when it is over the canvas, else beside the originals."""
+        data = self.clipboard_items()
+        if data is None:
+            self.show_status("The clipboard holds no diagram items")
+            return []
+        if at is None:
+            viewport = self.view.viewport()
+            cursor = viewport.mapFromGlobal(QCursor.pos())
+            if viewport.rect().contains(cursor):
+                at = self.view.mapToScene(cursor)
+        ids = self.scene.paste(data, at=at)
+        self._reveal(ids)
+        return ids
 
     def _reveal(self, node_ids: list[str]) -> None:
         """Scroll the view so that new items (pasted, duplicated) are in sight."""

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..model import Scenario, ScenarioFormatError
 from .canvas import KIND_MIME
+from .text import menu_text
 from .document import FILE_FILTER, Document, default_save_name, find_orphan_autosaves, \
-    recover, with_suffix
+    recover, save_confirming_read_only, with_suffix
 
 APP_TITLE = "Outbound Designer"
 
@@ -36,7 +37,7 @@ class FileActions:
         menu.clear()
         files = self.settings.recent_files()
         for index, path in enumerate(files):
-            action = QAction(f"&{index + 1} {Path(path).name}", menu)
+            action = QAction(f"&{index + 1} {menu_text(Path(path).name)}", menu)
             action.setObjectName(f"action-file-recent-{index + 1}")
             action.setToolTip(path)
             action.setStatusTip(path)
@@ -126,7 +127,7 @@ class FileActions:
         self.set_document(document)
         self.settings.add_recent_file(str(document.path))
         self.settings.set_last_directory(str(document.path.parent))
-        self.show_status(f"Opened {document.path}")
+        self.show_status(f"Opened {document.path}{self.laid_out_note()}")
         return True
 
     def open_example(self, path: Path) -> bool:
@@ -139,8 +140,16 @@ class FileActions:
             return False
         document.path = None
         self.set_document(document)
-        self.show_status(f"Example {path.name} opened as a new scenario")
+        self.show_status(f"Example {path.name} opened as a new scenario{self.laid_out_note()}")
         return True
+
+    def laid_out_note(self) -> str:
+        """What the status bar adds when the file had nodes without a position."""
+        n = len(getattr(self, "laid_out", ()))
+        if not n:
+            return ""
+        return (f"; {n} node{'s' * (n != 1)} had no position and {'were' if n != 1 else 'was'} "
+                f"laid out (save to keep the positions)")
 
     def save(self) -> bool:
         if self.document.path is None:
@@ -158,7 +167,9 @@ class FileActions:
 
     def _save_to(self, path) -> bool:
         try:
-            saved = self.document.save(path)
+            saved = save_confirming_read_only(self, self.document, path)
+            if saved is None:
+                return False
         except OSError as exc:
             QMessageBox.critical(self, "Cannot save",
                                  f"The scenario could not be saved to {path}:\n{exc}")

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QTimer, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QStyle, QTreeWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QStyle, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from ..model import Scenario
 from ..model.validation import Finding, validate
+from .text import plain_label, plain_tooltip
 
 DEBOUNCE_MS = 300
 FINDING_ROLE = Qt.UserRole + 1
@@ -38,7 +39,7 @@ class FindingsPanel(QWidget):
         self.timer.setSingleShot(True)
         self.timer.setInterval(DEBOUNCE_MS)
         self.timer.timeout.connect(self.refresh)
-        self.summary = QLabel()
+        self.summary = plain_label()
         self.summary.setObjectName("findings-summary")
         self.tree = QTreeWidget()
         self.tree.setObjectName("findings-list")
@@ -80,7 +81,9 @@ class FindingsPanel(QWidget):
             self.scenario.topology.unsubscribe(self._on_change)
         self.scenario = None
 
-    def _on_change(self, _event) -> None:
+    def _on_change(self, event) -> None:
+        if event.kind == "moved" or (event.kind == "property_changed" and event.field == "size"):
+            return  # where things are drawn changes no finding
         self.timer.start()  # restarts: validation runs DEBOUNCE_MS after the last change
 
     def refresh(self) -> None:
@@ -102,7 +105,7 @@ class FindingsPanel(QWidget):
                                         if finding.link else "scenario")
             item = QTreeWidgetItem([where, finding.message, finding.code])
             item.setIcon(0, self.icons.get(finding.severity, self.icons["info"]))
-            item.setToolTip(1, finding.format())
+            item.setToolTip(1, plain_tooltip(finding.format()))
             item.setData(0, FINDING_ROLE, finding)
             self.tree.addTopLevelItem(item)
         counts = {s: sum(f.severity == s for f in findings) for s in SEVERITY_ORDER}

@@ -25,6 +25,10 @@ class HelpActions:
         rows += [("Zoom around the cursor", "Ctrl+wheel"),
                  ("Pan", "Middle button drag, or Space+drag"),
                  ("Nudge the selection", "Arrow keys (Shift: 10×)"),
+                 ("Next / previous node", "Tab / Shift+Tab"),
+                 ("Rename on the canvas", "F2, or double-click the name"),
+                 ("Edit a rule in its table", "Double-click the cell (or F2)"),
+                 ("Actions for what is under the pointer", "Right-click"),
                  ("Move without snapping", "Alt while dragging"),
                  ("Add to the selection", "Ctrl+click, or rubber band")]
         return rows

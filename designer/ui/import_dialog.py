@@ -8,7 +8,6 @@ subscription's import on a worker thread behind a progress dialog, and opens the
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -274,16 +273,9 @@ def run_in_thread(window, kwargs: dict) -> tuple | None:
 
 def lay_out(scenario) -> None:
     """Positions and box sizes for every node, in the model itself (the document opens laid
-    out, with nothing to undo). The canvas's layout until a model-level one exists."""
-    from .canvas.layout import layout_positions
-    topology = scenario.topology
-    positions, sizes = layout_positions(topology)
-    for node_id, position in positions.items():
-        component = topology.node(node_id)
-        changes: dict[str, Any] = {"position": (float(position[0]), float(position[1]))}
-        if node_id in sizes and component.CONTAINER:
-            changes["size"] = (float(sizes[node_id][0]), float(sizes[node_id][1]))
-        topology.replace_node(dataclasses.replace(component, **changes))
+    out, with nothing to undo): the one layout of designer.model.layout."""
+    from ..model.layout import apply_positions, layout_positions
+    apply_positions(scenario.topology, *layout_positions(scenario.topology))
 
 
 def open_imported(window, scenario, summary) -> bool:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import (QApplication, QComboBox, QFormLayout, QFrame, QGroupBox, QLabel,
+from PySide6.QtWidgets import (QApplication, QComboBox, QFormLayout, QFrame, QGroupBox,
                                QLineEdit, QPlainTextEdit, QScrollArea, QSpinBox, QVBoxLayout,
                                QWidget)
 
@@ -23,6 +23,8 @@ from ..model.io import SEMANTICS
 from ..model.topology import ChangeEvent, TopologyError
 from .commands import ReplaceNodeCommand, SetMetaCommand, SetPropertyCommand
 from .editors import INT_LIMIT, Editor, field_label, field_tooltip, format_value, make_editor
+from .multi_edit import MultiEdit
+from .text import plain_label
 
 #: fields the canvas edits (dragging, resizing); the inspector leaves them out
 CANVAS_FIELDS = ("position", "size")
@@ -43,14 +45,14 @@ class Inspector(QWidget):
         self.link: Link | None = None
         self.mode = "empty"  # empty / node / link / scenario / multiple
         self.editors: dict[str, Editor] = {}
-        self.title = QLabel()
+        self.title = plain_label()  # names are shown as written, never as rich text
         self.title.setObjectName("inspector-title")
         font = self.title.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.title.setFont(font)
         self.title.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.error = QLabel()
+        self.error = plain_label()
         self.error.setObjectName("inspector-error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #d93025;")
@@ -65,6 +67,11 @@ class Inspector(QWidget):
         layout.addWidget(self.error)
         layout.addWidget(self.scroll, 1)
         self.content: QWidget | None = None
+        self._multi_sync = QTimer(self)
+        self._multi_sync.setObjectName("inspector-multi-sync")
+        self._multi_sync.setSingleShot(True)
+        self._multi_sync.setInterval(0)
+        self._multi_sync.timeout.connect(lambda: self.mode == "multiple" and self.multi.sync())
         #: node forms kept per kind (building one costs tens of ms; selecting is frequent)
         self._node_forms: dict[str, tuple[QWidget, QFormLayout, dict[str, Editor]]] = {}
 
@@ -94,7 +101,7 @@ class Inspector(QWidget):
         elif len(links) == 1 and not node_ids:
             self._build_link(links[0])
         elif node_ids or links:
-            self._build_multiple(len(node_ids), len(links))
+            self._build_multiple(node_ids, links)
         else:
             self._build_scenario()
 
@@ -211,22 +218,21 @@ class Inspector(QWidget):
         src, dst = topology.get(link.source), topology.get(link.target)
         for name, title, node, node_id in (("from", "From", src, link.source),
                                            ("to", "To", dst, link.target)):
-            label = QLabel(f"{node.display_name} ({node.LABEL})" if node else node_id)
+            label = plain_label(f"{node.display_name} ({node.LABEL})" if node else node_id)
             label.setObjectName(f"link-{name}")
             form.addRow(title, label)
-        kind = QLabel(rule.label)
+        kind = plain_label(rule.label)
         kind.setObjectName("field-link-kind")
         form.addRow("Kind", kind)
-        meaning = QLabel(rule.meaning)
+        meaning = plain_label(rule.meaning)
         meaning.setWordWrap(True)
         form.addRow(meaning)
 
-    def _build_multiple(self, nodes: int, links: int) -> None:
-        self._new_content()
+    def _build_multiple(self, node_ids: list[str], links: list[Link]) -> None:
+        form = self._new_content()
         self.mode = "multiple"
-        parts = [f"{nodes} item{'s' * (nodes != 1)}" if nodes else "",
-                 f"{links} link{'s' * (links != 1)}" if links else ""]
-        self.title.setText(" and ".join(p for p in parts if p) + " selected")
+        self.multi = MultiEdit(self, form, node_ids, links)
+        self.editors = self.multi.editors
 
     def _build_scenario(self) -> None:
         form = self._new_content()
@@ -320,6 +326,9 @@ class Inspector(QWidget):
             self.show_selection([], [])
         elif self.mode == "scenario" and event.kind == "scenario_changed":
             self._sync_scenario()
+        elif self.mode == "multiple" and event.kind != "moved" and \
+                event.node_id in self.multi.ids:
+            self._multi_sync.start()  # once per burst (a layout changes thousands of nodes)
 
     # ------------------------------------------------------------------ commits
     def _push(self, command) -> bool:

@@ -8,13 +8,14 @@ in a new DiagramScene and DiagramView (the old ones go with the old document).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import (QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence,
                            QPalette, QUndoGroup)
 from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QStyle,
                                QToolBar, QUndoView, QVBoxLayout, QWidget)
 
 from ..model import Scenario
+from ..model.layout import lay_out_unplaced
 from . import theme as themes
 from .actions import painted_icon
 from .canvas import DiagramScene, DiagramView, Overview
@@ -34,6 +35,7 @@ MAX_AUTO_FITS = 4
 FIT_SLACK_PX = 40
 #: actions whose shortcuts work only while the canvas has the keyboard focus
 CANVAS_SHORTCUTS = {"edit-cut", "edit-copy", "edit-paste", "edit-duplicate", "edit-delete",
+                    "edit-rename",
                     "edit-select-all", "edit-connect-tool", "view-fit", "view-zoom-selection",
                     *(f"edit-align-{e}" for e in ("left", "right", "top", "bottom", "hcenter",
                                                   "vcenter"))}
@@ -41,6 +43,9 @@ CANVAS_SHORTCUTS = {"edit-cut", "edit-copy", "edit-paste", "edit-duplicate", "ed
 
 
 class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
+    #: a document was shown (a new scene and view): editor features hook their new view
+    documentShown = Signal()
+
     def __init__(self, settings: Settings | None = None,
                  autosave_interval_ms: int = AUTOSAVE_INTERVAL_MS):
         super().__init__()
@@ -72,6 +77,14 @@ class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
         # live simulation (designer/ui/live): its docks and toolbar exist before restoreState
         from .live import install_live_simulation
         self.live = install_live_simulation(self)
+        from .run_limits import install_run_limits  # Simulation > Memory Limit...
+        install_run_limits(self)
+        from .dock_policy import install_dock_policy
+        self.dock_policy = install_dock_policy(self)
+        from .context_menus import install_context_menus
+        self.context_menus = install_context_menus(self)
+        from .find_bar import install_find
+        self.find_bar = install_find(self)
         from .capacity import install_capacity  # Compare Fixes, Sweep (designer/ui/capacity)
         self.capacity = install_capacity(self)
         geometry, state = self.settings.geometry(), self.settings.state()
@@ -192,7 +205,8 @@ class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
         a("edit-cut", "Cu&t", self.cut, QKeySequence.Cut, "Cut the selection")
         a("edit-copy", "&Copy", self.copy, QKeySequence.Copy,
           "Copy the selection (with the links among the copied items)")
-        a("edit-paste", "&Paste", self.paste, QKeySequence.Paste, "Paste with fresh ids")
+        a("edit-paste", "&Paste", lambda: self.paste(), QKeySequence.Paste,
+          "Paste at the mouse pointer (the ids and names stay unless they are taken)")
         a("edit-duplicate", "D&uplicate", lambda: self._reveal(self.scene.duplicate_selection()),
           "Ctrl+D",
           "Duplicate the selection")
@@ -372,6 +386,9 @@ class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
             old.changed.disconnect(self.update_title)
         document.setParent(self)
         self.document = document
+        # a file read without positions (hand-written, scripted, imported) is laid out before
+        # it is drawn; not an undo step, and the file gets the positions when the user saves
+        self.laid_out = lay_out_unplaced(document.scenario)
         scene = DiagramScene(document.scenario, document.undo_stack)
         scene.setParent(document)
         if self.dark:  # a scene starts light; restyling thousands of items costs seconds
@@ -412,6 +429,8 @@ class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
         view.viewport().installEventFilter(self)
         self._fit_if_ready()
         self.live.set_document(document, scene, view)  # a run of the old document ends
+        self.dock_policy.set_scene(scene)
+        self.documentShown.emit()
         if old is not None:
             if old_scene is not None:
                 old_scene.detach()
@@ -476,7 +495,7 @@ class MainWindow(FileActions, EditActions, HelpActions, QMainWindow):
             self._size_docks = False
             self.layout().activate()
             self.resizeDocks([self.dock_palette, self.dock_inspector], [230, 400], Qt.Horizontal)
-            self.resizeDocks([self.dock_findings], [120], Qt.Vertical)
+            self.resizeDocks([self.dock_findings], [110], Qt.Vertical)
 
     def eventFilter(self, watched, event) -> bool:
         if self.view is not None and watched is self.view.viewport() and \

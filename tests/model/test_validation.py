@@ -108,7 +108,7 @@ CASES: list[tuple[str, Callable[[], Spec], Callable[[], Spec]]] = [
     ("public-lb-no-frontend",
      lambda: classic().set("lb", rules=()).unlink("lb", "lb-ip", "frontend"),
      classic),
-    ("pool-too-large",  # M-A5: the table ends at 801-1,000
+    ("pool-beyond-table",  # M-A5: the table ends at 801-1,000
      lambda: big_pool(classic(), 1001),
      lambda: big_pool(classic(), 1000)),
     # ---- SKUs (§1.5)

@@ -129,9 +129,10 @@ def test_invalid_link_is_refused_with_the_reason(qtbot):
     assert scene.node_item("lb-1").highlight == "valid"
     qtbot.mouseMove(view.viewport(), vp(view, (100, 200)))
     qtbot.mouseMove(view.viewport(), vp(view, (100, 300)))
-    assert messages[-1] == "Cannot connect to vm-2: no link can connect a vm to a vm"
+    assert messages[-1] == ("Cannot connect to vm-2: a virtual machine can't be attached to a "
+                            "virtual machine")
     qtbot.mouseRelease(view.viewport(), LEFT, NO_MOD, vp(view, (100, 300)))
-    assert "no link can connect a vm to a vm" in messages[-1]
+    assert "a virtual machine can't be attached to a virtual machine" in messages[-1]
     assert scene.scenario.topology.links() == [] and stack.count() == 0
 
 
@@ -141,7 +142,8 @@ def test_connect_refuses_a_second_subnet_with_the_models_reason(qtbot):
     scenario.topology.connect(Link("vm-1", "subnet-2", "in_subnet"))
     scene, view, stack, messages = make_canvas(qtbot, scenario)
     links, reason = scene.connect_options("vm-1", "subnet-1")
-    assert links == [] and reason == "vm-1 already has 1 in_subnet link(s)"
+    assert links == [] and reason == ("vm-1 is already in subnet subnet-2 (a VM's network "
+                                      "interface is in one subnet)")
 
 
 def test_link_kind_menu_when_several_kinds_fit(qtbot):

@@ -16,10 +16,14 @@ from PySide6.QtWidgets import QMenu
 
 from ...model import Link, Scenario, Topology, new_component
 from ...model.io import from_document, to_document
+from ...model.layout import layout_positions
 from ...model.links import LINK_RULES
 from ..commands import (AddNodeCommand, AddNodesCommand, ConnectCommand, DeleteCommand,
-                        DisconnectCommand, GestureCommand, MoveNodesCommand,
+                        DisconnectCommand, GestureCommand, MoveNodesCommand, NudgeCommand,
+                        ReplaceNodeCommand,
                         copy_with_fresh_ids)
+from ..text import menu_text
+from . import references
 from .style import snap
 
 
@@ -28,7 +32,8 @@ class SceneEditing:
 
     # ========================================================================= commands
     def connect_nodes(self, link: Link) -> bool:
-        reason = self.scenario.topology.can_connect(link)
+        topology = self.scenario.topology
+        reason = topology.can_connect(link) or topology.public_ip_taken(link)
         if reason:
             self.statusMessage.emit(f"Cannot connect: {reason}")
             return False
@@ -41,13 +46,34 @@ class SceneEditing:
         menu = QMenu()
         menu.setObjectName("menu-link-kind")
         for link in links:
-            action = menu.addAction(f"{LINK_RULES[link.kind].label}  ({link.source} → {link.target})")
+            action = menu.addAction(menu_text(f"{LINK_RULES[link.kind].label}  "
+                                              f"({link.source} → {link.target})"))
             action.setData(links.index(link))
         chosen = menu.exec(QPoint(int(screen_pos.x()), int(screen_pos.y())))
         return links[chosen.data()] if chosen is not None else None
 
     def choose_link(self, links: list[Link], screen_pos) -> Link | None:
         return self.link_chooser(links, screen_pos)
+
+    def free_spot(self, kind: str, near: QPointF) -> QPointF:
+        """The nearest point to ``near`` where a new node of ``kind`` (its centre) overlaps
+        no node and, for a box, no other box either."""
+        from ...model.components import component_class
+        from ...model.layout import FOOTPRINT, spiral
+        box = component_class(kind).CONTAINER
+        w, h = component_class(kind)(id="probe").size if box else (0.0, 0.0)
+        left, up, right, down = FOOTPRINT
+        for x, y in spiral(snap(near.x()), snap(near.y()), 80.0, rings=40):
+            if box:
+                rect = QRectF(x - w / 2, y - h / 2, w, h)
+                clear = not self._tiles_in(rect.adjusted(-left, -up, right, down)) and not any(
+                    rect.intersects(c.scene_rect()) for c in self._containers.values())
+            else:
+                rect = QRectF(x - left - right, y - up - down, 2 * (left + right), 2 * (up + down))
+                clear = not self._tiles_in(rect)
+            if clear:
+                return QPointF(x, y)
+        return near
 
     def place_node(self, kind: str, scene_pos: QPointF) -> str:
         """Add a node of ``kind`` at ``scene_pos`` (snapped); a VM dropped into a subnet box
@@ -78,12 +104,37 @@ class SceneEditing:
         return component.id
 
     def delete_selection(self) -> bool:
+        """Delete the selection (a node with its links) in one step; rules that name a
+        deleted public IP as their frontend are removed or pointed at another frontend in
+        that same step, as the user chooses (``reference_chooser``)."""
         ids = self.selected_node_ids()
         links = self.selected_links()
         if not ids and not links:
             return False
-        self.undo_stack.push(DeleteCommand(self.scenario, ids, links))
+        topology = self.scenario.topology
+        refs = references.references_to(topology, set(ids))
+        if not refs:
+            self.undo_stack.push(DeleteCommand(self.scenario, ids, links))
+            return True
+        choice = self.reference_chooser(topology, refs)
+        if choice is None:
+            self.statusMessage.emit("Nothing deleted")
+            return False
+        delete = DeleteCommand(self.scenario, ids, links)
+        gesture = GestureCommand(delete.text() + (" and its rules" if choice == "remove" else
+                                                  " (rules moved to another frontend)"))
+        for ref in refs:
+            gesture.add(ReplaceNodeCommand, self.scenario,
+                        references.fixed_balancer(topology, ref, set(ids), choice), "")
+        gesture.parts.append(delete)
+        self.undo_stack.push(gesture)
         return True
+
+    def reference_chooser(self, topology, refs) -> str | None:
+        """What becomes of rules naming a deleted public IP: "remove", "repoint" or None
+        (cancel).  A dialog; tests put their answer here."""
+        views = self.views()
+        return references.ask(views[0] if views else None, topology, refs)
 
     # ----------------------------------------------------------------- copy and paste
     def copy_selection(self) -> dict[str, Any]:
@@ -118,8 +169,10 @@ class SceneEditing:
                 bounds = bounds.united(QRectF(x, y, max(w, 1), max(h, 1)))
             centre = bounds.center()
             offset = (snap(at.x() - centre.x()), snap(at.y() - centre.y()))
-        components, links = copy_with_fresh_ids(clip, ids, offset=offset,
-                                                taken=set(self.scenario.topology.node_ids()))
+        here = self.scenario.topology
+        components, links = copy_with_fresh_ids(
+            clip, ids, offset=offset, taken=set(here.node_ids()),
+            taken_names={c.display_name for c in here.nodes()})
         return self._add_copies(components, links, f"Paste {len(components)} item"
                                 + ("" if len(components) == 1 else "s"))
 
@@ -229,12 +282,20 @@ class SceneEditing:
         return out
 
     def nudge(self, dx: float, dy: float) -> None:
+        """Move the selection by (dx, dy): arrow keys.  Repeated nudges of the same nodes
+        are one undo step; a nudge into or out of a box changes membership as a drop does."""
         ids = self.selected_node_ids()
         if not ids:
             return
         positions = self._positions_after({i: QPointF(dx, dy) for i in ids})
-        self.push_move(positions, self.membership_changes(positions, {
-            i: self.inside_own_box(i) for i in positions}))
+        if not positions:
+            return
+        changes = self.membership_changes(positions, {i: self.inside_own_box(i)
+                                                       for i in positions})
+        if changes:
+            self.push_move(positions, changes)
+        else:
+            self.undo_stack.push(NudgeCommand(self.scenario, positions))
 
     def _rect_of(self, node_id: str) -> QRectF:
         return self._nodes[node_id].scene_rect()
@@ -287,9 +348,7 @@ class SceneEditing:
             self.push_move(positions, [], text=f"Distribute {len(ids)} items")
 
     def auto_layout(self) -> None:
-        """Lay the diagram out with networkx (one undoable step): nodes by a seeded spring
-        layout of the link graph, then every box fitted around its members."""
-        from .layout import layout_positions
+        """Lay the whole diagram out (``designer.model.layout``): one undoable step."""
         positions, sizes = layout_positions(self.scenario.topology)
         if not positions:
             return

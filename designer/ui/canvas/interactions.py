@@ -75,6 +75,8 @@ class MoveInteraction(Interaction):
             if distance < QApplication.startDragDistance():
                 return
             self.started = True
+            # what stays still is drawn once; each frame paints what moves
+            self.scene.static_layer.begin(self.ids)
         start = self.start[self.grabbed.node_id]
         anchor = start + (event.scenePos() - self.press)
         if snapping(self.scene, event):
@@ -101,8 +103,12 @@ class MoveInteraction(Interaction):
             self.drop_target = target
             if target is not None:
                 target.set_highlight("drop")
+            for view in self.scene.views():  # over the static layer, where the box is drawn
+                if hasattr(view, "show_drop_box"):
+                    view.show_drop_box(target.scene_rect() if target is not None else None)
 
     def cancel(self) -> None:
+        self.scene.static_layer.end()
         if self.drop_target is not None:
             self.drop_target.set_highlight(None)
         self.scene.defer_link_updates()
@@ -113,6 +119,7 @@ class MoveInteraction(Interaction):
 
     def release(self, event) -> None:
         self.move(event)  # the release decides the final place (and its Alt state)
+        self.scene.static_layer.end()
         if self.drop_target is not None:
             self.drop_target.set_highlight(None)
         if not self.started:

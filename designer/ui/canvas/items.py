@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsPat
 
 from ...model import Component, Link
 from ...model.links import LINK_RULES
+from ..text import plain_tooltip
 from . import glyphs, zorder
 from .style import (GLYPH_SIZE, LINK_STYLES, SEVERITY_COLORS, SEVERITY_ORDER, TILE_RADIUS,
-                    TILE_SIZE, CanvasPalette, color, cosmetic_pen)
+                    TILE_SIZE, CanvasPalette, color, cosmetic_pen, readable)
 
 if TYPE_CHECKING:
     from ...model.validation import Finding
@@ -56,6 +57,11 @@ def _font(pixel_size: int, bold: bool = False) -> QFont:
 
 
 LABEL_FONT = _font(12, bold=False)
+#: names never shrink below this on screen: further out, captions are drawn untransformed at
+#: this size (scaled by CAPTION_SCALE) and shown only where they fit beside their neighbours
+MIN_TEXT_PX = 10.0
+CAPTION_SCALE = MIN_TEXT_PX / 12.0
+IGNORES_TRANSFORMATIONS = QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
 DETAIL_FONT = _font(10)
 TITLE_FONT = _font(13, bold=True)
 BADGE_FONT = _font(10, bold=True)
@@ -148,7 +154,7 @@ class Badge(QGraphicsEllipseItem):
         self.text.setText(str(len(findings)) if len(findings) > 1 else "!")
         br = self.text.boundingRect()
         self.text.setPos(-br.width() / 2, -br.height() / 2)
-        self.setToolTip("\n".join(f"{f.severity}: {f.message}" for f in findings))
+        self.setToolTip(plain_tooltip("\n".join(f"{f.severity}: {f.message}" for f in findings)))
         self.setVisible(True)
 
 
@@ -241,6 +247,20 @@ class CanvasItem(QGraphicsPathItem):
     def shows_selected(self) -> bool:
         return self.isSelected() and self.decorations_visible()
 
+    def line_pen(self, c, width: float = 1.0, dash: tuple[float, ...] = ()) -> QPen:
+        """On screen a cosmetic pen; in an export one that scales with the picture."""
+        return cosmetic_pen(c, width, dash, cosmetic=self.decorations_visible())
+
+    def wants_handle(self) -> bool:
+        """The connection handle shows on hover, and on a node selected on its own (not on
+        each of 2,000 selected nodes: every handle is an item to create and paint)."""
+        if self.hovered:
+            return True
+        if not self.isSelected():
+            return False
+        scene = self.scene()
+        return scene is None or len(getattr(scene, "_styled_selection", ())) <= 1
+
     # No itemChange() override: Qt calls it for every change of every item (flags, scene,
     # position...) and a Python override made building a 2,000-node scene several times
     # slower.  The scene restyles on selectionChanged and updates links where it moves items.
@@ -264,12 +284,51 @@ class CanvasItem(QGraphicsPathItem):
     def hoverEnterEvent(self, event):
         self.hovered = True
         self.restyle()
+        self._update_caption()
         super().hoverEnterEvent(event)
 
     def hoverLeaveEvent(self, event):
         self.hovered = False
         self.restyle()
+        self._update_caption()
         super().hoverLeaveEvent(event)
+
+    # ---------------------------------------------------------------- captions (names)
+    #: the item holding the name (and what goes with it); set by subclasses
+    caption: QGraphicsItem | None = None
+    _pixel_text = False
+    _text_zoom = 1.0
+    #: the zoom from which the caption fits beside its neighbours at MIN_TEXT_PX (the
+    #: scene works it out from where the neighbours are)
+    fit_zoom = 0.0
+
+    def set_text_zoom(self, zoom: float, pixel: bool) -> None:
+        """Follow the view's zoom: ``pixel`` below the zoom where names would shrink under
+        MIN_TEXT_PX (the caption then keeps that size on screen)."""
+        caption = self.caption
+        if caption is None:
+            return
+        if pixel != self._pixel_text:
+            self._pixel_text = pixel
+            caption.setFlag(IGNORES_TRANSFORMATIONS, pixel)
+            caption.setScale(CAPTION_SCALE if pixel else 1.0)
+        self._text_zoom = zoom
+        self._update_caption()
+
+    def caption_shown(self) -> bool:
+        """Names are shown when they fit, and always on hover."""
+        return self.detail_level >= DETAIL_REDUCED and (
+            not self._pixel_text or self.hovered or self.caption_fits())
+
+    def caption_fits(self) -> bool:
+        return self._text_zoom >= self.fit_zoom
+
+    def _update_caption(self) -> None:
+        caption = self.caption
+        if caption is not None:
+            shown = self.caption_shown()
+            if shown != caption.isVisible():
+                caption.setVisible(shown)
 
     def set_highlight(self, highlight: str | None) -> None:
         if highlight != self.highlight:
@@ -315,11 +374,14 @@ class NodeItem(CanvasItem):
         glyph, self.svg = _glyph_item(self, self.kind, GLYPH_SIZE, 0.0, 0.0)
         self.glyph = _Decoration.passive(glyph)
 
+        # the caption: the name's background holds the name and the detail line, so that
+        # far out it can be drawn at a fixed on-screen size as one piece
         self.label_bg = _Decoration.passive(QGraphicsRectItem(self))
         self.label_bg.setPen(NO_PEN)
-        self.label = _Decoration.passive(QGraphicsSimpleTextItem(self))
+        self.caption = self.label_bg
+        self.label = _Decoration.passive(QGraphicsSimpleTextItem(self.label_bg))
         self.label.setFont(LABEL_FONT)
-        self.detail = _Decoration.passive(QGraphicsSimpleTextItem(self))
+        self.detail = _Decoration.passive(QGraphicsSimpleTextItem(self.label_bg))
         self.detail.setFont(DETAIL_FONT)
         # QGraphicsSimpleTextItem lays its text out again on every paint: keep the pixels
         for text in (self.label, self.detail):
@@ -353,16 +415,24 @@ class NodeItem(CanvasItem):
 
     def _layout_labels(self) -> None:
         top = TILE_SIZE / 2 + 4
+        self.label_bg.setPos(0, top)  # the caption's anchor: the middle under the tile
         lr = self.label.boundingRect()
-        self.label.setPos(-lr.width() / 2, top)
+        self.label.setPos(-lr.width() / 2, 0)
         dr = self.detail.boundingRect()
         has_detail = bool(self.detail.text())
         self.detail.setVisible(has_detail and self.detail_level == DETAIL_FULL)
-        self.detail.setPos(-dr.width() / 2, top + lr.height() - 1)
+        self.detail.setPos(-dr.width() / 2, lr.height() - 1)
         width = max(lr.width(), dr.width() if has_detail else 0) + 6
         height = lr.height() + (dr.height() - 1 if has_detail else 0) + 2
+        #: the caption's width at its natural size, with and without the detail line (the
+        #: scene measures the room beside the node: see caption_fits)
+        self.caption_width = width
+        self.name_width = lr.width() + 6
+        self._caption_rects = (QRectF(-width / 2, -1, width, height),
+                               QRectF(-self.name_width / 2, -1, self.name_width,
+                                      lr.height() + 2))
+        self._fit_caption_background()
         label_rect = QRectF(-width / 2, top - 1, width, height)
-        self.label_bg.setRect(label_rect)
         self.anchor_below = label_rect.bottom() if self.label.text() else TILE_SIZE / 2
         # the root spans tile, handle and name: clicking the name selects the node, and Qt
         # may cull the whole node by the root's rectangle (ItemContainsChildrenInShape)
@@ -371,19 +441,34 @@ class NodeItem(CanvasItem):
         hit.addRect(label_rect)
         self.setPath(hit)
 
+    def _fit_caption_background(self) -> None:
+        """The name's background covers the detail line only while that shows."""
+        with_detail = self.detail_level == DETAIL_FULL and bool(self.detail.text())
+        self.label_bg.setRect(self._caption_rects[0 if with_detail else 1])
+
     def set_detail_level(self, level: int) -> None:
         if level == self.detail_level:
             return
         self.detail_level = level
-        self.label.setVisible(level >= DETAIL_REDUCED)
-        self.label_bg.setVisible(level >= DETAIL_REDUCED)
+        self._update_caption()
         self.detail.setVisible(level == DETAIL_FULL and bool(self.detail.text()))
+        self._fit_caption_background()
         self.glyph.setVisible(level >= DETAIL_REDUCED)
         # far out the scene's FarLayer draws every tile in one call: the item paints nothing
         self.tile.setVisible(level >= DETAIL_REDUCED)
         self.setFlag(F.ItemHasNoContents, level == DETAIL_MINIMAL)
         self.far_rect = None
         self.restyle()
+
+    #: free width beside the node on its line, in scene units (set by the scene)
+    room = float("inf")
+
+    def caption_fits(self) -> bool:
+        """Centred under the tile, the caption at MIN_TEXT_PX fits when its width on screen
+        is within the room (the detail line counts only where it is shown)."""
+        detail = self.detail_level == DETAIL_FULL and bool(self.detail.text())
+        width = self.caption_width if detail else self.name_width
+        return self._text_zoom * self.room >= CAPTION_SCALE * width
 
     def set_findings(self, findings: list["Finding"]) -> None:
         if findings or self._badge is not None:
@@ -415,13 +500,13 @@ class NodeItem(CanvasItem):
         kind_color = p.kind_color(self.kind)
         minimal = self.detail_level == DETAIL_MINIMAL
         if self.shows_selected():
-            pen = cosmetic_pen(p.selection, 2.5)
+            pen = self.line_pen(p.selection, 2.5)
         elif self.highlight in ("valid", "target", "drop"):
-            pen = cosmetic_pen(p.valid_target, 3.0 if self.highlight == "target" else 2.0)
+            pen = self.line_pen(p.valid_target, 3.0 if self.highlight == "target" else 2.0)
         elif self.hovered and self.decorations_visible():
-            pen = cosmetic_pen(p.hover, 1.8)
+            pen = self.line_pen(p.hover, 1.8)
         else:
-            pen = cosmetic_pen(kind_color if minimal else color(p.tile_border), 1.0)
+            pen = self.line_pen(kind_color if minimal else color(p.tile_border), 1.0)
         self.tile.setPen(pen)
         self.tile.setBrush(QBrush(kind_color if minimal else color(p.tile_fill)))
         if not self.svg:
@@ -431,17 +516,18 @@ class NodeItem(CanvasItem):
         self.label_bg.setBrush(QBrush(color(p.label_background)))
         if self._handle is not None:
             self._handle.restyle(p)
-        self._show_handle(self.decorations_visible() and not minimal
-                          and (self.hovered or self.isSelected()))
+        self._show_handle(self.decorations_visible() and not minimal and self.wants_handle())
         self.setOpacity(0.35 if self.highlight == "invalid" else 1.0)
+        self.setZValue(zorder.NODES + (1 if self.hovered else 0))
 
 
 # ------------------------------------------------------------------------------- containers
 
 class ResizeGrip(QGraphicsPathItem):
-    """The bottom-right grip of a box: drag to resize (one undoable step on release)."""
+    """The bottom-right grip of a box: drag to resize (one undoable step on release).  It
+    keeps SIZE pixels on screen at any zoom (14 scene units were 6 px at the demo's zoom)."""
 
-    SIZE = 14.0
+    SIZE = 16.0
 
     def __init__(self, owner: "ContainerItem"):
         path = QPainterPath()
@@ -453,6 +539,7 @@ class ResizeGrip(QGraphicsPathItem):
         super().__init__(path, owner)
         self.owner = owner
         self.setZValue(zorder.HANDLES)
+        self.setFlag(IGNORES_TRANSFORMATIONS, True)
         self.setCursor(Qt.CursorShape.SizeFDiagCursor)
         self.setToolTip("Drag to resize")
         self.setVisible(False)
@@ -471,13 +558,17 @@ class ContainerItem(CanvasItem):
         self.setFlag(SELECTABLE, True)
         self.setAcceptHoverEvents(True)
         self.box = _Decoration.passive(QGraphicsPathItem(self))
+        # the caption: icon, title and subtitle in one piece anchored at the top-left corner
+        self.caption = _Decoration.passive(QGraphicsRectItem(self))
+        self.caption.setPen(NO_PEN)
+        self.caption.setPos(8, 6)
         icon_size = 20.0
-        icon, self.svg = _glyph_item(self, self.kind, icon_size, 10 + icon_size / 2,
-                                     8 + icon_size / 2)
+        icon, self.svg = _glyph_item(self.caption, self.kind, icon_size, 2 + icon_size / 2,
+                                     2 + icon_size / 2)
         self.icon = _Decoration.passive(icon)
-        self.title = _Decoration.passive(QGraphicsSimpleTextItem(self))
+        self.title = _Decoration.passive(QGraphicsSimpleTextItem(self.caption))
         self.title.setFont(TITLE_FONT)
-        self.subtitle = _Decoration.passive(QGraphicsSimpleTextItem(self))
+        self.subtitle = _Decoration.passive(QGraphicsSimpleTextItem(self.caption))
         self.subtitle.setFont(DETAIL_FONT)
         for text in (self.title, self.subtitle):
             text.setCacheMode(DEVICE_CACHE)
@@ -513,9 +604,14 @@ class ContainerItem(CanvasItem):
         radius = 12.0 if self.kind == "vnet" else 8.0
         box.addRoundedRect(rect, radius, radius)
         self.box.setPath(box)
-        self.title.setPos(36, 9)
+        self.title.setPos(28, 3)
         tr = self.title.boundingRect()
-        self.subtitle.setPos(36 + tr.width() + 8, 9 + tr.height() - self.subtitle.boundingRect().height() - 1)
+        self.subtitle.setPos(28 + tr.width() + 8, 3 + tr.height() - self.subtitle.boundingRect().height() - 1)
+        # far out the caption keeps MIN_TEXT_PX: shown when the title fits in the box, the
+        # subtitle when it fits too
+        self.fit_zoom = (CAPTION_SCALE * (28 + tr.width()) + 16) / w
+        self.full_fit_zoom = (CAPTION_SCALE * (self.subtitle.x() +
+                                               self.subtitle.boundingRect().width()) + 16) / w
         self.grip.setPos(w - 3, h - 3)
         if self._badge is not None:
             self._badge.setPos(self.badge_pos())
@@ -524,6 +620,15 @@ class ContainerItem(CanvasItem):
 
     def cached_parts(self) -> list[QGraphicsItem]:
         return [self.title, self.subtitle] + ([self.icon] if self.svg else [])
+
+    full_fit_zoom = 0.0
+
+    def _update_caption(self) -> None:
+        super()._update_caption()
+        subtitle = self.detail_level == DETAIL_FULL and (
+            not self._pixel_text or self.hovered or self._text_zoom >= self.full_fit_zoom)
+        if subtitle != self.subtitle.isVisible():
+            self.subtitle.setVisible(subtitle)
 
     def badge_pos(self) -> QPointF:
         return QPointF(self.size[0] - 4, 4)
@@ -547,9 +652,7 @@ class ContainerItem(CanvasItem):
         if level == self.detail_level:
             return
         self.detail_level = level
-        self.title.setVisible(level >= DETAIL_REDUCED)
-        self.subtitle.setVisible(level == DETAIL_FULL)
-        self.icon.setVisible(level >= DETAIL_REDUCED)
+        self._update_caption()
 
     def set_findings(self, findings: list["Finding"]) -> None:
         if findings or self._badge is not None:
@@ -562,20 +665,20 @@ class ContainerItem(CanvasItem):
         kind_color = p.kind_color(self.kind)
         width = 2.0 if self.kind == "vnet" else 1.4
         if self.shows_selected():
-            pen = cosmetic_pen(p.selection, width + 1.0)
+            pen = self.line_pen(p.selection, width + 1.0)
         elif self.highlight in ("valid", "target", "drop"):
-            pen = cosmetic_pen(p.valid_target, width + (1.5 if self.highlight != "valid" else 0.5))
+            pen = self.line_pen(p.valid_target, width + (1.5 if self.highlight != "valid" else 0.5))
         elif self.hovered and self.decorations_visible():
-            pen = cosmetic_pen(kind_color.lighter(115), width + 0.6)
+            pen = self.line_pen(kind_color.lighter(115), width + 0.6)
         else:
-            pen = cosmetic_pen(kind_color, width)
+            pen = self.line_pen(kind_color, width)
         self.box.setPen(pen)
         fill = QColor(kind_color)
         fill.setAlpha(p.container_fill_alpha * (2 if self.highlight == "drop" else 1))
         self.box.setBrush(QBrush(fill))
         if not self.svg:
             self.icon.setBrush(QBrush(kind_color))
-        self.title.setBrush(QBrush(kind_color.darker(115) if not p.dark else kind_color))
+        self.title.setBrush(QBrush(readable(kind_color, p.background)))
         self.subtitle.setBrush(QBrush(color(p.text_muted)))
         if self._handle is not None:
             self._handle.restyle(p)
@@ -583,7 +686,7 @@ class ContainerItem(CanvasItem):
         self.grip.setPen(NO_PEN)
         decorate = self.decorations_visible()
         self.grip.setVisible(decorate and self.isSelected())
-        self._show_handle(decorate and (self.hovered or self.isSelected()))
+        self._show_handle(decorate and self.wants_handle())
         self.setOpacity(0.35 if self.highlight == "invalid" else 1.0)
 
 
@@ -614,6 +717,7 @@ class LinkItem(CanvasItem):
         self.qline: QLineF | None = None
         self._far = False
         self._paths_stale = False
+        self._hit_stale = False
         #: mirrors isVisible() for the far layer (a Python attribute is much cheaper to read)
         self.shown = True
         self._arrow = LINK_STYLES[link.kind].arrow
@@ -636,16 +740,20 @@ class LinkItem(CanvasItem):
             self._marker.setPos(QLineF(self._p1, self._p2).center())
         return self._marker
 
-    def set_endpoints(self, p1: QPointF, p2: QPointF) -> None:
-        self.set_endpoints_xy(p1.x(), p1.y(), p2.x(), p2.y())
-
-    def set_endpoints_xy(self, x1: float, y1: float, x2: float, y2: float) -> None:
+    def set_endpoints_xy(self, x1: float, y1: float, x2: float, y2: float,
+                         hit: bool = True) -> None:
         """Place the line (plain float arithmetic: this runs for every moved link of every
-        drag frame)."""
+        drag frame).  Far out the far layer draws the line; with ``hit`` False (a drag in
+        progress) the hit area is left until :meth:`refresh_geometry` too."""
         ends = (x1, y1, x2, y2)
-        if ends == self._ends:
+        if ends == self._ends and not (hit and self._hit_stale):
             return
         self._ends = ends
+        if self._far and not hit:
+            self.qline = QLineF(x1, y1, x2, y2)
+            self._hit_stale = self._paths_stale = True
+            return
+        self._hit_stale = False
         self.qline = QLineF(x1, y1, x2, y2)
         self._p1, self._p2 = QPointF(x1, y1), QPointF(x2, y2)
         dx, dy = x2 - x1, y2 - y1
@@ -703,6 +811,11 @@ class LinkItem(CanvasItem):
     def ends(self) -> tuple[float, float, float, float] | None:
         return self._ends
 
+    def refresh_geometry(self) -> None:
+        """Build what a drag left for later (the hit area)."""
+        if self._hit_stale and self._ends is not None:
+            self.set_endpoints_xy(*self._ends)
+
     def restyle(self) -> None:
         p = self.palette()
         if p is None:
@@ -718,145 +831,10 @@ class LinkItem(CanvasItem):
             width += 1.5
         elif self.hovered and self.decorations_visible():
             width += 1.0
-        self.line.setPen(cosmetic_pen(c, width, style.dash))
-        self.arrow.setPen(cosmetic_pen(c, 1.0))
+        self.line.setPen(self.line_pen(c, width, style.dash))
+        self.arrow.setPen(self.line_pen(c, 1.0))
         self.arrow.setBrush(QBrush(c))
 
 
 def node_items(items: Iterable[QGraphicsItem]) -> list[NodeItem | ContainerItem]:
     return [i for i in items if isinstance(i, (NodeItem, ContainerItem))]
-
-
-# ---------------------------------------------------------------------------- far layer
-
-class FarLayer(QGraphicsItem):
-    """Far out (DETAIL_MINIMAL), the whole diagram's tiles and lines in ONE paint: one
-    ``drawLines`` per link style and one ``drawRects`` per node colour, instead of thousands
-    of item paints (perf-baselines.md: one drawLines item is ~3x cheaper than 3,000 line
-    items).  Boxes, badges and overlays stay items.  The per-item tiles and lines are hidden
-    at that level; selection and connect highlights are drawn here too."""
-
-    def __init__(self, scene):
-        super().__init__()
-        self._scene = scene
-        self.setZValue(zorder.LINKS)
-        self.setAcceptedMouseButtons(NO_BUTTON)
-        self.setVisible(False)
-        self._rect = QRectF()
-        self._rect_dirty = True
-        self._batches: tuple[list, list, list] | None = None
-
-    def geometry_changed(self) -> None:
-        """Something moved: the layer's extent may change and it must be drawn again."""
-        if self.isVisible():
-            self._batches = None
-            if not self._rect_dirty:
-                # once per change burst: the rect is recomputed when Qt next asks for it
-                self.prepareGeometryChange()
-                self._rect_dirty = True
-
-    def extend(self, x1: float, y1: float, x2: float, y2: float) -> None:
-        """Something moved within (x1, y1)-(x2, y2): grow the extent if needed, draw again.
-        (Cheap: a drag frame calls this for every moved tile and line.)"""
-        if not self.isVisible():
-            return
-        self._batches = None
-        if self._rect_dirty:
-            return
-        r = self._rect
-        if x1 < r.left() or y1 < r.top() or x2 > r.right() or y2 > r.bottom():
-            self.prepareGeometryChange()
-            self._rect = r.united(QRectF(QPointF(x1, y1), QPointF(x2, y2)))
-        else:
-            self.update()
-
-    def restyled(self) -> None:
-        """Selection, highlight or palette changed: draw again (same geometry)."""
-        if self.isVisible():
-            self._batches = None
-            self.update()
-
-    def boundingRect(self) -> QRectF:
-        if self._rect_dirty:
-            half = TILE_SIZE / 2 + 4
-            xs, ys = [], []
-            for item in self._scene.all_node_items():
-                if isinstance(item, NodeItem):
-                    p = item.pos()
-                    xs.append(p.x())
-                    ys.append(p.y())
-            self._rect = (QRectF(min(xs) - half, min(ys) - half, max(xs) - min(xs) + 2 * half,
-                                 max(ys) - min(ys) + 2 * half + 20) if xs else QRectF())
-            for link in self._scene.all_link_items():
-                if link.ends is not None and link.shown:
-                    x1, y1, x2, y2 = link.ends
-                    self._rect = self._rect.united(QRectF(QPointF(min(x1, x2), min(y1, y2)),
-                                                          QPointF(max(x1, x2), max(y1, y2))))
-            self._rect_dirty = False
-        return self._rect
-
-    def _build(self) -> tuple[list, list, list]:
-        """Group every tile and line by style (Python attributes only: this runs once per
-        change, over every node and link)."""
-        scene = self._scene
-        palette = scene.palette
-        selected_items = set() if scene.export_mode else scene.selected_set()
-        lines: dict[tuple, list[QLineF]] = {}
-        for link in scene.all_link_items():
-            if link.qline is None or not link.shown:
-                continue
-            lines.setdefault((link.kind, link in selected_items), []).append(link.qline)
-        pens = []
-        for (kind, selected), batch in lines.items():
-            # solid: a dash pattern a few pixels long is noise this far out, and slow to stroke
-            c = color(palette.selection) if selected else palette.link_color(kind)
-            pens.append((cosmetic_pen(c, 2.5 if selected else 1.0), batch))
-        rects: dict[tuple, list[QRectF]] = {}
-        outlined: dict[str, list[QRectF]] = {}
-        half = TILE_SIZE / 2
-        for item in scene.plain_node_items():
-            rect = item.far_rect
-            if rect is None:
-                p = item.pos()
-                rect = item.far_rect = QRectF(p.x() - half, p.y() - half, TILE_SIZE, TILE_SIZE)
-            rects.setdefault((item.kind, item.highlight == "invalid"), []).append(rect)
-            if item in selected_items:
-                outlined.setdefault(palette.selection, []).append(rect)
-            elif item.highlight in ("valid", "target"):
-                outlined.setdefault(palette.valid_target, []).append(rect)
-        brushes = []
-        for (kind, dim), batch in rects.items():
-            c = palette.kind_color(kind)
-            if dim:
-                c.setAlpha(70)
-            brushes.append((QBrush(c), batch))
-        outlines = [(cosmetic_pen(c, 2.5), batch) for c, batch in outlined.items()]
-        # finding badges stay visible far out, as dots on the tiles' corners
-        dots: dict[str, list[QRectF]] = {}
-        r = Badge.RADIUS * 1.5
-        for item in scene.items_with_findings():
-            badge = item._badge
-            if badge is not None and badge.severity:
-                centre = item.mapToScene(badge.pos())
-                dots.setdefault(badge.severity, []).append(
-                    QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r))
-        for severity, batch in dots.items():
-            outlines.append((cosmetic_pen("#ffffff", 1.0), batch))
-            brushes.append((QBrush(QColor(SEVERITY_COLORS.get(severity, "#757575"))), batch))
-        return pens, brushes, outlines
-
-    def paint(self, painter, option, widget=None) -> None:
-        if self._batches is None:
-            self._batches = self._build()
-        pens, brushes, outlines = self._batches
-        for pen, batch in pens:
-            painter.setPen(pen)
-            painter.drawLines(batch)
-        painter.setPen(NO_PEN)
-        for brush, batch in brushes:
-            painter.setBrush(brush)
-            painter.drawRects(batch)
-        painter.setBrush(NO_BRUSH)
-        for pen, batch in outlines:
-            painter.setPen(pen)
-            painter.drawRects(batch)

@@ -9,20 +9,23 @@ items up to date.
 from __future__ import annotations
 
 import math
+import weakref
 from collections import defaultdict
 from typing import Iterable
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QPainter, QTransform, QUndoStack
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from ...model import Link, Scenario
-from ...model.links import link_kinds_between, why_not
+from ...model.links import link_kinds_between, refusal
 from ...model.topology import ChangeEvent
 from . import interactions
 from .editing import SceneEditing
-from .geometry import exit_point, exit_xy, nearest_on_border
-from .items import (DETAIL_FULL, DETAIL_MINIMAL, ContainerItem, FarLayer, Handle, LinkItem,
+from .geometry import exit_xy, nearest_on_border_xy
+from .draglayer import StaticLayer
+from .farlayer import FarLayer
+from .items import (CAPTION_SCALE, DETAIL_FULL, DETAIL_MINIMAL, ContainerItem, Handle, LinkItem,
                     NodeItem, ResizeGrip, node_items)
 from .style import GRID_STEP, TILE_SIZE, color, cosmetic_pen, palette_for
 
@@ -37,6 +40,9 @@ BOX_PADDING = 30.0
 class DiagramScene(SceneEditing, QGraphicsScene):
     statusMessage = Signal(str)
     nodeActivated = Signal(str)
+    #: the model changed (after the items follow it) or the theme did: for the overview,
+    #: which must not listen to ``changed`` (thousands of rectangles per drag frame)
+    contentChanged = Signal()
 
     def __init__(self, scenario: Scenario, undo_stack: QUndoStack, parent=None):
         super().__init__(parent)
@@ -67,6 +73,8 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         self.setBackgroundBrush(QBrush(color(self.palette.background)))
         self.far_layer = FarLayer(self)
         self.addItem(self.far_layer)
+        #: what stays still during a drag, drawn once per view (see draglayer.py)
+        self.static_layer = StaticLayer(self)
         self._styled_selection: set[QGraphicsItem] = set()
         self.selectionChanged.connect(self._restyle_selection)
         topology = scenario.topology
@@ -75,12 +83,34 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         for link in topology.links():
             self._add_link_item(link)
         topology.subscribe(self._on_change)
+        # a plain function holding a weak reference: a bound method of this QObject made
+        # PySide look up a slot on a scene that may be gone when the stack emits
+        scene_ref = weakref.ref(self)
+
+        def command_done(_index: int) -> None:
+            scene = scene_ref()
+            if scene is not None:
+                scene._end_burst()
+        undo_stack.indexChanged.connect(command_done)
+        self._burst_timer = QTimer(self)
+        self._burst_timer.setObjectName("scene-link-burst")
+        self._burst_timer.setSingleShot(True)
+        self._burst_timer.setInterval(0)
+        self._burst_timer.timeout.connect(self._end_burst)
+        self._captions_timer = QTimer(self)
+        self._captions_timer.setObjectName("scene-captions")
+        self._captions_timer.setSingleShot(True)
+        self._captions_timer.setInterval(0)
+        self._captions_timer.timeout.connect(self._apply_captions)
 
     def _restyle_selection(self) -> None:
         current = set(self.selectedItems())
-        for item in current ^ self._styled_selection:
+        previous, self._styled_selection = self._styled_selection, current
+        changed = current ^ previous
+        if (len(current) == 1) != (len(previous) == 1):
+            changed |= current | previous  # a lone selection shows its handle, many do not
+        for item in changed:
             item.restyle()
-        self._styled_selection = current
         self.far_layer.restyled()
 
     def detach(self) -> None:
@@ -89,13 +119,19 @@ class DiagramScene(SceneEditing, QGraphicsScene):
 
     # =========================================================================== mirroring
     def _on_change(self, event: ChangeEvent) -> None:
-        self.far_layer.geometry_changed()
+        self._mirror(event)
+        self.contentChanged.emit()
+
+    def _mirror(self, event: ChangeEvent) -> None:
+        self.far_layer.content_changed()
         kind = event.kind
         if kind == "node_added":
             item = self._add_node_item(event.new)
             self._refresh_containment_around(item)
         elif kind == "node_removed":
             item = self._nodes.pop(event.node_id, None)
+            if item is not None:
+                self._grid_update(item, removed=True)
             self._containers.pop(event.node_id, None)
             if item is not None:
                 self.removeItem(item)
@@ -114,12 +150,14 @@ class DiagramScene(SceneEditing, QGraphicsScene):
                 return
             component = self.scenario.topology.node(event.node_id)
             if kind == "moved":
+                self._defer_for_burst()
                 item.component = component
                 item.setPos(QPointF(*component.position))
                 self.item_geometry_changed(item)
             else:
                 item.update_component(component)
                 self.item_geometry_changed(item)
+                self._captions_later()  # a new name may no longer fit
 
     def _add_node_item(self, component) -> NodeItem | ContainerItem:
         cls = ContainerItem if component.CONTAINER else NodeItem
@@ -129,6 +167,8 @@ class DiagramScene(SceneEditing, QGraphicsScene):
             item.forget_geometry()
         self.addItem(item)
         item.set_detail_level(self.detail_level)
+        if self.text_zoom < CAPTION_SCALE:
+            item.set_text_zoom(self.text_zoom, not self.export_mode)
         self._nodes[component.id] = item
         if isinstance(item, ContainerItem):
             self._containers[component.id] = item
@@ -148,6 +188,8 @@ class DiagramScene(SceneEditing, QGraphicsScene):
     # ----------------------------------------------------------------- geometry of links
     def item_geometry_changed(self, item) -> None:
         item.far_rect = None
+        self._grid_update(item)
+        self._captions_later()
         if item.__class__ is ContainerItem:
             item.forget_geometry()
         if self.far_layer.isVisible():
@@ -161,6 +203,24 @@ class DiagramScene(SceneEditing, QGraphicsScene):
             link_item = self._links.get(key)
             if link_item is not None:
                 self._update_link(link_item)
+
+    _burst = False
+
+    def _defer_for_burst(self) -> None:
+        """Model moves come in bursts (a layout or its undo moves 2,000 nodes in one
+        command): their links are updated once each, when the command is done (the undo
+        stack's indexChanged), or for a change made outside the stack when the event loop
+        next runs, or when someone asks for link items first."""
+        if self._deferred_links is None:
+            self._deferred_links = set()
+            self._burst = True
+            self._burst_timer.start()
+
+    def _end_burst(self) -> None:
+        if self._burst:
+            self._burst = False
+            self._burst_timer.stop()
+            self.flush_link_updates()
 
     def defer_link_updates(self) -> None:
         """Collect link updates until :meth:`flush_link_updates` (one update per link per
@@ -197,41 +257,61 @@ class DiagramScene(SceneEditing, QGraphicsScene):
             link_item.set_mismatch(not inside)
             if inside:
                 return
-        if type(src) is NodeItem and type(dst) is NodeItem:
-            # the common case, in floats: from tile to tile
-            sp, tp = src.pos(), dst.pos()
-            sx, sy, tx, ty = sp.x(), sp.y(), tp.x(), tp.y()
-            half = TILE_SIZE / 2
-            x1, y1 = exit_xy(sx, sy, half + 2, half + 2, src.anchor_below + 2, tx, ty)
-            x2, y2 = exit_xy(tx, ty, half + 3, half + 3, dst.anchor_below + 3, x1, y1)
-            link_item.set_endpoints_xy(x1, y1, x2, y2)
-            if self.far_layer.isVisible():
-                self.far_layer.extend(min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
-            return
-        ref_s, ref_t = self.anchor_point(src), self.anchor_point(dst)
-        end_t = nearest_on_border(dst.scene_rect(), ref_s) if isinstance(dst, ContainerItem) else None
-        if isinstance(src, ContainerItem):
-            end_s = nearest_on_border(src.scene_rect(), end_t if end_t is not None else ref_t)
+        half = TILE_SIZE / 2
+        s_box, d_box = src.__class__ is ContainerItem, dst.__class__ is ContainerItem
+        if s_box:
+            sr = src.scene_rect()
+            sl, st, sright, sb = sr.left(), sr.top(), sr.right(), sr.bottom()
+            sx, sy = (sl + sright) / 2, (st + sb) / 2
         else:
-            end_s = exit_point(src.anchor_rect(2.0), ref_s, end_t if end_t is not None else ref_t)
-        if end_t is None:
-            end_t = exit_point(dst.anchor_rect(3.0), ref_t, end_s)
-        link_item.set_endpoints(end_s, end_t)
+            sp = src.pos()
+            sx, sy = sp.x(), sp.y()
+        if d_box:
+            dr = dst.scene_rect()
+            dl, dt, dright, db = dr.left(), dr.top(), dr.right(), dr.bottom()
+            tx, ty = (dl + dright) / 2, (dt + db) / 2
+        else:
+            tp = dst.pos()
+            tx, ty = tp.x(), tp.y()
+        # tiles: from the edge of the tile (stretched down over the name); boxes: from the
+        # point of their border nearest to the other end
+        if d_box:
+            x2, y2 = nearest_on_border_xy(dl, dt, dright, db, sx, sy)
+            aim_x, aim_y = x2, y2
+        else:
+            aim_x, aim_y = tx, ty
+        if s_box:
+            x1, y1 = nearest_on_border_xy(sl, st, sright, sb, aim_x, aim_y)
+        else:
+            x1, y1 = exit_xy(sx, sy, half + 2, half + 2, src.anchor_below + 2, aim_x, aim_y)
+        if not d_box:
+            x2, y2 = exit_xy(tx, ty, half + 3, half + 3, dst.anchor_below + 3, x1, y1)
+        # while a drag runs far out, the far layer draws the line: the hit area can wait
+        link_item.set_endpoints_xy(x1, y1, x2, y2, hit=not self.static_layer.active)
         if self.far_layer.isVisible():
-            self.far_layer.extend(min(end_s.x(), end_t.x()), min(end_s.y(), end_t.y()),
-                                  max(end_s.x(), end_t.x()), max(end_s.y(), end_t.y()))
+            self.far_layer.extend(min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
 
     # ========================================================================= queries
     def node_item(self, node_id: str) -> NodeItem | ContainerItem | None:
         return self._nodes.get(node_id)
 
     def link_item(self, link: Link) -> LinkItem | None:
+        self._end_burst()
         return self._links.get(link.key)
+
+    def link_keys_of(self, node_id: str) -> set[tuple]:
+        """Keys of the links at a node (for :meth:`link_item_by_key`)."""
+        return set(self._links_by_node.get(node_id, ()))
+
+    def link_item_by_key(self, key: tuple) -> LinkItem | None:
+        self._end_burst()
+        return self._links.get(key)
 
     def all_node_items(self) -> list[NodeItem | ContainerItem]:
         return list(self._nodes.values())
 
     def all_link_items(self) -> list[LinkItem]:
+        self._end_burst()
         return list(self._links.values())
 
     def plain_node_items(self) -> list[NodeItem]:
@@ -246,10 +326,12 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         return [self._nodes[n] for n in self._node_findings if n in self._nodes]
 
     def selected_node_ids(self) -> list[str]:
-        return sorted(i.node_id for i in node_items(self.selectedItems()))
+        # the set kept in step with selectionChanged: selectedItems() converts every
+        # selected item to Python, each time (tens of ms with 2,000 selected)
+        return sorted(i.node_id for i in node_items(self._styled_selection))
 
     def selected_links(self) -> list[Link]:
-        return sorted((i.link for i in self.selectedItems() if isinstance(i, LinkItem)),
+        return sorted((i.link for i in self._styled_selection if isinstance(i, LinkItem)),
                       key=lambda l: l.key)
 
     def select_nodes(self, ids: Iterable[str]) -> None:
@@ -279,6 +361,7 @@ class DiagramScene(SceneEditing, QGraphicsScene):
 
     def items_bounding_rect(self) -> QRectF:
         """The bounding rectangle of the diagram (nodes, boxes, links, labels)."""
+        self._end_burst()
         rect = QRectF()
         for item in self._nodes.values():
             rect = rect.united(item.sceneBoundingRect() | item.mapRectToScene(item.childrenBoundingRect()))
@@ -287,9 +370,19 @@ class DiagramScene(SceneEditing, QGraphicsScene):
                 rect = rect.united(item.sceneBoundingRect())
         return rect
 
+    #: the transform of the view the last mouse event came from: items drawn at a fixed
+    #: on-screen size (resize grips, captions far out) are hit where they are drawn
+    _device_transform = QTransform()
+
     def _hit_items(self, pos: QPointF) -> list[QGraphicsItem]:
         return self.items(pos, Qt.ItemSelectionMode.IntersectsItemShape,
-                          Qt.SortOrder.DescendingOrder, QTransform())
+                          Qt.SortOrder.DescendingOrder, self._device_transform)
+
+    def _note_view(self, event) -> None:
+        widget = event.widget()
+        view = widget.parentWidget() if widget is not None else None
+        self._device_transform = view.viewportTransform() if hasattr(
+            view, "viewportTransform") else QTransform()
 
     def _hit(self, pos: QPointF) -> QGraphicsItem | None:
         """The topmost interactive thing under ``pos``: a handle, a grip or a root item."""
@@ -337,22 +430,65 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         while todo:
             current = todo.pop()
             box = self._nodes.get(current)
-            if not isinstance(box, ContainerItem):
+            if box.__class__ is not ContainerItem:
                 continue
             rect = box.scene_rect()
-            members = set(topology.contents(current))
-            for item in self._nodes.values():
-                if item is box or item.node_id in out:
-                    continue
-                if isinstance(item, ContainerItem):
-                    geometric = rect.contains(item.scene_rect()) and \
-                        item.size[0] * item.size[1] < box.size[0] * box.size[1]
-                else:
-                    geometric = rect.contains(item.pos())
-                if geometric or item.node_id in members:
-                    out.add(item.node_id)
-                    todo.append(item.node_id)
+            area = box.size[0] * box.size[1]
+            inside = set(topology.contents(current)) | self._tiles_in(rect)
+            for item in self._containers.values():
+                if item is not box and rect.contains(item.scene_rect()) and \
+                        item.size[0] * item.size[1] < area:
+                    inside.add(item.node_id)
+            for node_id in inside - out:
+                if node_id in self._nodes:
+                    out.add(node_id)
+                    todo.append(node_id)
         return out
+
+    #: tile centres in cells of CELL x CELL scene units (built when first asked, then kept
+    #: up to date as tiles move, come and go): "which nodes lie in this box" without
+    #: looking at every node
+    CELL = 400.0
+    _tile_grid: dict | None = None
+    _tile_cells: dict | None = None
+
+    def _cell(self, x: float, y: float) -> tuple[int, int]:
+        return math.floor(x / self.CELL), math.floor(y / self.CELL)
+
+    def _grid_update(self, item, removed: bool = False) -> None:
+        """Follow one tile in the grid (moved, added or removed)."""
+        if self._tile_grid is None or item.__class__ is not NodeItem:
+            return
+        node_id = item.node_id
+        old = self._tile_cells.pop(node_id, None)
+        if old is not None:
+            self._tile_grid[old].pop(node_id, None)
+            if self._room_cells is not None:
+                self._room_cells.add(old)
+        if not removed:
+            p = item.pos()
+            cell = self._cell(p.x(), p.y())
+            self._tile_grid[cell][node_id] = (p.x(), p.y())
+            self._tile_cells[node_id] = cell
+            if self._room_cells is not None:
+                self._room_cells.add(cell)
+
+    def _tiles_in(self, rect: QRectF) -> set[str]:
+        grid = self._tile_grid
+        if grid is None:
+            grid = self._tile_grid = defaultdict(dict)
+            self._tile_cells = {}
+            for item in self._nodes.values():
+                self._grid_update(item)
+        left, top, right, bottom = rect.left(), rect.top(), rect.right(), rect.bottom()
+        (i0, j0), (i1, j1) = self._cell(left, top), self._cell(right, bottom)
+        found = set()
+        for i in range(i0, i1 + 1):
+            for j in range(j0, j1 + 1):
+                for node_id, (x, y) in grid.get((i, j), {}).items():
+                    if left <= x <= right and top <= y <= bottom:
+                        found.add(node_id)
+        return found
 
     def drag_set(self, ids: Iterable[str]) -> set[str]:
         out = set(ids)
@@ -383,10 +519,10 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         candidates = [Link(a, b, k) for k in link_kinds_between(ka, kb)] + \
                      [Link(b, a, k) for k in link_kinds_between(kb, ka)]
         if not candidates:
-            return [], why_not(None, ka, kb) or "no link fits"
+            return [], refusal(None, ka, kb) or "no link fits"
         allowed, reasons = [], []
         for link in candidates:
-            reason = topology.can_connect(link)
+            reason = topology.can_connect(link) or topology.public_ip_taken(link)
             if reason is None:
                 allowed.append(link)
             else:
@@ -423,8 +559,13 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         self._background_changed()
 
     def _background_changed(self) -> None:
-        # views cache their background (CacheBackground): tell them it changed
+        # views cache their background (CacheBackground): tell them it changed.  A view's
+        # own scene rect reaches beyond the scene's (room to scroll), which invalidating the
+        # scene's rect did not cover: the grid showed only after a scroll
         self.invalidate(QRectF(), QGraphicsScene.SceneLayer.BackgroundLayer)
+        for view in self.views():
+            view.resetCachedContent()
+            view.viewport().update()
         self.update()
 
     @property
@@ -447,6 +588,7 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         self._restyle_all()
         self.far_layer.restyled()
         self._background_changed()
+        self.contentChanged.emit()
 
     def set_export_mode(self, on: bool, transparent: bool = False) -> None:
         """For rendering without a view: no grid, no selection, hover, handles or grips, full
@@ -459,6 +601,7 @@ class DiagramScene(SceneEditing, QGraphicsScene):
             if on:
                 item.hovered = False
         self.set_detail_level(DETAIL_FULL if on else self.detail_level, force=True)
+        self._apply_captions()  # an export draws names at their natural size
         self._restyle_all()
         self._background_changed()
 
@@ -479,6 +622,62 @@ class DiagramScene(SceneEditing, QGraphicsScene):
 
         self.far_layer.geometry_changed()
         self.far_layer.restyled()
+
+    # ---------------------------------------------------------------- names far out
+    #: the main view's zoom (the captions follow it; an export is drawn at 1)
+    text_zoom = 1.0
+    _rooms_dirty = True
+
+    def set_text_zoom(self, zoom: float) -> None:
+        """Below the zoom where names would shrink under MIN_TEXT_PX, captions keep that
+        size on screen and are shown where they fit beside their neighbours (all on hover)."""
+        self.text_zoom = zoom
+        self._apply_captions()
+
+    def _apply_captions(self) -> None:
+        self._captions_timer.stop()
+        pixel = self.text_zoom < CAPTION_SCALE and not self.export_mode
+        if pixel and self._rooms_dirty:
+            self._measure_rooms()
+        zoom = self.text_zoom if not self.export_mode else 1.0
+        for item in self._nodes.values():
+            item.set_text_zoom(zoom, pixel)
+
+    #: grid cells where tiles came, went or moved since the rooms were measured (None: all)
+    _room_cells: set | None = None
+
+    def _measure_rooms(self) -> None:
+        """For each node, the room its caption has: the distance to the nearest neighbour
+        left or right on about the same line (only around what moved since last time)."""
+        self._rooms_dirty = False
+        self._tiles_in(QRectF())  # the grid, built if needed
+        grid, cells = self._tile_grid, self._room_cells
+        self._room_cells = set()
+        if cells is None or len(cells) > 200:
+            todo = [i for i in self._nodes.values() if i.__class__ is NodeItem]
+        else:
+            ids = {n for (ci, cj) in cells for i in (ci - 1, ci, ci + 1)
+                   for j in (cj - 1, cj, cj + 1) for n in grid.get((i, j), {})}
+            todo = [self._nodes[n] for n in ids if n in self._nodes]
+        reach = self.CELL
+        for item in todo:
+            p = item.pos()
+            x, y = p.x(), p.y()
+            ci, cj = self._cell(x, y)
+            nearest = math.inf
+            for i in (ci - 1, ci, ci + 1):
+                for j in (cj - 1, cj, cj + 1):
+                    for node_id, (ox, oy) in grid.get((i, j), {}).items():
+                        if abs(oy - y) < 60 and node_id != item.node_id:
+                            nearest = min(nearest, abs(ox - x))
+            # centred names: one fits when its width on screen is under the distance
+            item.room = max(nearest - 8, 0.0) if nearest < reach else math.inf
+
+    def _captions_later(self) -> None:
+        """Positions changed: the rooms are measured again once the burst is over."""
+        self._rooms_dirty = True
+        if self.text_zoom < CAPTION_SCALE and not self.static_layer.active:
+            self._captions_timer.start()
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         if self._export_transparent:
@@ -515,6 +714,7 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         if self.interaction is not None:
             self.interaction.cancel()
             self.interaction = None
+        self._note_view(event)
         hit = self._hit(event.scenePos())
         left = event.button() == Qt.MouseButton.LeftButton
         if left and (isinstance(hit, Handle) or
@@ -548,9 +748,15 @@ class DiagramScene(SceneEditing, QGraphicsScene):
         super().mouseReleaseEvent(event)
 
     def mouseDoubleClickEvent(self, event) -> None:
+        self._note_view(event)
         hit = self._hit(event.scenePos())
         if isinstance(hit, (NodeItem, ContainerItem)):
-            self.nodeActivated.emit(hit.node_id)
+            widget = event.widget()
+            view = widget.parentWidget() if widget is not None else None
+            if hasattr(view, "rename") and view.on_caption(hit, event.scenePos()):
+                view.rename(hit.node_id)  # a double-click on the name renames it
+            else:
+                self.nodeActivated.emit(hit.node_id)
             event.accept()
             return
         super().mouseDoubleClickEvent(event)

@@ -112,18 +112,20 @@ _pens: dict[tuple, QPen] = {}
 
 
 def cosmetic_pen(c: QColor | str, width: float = 1.0, dash: tuple[float, ...] = (),
-                 cap: Qt.PenCapStyle = Qt.PenCapStyle.FlatCap) -> QPen:
-    """A cosmetic pen (shared: thousands of items restyle with a few distinct pens)."""
-    key = (c.rgba() if isinstance(c, QColor) else c, width, dash, cap)
+                 cap: Qt.PenCapStyle = Qt.PenCapStyle.FlatCap, cosmetic: bool = True) -> QPen:
+    """A cosmetic pen (shared: thousands of items restyle with a few distinct pens); with
+    ``cosmetic`` False, its width is in scene units instead, so that it scales with the
+    drawing (exports at 2x-4x draw lines as thick as the glyphs beside them)."""
+    key = (c.rgba() if isinstance(c, QColor) else c, width, dash, cap, cosmetic)
     pen = _pens.get(key)
     if pen is None:
-        pen = _pens[key] = _make_pen(c, width, dash, cap)
+        pen = _pens[key] = _make_pen(c, width, dash, cap, cosmetic)
     return pen
 
 
-def _make_pen(c, width, dash, cap) -> QPen:
+def _make_pen(c, width, dash, cap, cosmetic) -> QPen:
     pen = QPen(c if isinstance(c, QColor) else color(c))
-    pen.setCosmetic(True)
+    pen.setCosmetic(cosmetic)
     pen.setWidthF(width)
     pen.setCapStyle(cap)
     pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
@@ -134,3 +136,30 @@ def _make_pen(c, width, dash, cap) -> QPen:
 
 def snap(value: float, step: float = GRID_STEP) -> float:
     return round(value / step) * step
+
+
+def _luminance(c: QColor) -> float:
+    def channel(v: float) -> float:
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+    return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """The WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def readable(c: QColor, background: str, minimum: float = 4.5) -> QColor:
+    """``c`` made lighter on a dark background (darker on a light one) until text in it
+    reads: a dark blue VNet title on the dark theme's background becomes a light blue."""
+    bg = color(background)
+    out = QColor(c)
+    lighten = _luminance(bg) < 0.5
+    for _ in range(40):
+        if contrast(out, bg) >= minimum:
+            break
+        out = out.lighter(112) if lighten else out.darker(112)
+        if lighten and out.value() >= 255:  # lighter() stops at full value: whiten
+            out = QColor.fromHsvF(out.hsvHueF(), max(0.0, out.hsvSaturationF() - 0.08), 1.0)
+    return out

@@ -1,13 +1,16 @@
-"""Views of the diagram: the main editing view and the overview (minimap)."""
+"""The main editing view of the diagram (the overview is in ``overview.py``)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QPixmap
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import QGraphicsView, QToolTip, QWidget
 
 from .interactions import PanInteraction
+from .keyboard import handle_key
 from .items import DETAIL_FULL, DETAIL_MINIMAL, DETAIL_REDUCED
+from ..text import plain_tooltip
 from .scene import DiagramScene
+from .style import cosmetic_pen
 
 #: palette drag-and-drop payload: the node kind, utf-8
 KIND_MIME = "application/x-outbound-designer-kind"
@@ -55,7 +58,9 @@ class DiagramView(QGraphicsView):
         self._cache: QPixmap | None = None
         self._cache_key: tuple | None = None
         self._cache_dirty: list[QRectF] = []
-        scene.changed.connect(self._scene_changed)
+        #: whether _scene_changed listens to the scene's ``changed`` (only while the far-out
+        #: cache is kept: every emission converts a list of rectangles, thousands in a drag)
+        self._listening = False
         self._apply_detail()
 
     def diagram_scene(self) -> DiagramScene:
@@ -67,7 +72,9 @@ class DiagramView(QGraphicsView):
 
     def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
         """Zoom to ``zoom`` keeping the scene point ``anchor`` (default: the centre) still."""
-        zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+        if zoom < MIN_ZOOM:
+            zoom = max(zoom, self._zoom_floor())
+        zoom = min(zoom, MAX_ZOOM)
         current = self.zoom_factor()
         if abs(zoom - current) < 1e-9:
             return
@@ -104,6 +111,7 @@ class DiagramView(QGraphicsView):
             level = detail_for_zoom(self.zoom_factor())
             if level != scene.detail_level:
                 scene.set_detail_level(level)
+            scene.set_text_zoom(self.zoom_factor())
             # far out, thousands of one-pixel shapes: antialiasing costs more than it shows
             self.setRenderHint(QPainter.RenderHint.Antialiasing, level != DETAIL_MINIMAL)
 
@@ -118,8 +126,7 @@ class DiagramView(QGraphicsView):
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom_factor() > max_zoom:
             self.set_zoom(max_zoom, rect.center())
-        elif self.zoom_factor() < MIN_ZOOM:
-            self.set_zoom(MIN_ZOOM, rect.center())
+        # no lower limit: a fit shows the whole diagram, however big
         # room to scroll so that the target can sit in the middle, whatever the scene's
         # (never shrinking) rectangle says
         zoom = self.zoom_factor()
@@ -128,6 +135,16 @@ class DiagramView(QGraphicsView):
         self._extend_scroll_area(QRectF(c.x() - w / 2, c.y() - h / 2, w, h))
         self.centerOn(c)
         self._zoom_changed()
+
+    def _zoom_floor(self) -> float:
+        """How far out one may zoom: MIN_ZOOM, or further when that is what it takes to see
+        the whole diagram."""
+        rect = self.diagram_scene().items_bounding_rect().adjusted(-40, -40, 40, 40)
+        viewport = self.viewport()
+        if rect.isEmpty():
+            return MIN_ZOOM
+        fits = min(viewport.width() / rect.width(), viewport.height() / rect.height())
+        return min(MIN_ZOOM, fits)
 
     def _extend_scroll_area(self, needed: QRectF) -> None:
         """Make ``needed`` scrollable, with a viewport's worth of room around it: then the
@@ -168,7 +185,14 @@ class DiagramView(QGraphicsView):
         super().wheelEvent(event)
 
     # ------------------------------------------------------------------- keyboard
+    def focusNextPrevChild(self, next: bool) -> bool:
+        # Tab and Shift+Tab move between nodes (keyboard.py), not to the next widget
+        return False
+
     def keyPressEvent(self, event) -> None:
+        if handle_key(self, event):
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
@@ -293,6 +317,14 @@ class DiagramView(QGraphicsView):
         if self._cache is not None:
             self._cache_dirty.extend(regions)
 
+    def _listen(self, on: bool) -> None:
+        if on != self._listening:
+            self._listening = on
+            if on:
+                self.scene().changed.connect(self._scene_changed)
+            else:
+                self.scene().changed.disconnect(self._scene_changed)
+
     def _cache_wanted(self) -> bool:
         scene = self.scene()
         return (isinstance(scene, DiagramScene) and scene.detail_level == DETAIL_MINIMAL
@@ -316,6 +348,7 @@ class DiagramView(QGraphicsView):
     def paintEvent(self, event) -> None:
         if not self._cache_wanted():
             self._cache = None
+            self._listen(False)
             super().paintEvent(event)
             return
         viewport = self.viewport()
@@ -327,6 +360,8 @@ class DiagramView(QGraphicsView):
             pixmap.setDevicePixelRatio(dpr)
             self._render_into(pixmap, [viewport.rect()])
             self._cache, self._cache_key = pixmap, key
+            self._cache_dirty = []
+            self._listen(True)
         elif self._cache_dirty:
             # one render of the changed area (each render call walks every item)
             area = QRect()
@@ -337,6 +372,65 @@ class DiagramView(QGraphicsView):
         painter = QPainter(viewport)
         painter.drawPixmap(0, 0, self._cache)
         painter.end()
+
+    # ------------------------------------------------------------- static layer (drags)
+    _static: QPixmap | None = None
+    _static_key: tuple | None = None
+    _drop_rect: QRectF | None = None
+
+    def _view_key(self) -> tuple:
+        viewport = self.viewport()
+        return (self.transform(), self.horizontalScrollBar().value(),
+                self.verticalScrollBar().value(), viewport.size(),
+                viewport.devicePixelRatioF())
+
+    def capture_static_layer(self) -> None:
+        """Render what is visible now into the pixmap drawn as the background while a drag
+        runs (the scene hides the still items right after; see draglayer.py)."""
+        viewport = self.viewport()
+        dpr = viewport.devicePixelRatioF()
+        pixmap = QPixmap(viewport.size() * dpr)
+        pixmap.setDevicePixelRatio(dpr)
+        self._cache = None
+        self._render_into(pixmap, [viewport.rect()])
+        self._static, self._static_key = pixmap, self._view_key()
+        self.resetCachedContent()
+        viewport.update()
+
+    def drop_static_layer(self) -> None:
+        self._static = None
+        self._drop_rect = None
+        self.resetCachedContent()
+        self.viewport().update()
+
+    def show_drop_box(self, rect: QRectF | None) -> None:
+        """The box a dragged VM or subnet would join (drawn over the static layer)."""
+        if self._static is not None:
+            self._drop_rect = rect
+            self.viewport().update()
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        if self._static is not None:
+            if self._view_key() == self._static_key:
+                painter.save()
+                painter.resetTransform()
+                painter.drawPixmap(0, 0, self._static)
+                painter.restore()
+                return
+            # scrolled or zoomed during the drag: paint normally from the next frame on
+            self._static = None
+            QTimer.singleShot(0, self.diagram_scene().static_layer.end)
+        super().drawBackground(painter, rect)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        super().drawForeground(painter, rect)
+        if self._static is not None and self._drop_rect is not None:
+            palette = self.diagram_scene().palette
+            fill = QColor(palette.valid_target)
+            fill.setAlpha(40)
+            painter.setBrush(fill)
+            painter.setPen(cosmetic_pen(palette.valid_target, 3.0))
+            painter.drawRoundedRect(self._drop_rect, 8, 8)
 
     # ------------------------------------------------------------------------ tooltips
     def viewportEvent(self, event) -> bool:
@@ -349,142 +443,45 @@ class DiagramView(QGraphicsView):
                     return super().viewportEvent(event)
                 text = item.tooltip_text() if hasattr(item, "tooltip_text") else ""
                 if text:
-                    QToolTip.showText(event.globalPos(), text, self.viewport())
+                    QToolTip.showText(event.globalPos(), plain_tooltip(text), self.viewport())
                     return True
             QToolTip.hideText()
             return True
         return super().viewportEvent(event)
 
+    # ------------------------------------------------------------------------ renaming
+    #: the open name editor (rename.py), if any
+    renaming = None
+
+    def rename(self, node_id: str | None = None) -> bool:
+        """Edit a node's name on the canvas (the selected node by default)."""
+        scene = self.diagram_scene()
+        if node_id is None:
+            ids = scene.selected_node_ids()
+            if len(ids) != 1:
+                scene.statusMessage.emit("Select one item to rename it")
+                return False
+            node_id = ids[0]
+        item = scene.node_item(node_id)
+        if item is None:
+            return False
+        if self.renaming is not None:
+            self.renaming.commit()
+        self.ensureVisible(item.sceneBoundingRect(), 40, 40)
+        from .rename import InlineRename
+        self.renaming = InlineRename(self, node_id)
+        return True
+
+    def on_caption(self, item, scene_pos: QPointF) -> bool:
+        """Whether ``scene_pos`` is on the item's name (drawn at any size, see items.py)."""
+        caption = item.caption
+        if caption is None or not caption.isVisible():
+            return False
+        drawn = caption.deviceTransform(self.viewportTransform()).mapRect(
+            caption.boundingRect() | caption.childrenBoundingRect()).adjusted(-4, -4, 4, 4)
+        return drawn.contains(QPointF(self.mapFromScene(scene_pos)))
+
     # ------------------------------------------------------------------------ helpers
     def visible_scene_rect(self) -> QRectF:
         return self.mapToScene(self.viewport().rect()).boundingRect()
 
-
-class Overview(QWidget):
-    """A minimap: the whole diagram drawn small (a cached picture, refreshed shortly after
-    the scene stops changing) with the main view's visible area; click or drag to go there."""
-
-    REFRESH_MS = 250
-
-    def __init__(self, view: DiagramView, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("overview")
-        self.view = view
-        self.setMinimumSize(160, 110)
-        self._pixmap: QPixmap | None = None
-        self._source = QRectF()
-        self._target = QRectF()
-        self._dirty = True
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(self.REFRESH_MS)
-        self._timer.timeout.connect(self._refresh)
-        self._connect_scene(view.scene())
-        view.horizontalScrollBar().valueChanged.connect(self.update)
-        view.verticalScrollBar().valueChanged.connect(self.update)
-        view.zoomChanged.connect(lambda _z: self.update())
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setToolTip("Overview: click or drag to move the view")
-
-    def _connect_scene(self, scene) -> None:
-        scene.changed.connect(self._scene_changed)
-
-    def sizeHint(self) -> QSize:
-        return QSize(220, 150)
-
-    def _scene_changed(self, _regions=None) -> None:
-        self._dirty = True
-        if self.isVisible():
-            self._timer.start()
-
-    def hideEvent(self, event) -> None:
-        self._timer.stop()
-        super().hideEvent(event)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._dirty:
-            self._refresh()
-
-    def _refresh(self) -> None:
-        self._timer.stop()
-        scene: DiagramScene = self.view.scene()  # type: ignore[assignment]
-        self._dirty = False
-        size = self.size()
-        if size.width() < 2 or size.height() < 2:
-            return
-        source = scene.items_bounding_rect().adjusted(-40, -40, 40, 40)
-        if source.isEmpty():
-            self._pixmap = None
-            self.update()
-            return
-        ratio = min(size.width() / source.width(), size.height() / source.height())
-        w, h = source.width() * ratio, source.height() * ratio
-        target = QRectF((size.width() - w) / 2, (size.height() - h) / 2, w, h)
-        dpr = self.devicePixelRatioF()
-        image = QImage(max(1, int(size.width() * dpr)), max(1, int(size.height() * dpr)),
-                       QImage.Format.Format_ARGB32_Premultiplied)
-        image.setDevicePixelRatio(dpr)
-        image.fill(QColor(scene.palette.background))
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        grid = scene.grid_visible
-        scene._grid_visible = False
-        try:
-            scene.render(painter, target, source)
-        finally:
-            scene._grid_visible = grid
-            painter.end()
-        self._pixmap = QPixmap.fromImage(image)
-        self._source, self._target = source, target
-        self.update()
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._dirty = True
-        if self.isVisible():
-            self._timer.start()
-
-    def _to_overview(self, p: QPointF) -> QPointF:
-        s, t = self._source, self._target
-        return QPointF(t.left() + (p.x() - s.left()) * t.width() / s.width(),
-                       t.top() + (p.y() - s.top()) * t.height() / s.height())
-
-    def _to_scene(self, p: QPointF) -> QPointF:
-        s, t = self._source, self._target
-        return QPointF(s.left() + (p.x() - t.left()) * s.width() / max(t.width(), 1e-9),
-                       s.top() + (p.y() - t.top()) * s.height() / max(t.height(), 1e-9))
-
-    def paintEvent(self, event) -> None:
-        painter = QPainter(self)
-        scene: DiagramScene = self.view.scene()  # type: ignore[assignment]
-        painter.fillRect(self.rect(), QColor(scene.palette.background))
-        if self._pixmap is not None and not self._source.isEmpty():
-            painter.drawPixmap(0, 0, self._pixmap)
-            visible = self.view.visible_scene_rect()
-            a, b = self._to_overview(visible.topLeft()), self._to_overview(visible.bottomRight())
-            pen = QPen(QColor(scene.palette.selection))
-            pen.setWidthF(1.5)
-            painter.setPen(pen)
-            fill = QColor(scene.palette.selection)
-            fill.setAlpha(30)
-            painter.setBrush(fill)
-            painter.drawRect(QRectF(a, b).intersected(QRectF(self.rect()).adjusted(1, 1, -1, -1)))
-        painter.setPen(QColor(scene.palette.tile_border))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
-        painter.end()
-
-    def _go(self, pos: QPointF) -> None:
-        if self._source.isEmpty():
-            return
-        self.view.centerOn(self._to_scene(pos))
-        self.update()
-
-    def mousePressEvent(self, event) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            self._go(event.position())
-
-    def mouseMoveEvent(self, event) -> None:
-        if event.buttons() & Qt.MouseButton.LeftButton:
-            self._go(event.position())

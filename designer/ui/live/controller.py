@@ -38,7 +38,8 @@ from .journal import EditJournal
 from .metrics import MetricsPanel
 from .overlay import FlowOverlay, scene_positions
 from .presentation import PresentationMode
-from .runner import SimRunner, speed_label
+from .. import run_limits
+from .runner import SimRunner, speed_label, wait_for_retired
 from .why import PathHighlight, WhyPanel
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ class LiveSimulation(QObject):
         self.runner = SimRunner(self)
         self.runner.frameReady.connect(self._on_frame)
         self.runner.failed.connect(self._on_failure)
+        self.runner.refused.connect(self._on_refused)
+        self.runner.preparing.connect(self.window.show_status)
         self.state = "stopped"          # stopped | running | paused
         self.speed: float | None = 1.0
         self.frame: Frame | None = None
@@ -260,9 +263,13 @@ class LiveSimulation(QObject):
         self._snapshot_dirty = False
 
     # ================================================================ time controls
-    def _start(self, paused: bool) -> bool:
+    def _start(self, paused: bool, memory_limit: float | None | str = "setting") -> bool:
+        self.window.autosaver.autosave_now()       # before anything risky
+        if memory_limit == "setting":
+            memory_limit = run_limits.memory_limit(self.window)
         try:
-            self.runner.start(self._scenario.snapshot(), speed=self.speed, paused=paused)
+            self.runner.start(self._scenario.snapshot(), speed=self.speed, paused=paused,
+                              memory_limit=memory_limit)
         except Exception as exc:  # noqa: BLE001 - the scenario cannot be simulated yet
             log.exception("the simulation could not start")
             self.show_error(f"The simulation could not start: {exc}")
@@ -317,6 +324,8 @@ class LiveSimulation(QObject):
         self.runner.worker.request_step(what)
 
     def reset(self) -> None:
+        if self.state != "stopped":
+            self.window.autosaver.autosave_now()   # before anything risky
         self.runner.stop()
         self.timer.stop()
         self.state = "stopped"
@@ -368,6 +377,9 @@ class LiveSimulation(QObject):
         self.frame = frame
         self._frame_new = True
         self.frames_received += 1
+        if self.frames_received == 1 and \
+                self.window.statusBar().currentMessage().startswith("Preparing"):
+            self.window.statusBar().clearMessage()       # the engine is ready
         worker = self.runner.worker
         edits = worker.edits if worker is not None else ()
         # the edits this frame covers: the worker may have applied a later one already
@@ -475,6 +487,13 @@ class LiveSimulation(QObject):
         self.show_error(f"The simulation stopped{when}: {message}. The diagram is unchanged; "
                         f"edit it and press Play to run again (details in the log).")
 
+    def _on_refused(self, why: str) -> None:
+        """The run's estimate exceeds the memory limit: ask before running it anyway."""
+        paused = self.state == "paused"
+        self.reset()
+        if run_limits.ask_to_run_anyway(self.window, why):
+            self._start(paused, memory_limit=None)
+
     def show_error(self, text: str) -> None:
         self.window.show_status(text)
         if self.banner is not None:
@@ -497,7 +516,7 @@ class LiveSimulation(QObject):
         self._refresh_why()
 
     def _refresh_why(self) -> None:
-        if self.scene is None:
+        if self.scene is None or self._scenario is None:  # (a scene going away after shutdown)
             return
         ids = self.scene.selected_node_ids()
         path = self.why.show_vm(self._scenario, ids[0] if len(ids) == 1 else None)
@@ -567,6 +586,8 @@ class LiveSimulation(QObject):
             action.setChecked(False)
             action.blockSignals(False)
             self.presentation.set_active(False)
+        self.runner.stop(wait=True)      # closing: the step under way ends, then the thread
+        wait_for_retired()
         self.reset()
         self.why_timer.stop()
         if self._scenario is not None:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QLineEdit, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 # the banner lives in alerts.py; other features (capacity) import it from here too
-from .alerts import AlertBanner, clock_text  # noqa: F401 - re-exported
+from .alerts import AlertBanner, clock_text  # noqa: F401 (AlertBanner re-exported)
 
 #: rows kept (oldest dropped first)
 MAX_ROWS = 5000

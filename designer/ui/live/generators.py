@@ -169,6 +169,22 @@ def connect_moved_generator(scene, gen_id: str, target) -> list:
     return commands
 
 
+def source_under(scene, pos: QPointF, exclude: str | None = None):
+    """The VM, subnet or load balancer item under ``pos`` (the smallest when they nest), by
+    geometry: during a drag the canvas may draw what stands still as one picture, which does
+    not answer hit tests."""
+    best, best_area = None, None
+    for item in scene.all_node_items():
+        if item.kind not in SOURCE_KINDS or item.node_id == exclude:
+            continue
+        rect = item.scene_rect() if item.kind == "subnet" else item.sceneBoundingRect()
+        if rect.contains(pos):
+            area = rect.width() * rect.height()
+            if best is None or area < best_area:
+                best, best_area = item, area
+    return best
+
+
 class GeneratorMoves(QObject):
     """Scene event filter: a generator dragged (alone) onto a VM, subnet or load balancer is
     connected to it as its source on release - the move and the links are one undo step."""
@@ -187,7 +203,7 @@ class GeneratorMoves(QObject):
                                                                          False) \
                 or len(getattr(interaction, "ids", ())) != 1:
             return False
-        target = self.scene.node_item_at(event.scenePos(), exclude={grabbed.node_id})
+        target = source_under(self.scene, event.scenePos(), exclude=grabbed.node_id)
         commands = connect_moved_generator(self.scene, grabbed.node_id, target)
         if not commands:
             return False

@@ -1,10 +1,18 @@
 """The engine in a worker thread (architecture.md, Threads).
 
-``SimWorker`` lives in a ``QThread`` and advances the engine in short slices through a
-``Pacer``; between slices it applies the GUI's commands (pause, step, speed, a new snapshot)
-and checks a ``threading.Event`` stop flag, so stop is immediate.  Frames go to the GUI by a
+``SimWorker`` lives in a ``QThread``.  It builds its engine there (a large scenario takes
+seconds: Play answers at once, and the worker says that it prepares), then advances it in
+short slices through a ``Pacer``; between slices it applies the GUI's commands (pause, step,
+speed, a new snapshot) and checks a ``threading.Event`` stop flag.  Frames go to the GUI by a
 queued signal at most ~60 times a wall second; the GUI keeps only the latest one (counters are
 cumulative, so a frame that is never painted loses nothing) but collects every frame's events.
+
+Stopping never needs a timeout to be safe.  ``SimRunner.stop()`` sets the flag and returns at
+once; a worker still inside a long engine step (applying a large edited snapshot) finishes it
+and ends by itself.  Until then its thread and worker are kept (``retired``): nothing is
+destroyed while it runs.  A thread that has ended hands its worker back to the GUI thread, so
+both are deleted there and the engine goes with them.  Only closing the window waits
+(``stop(wait=True)``), for at most the step under way.
 
 ``SimWorker.run_slice()`` is the unit of work: the tests call it directly, without a thread.
 """
@@ -19,9 +27,10 @@ import threading
 import time
 import traceback
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from ...model.topology import Scenario
+from ...sim import budget
 from ...sim.engine import Engine, Frame, Pacer
 
 log = logging.getLogger(__name__)
@@ -47,8 +56,6 @@ MAX_FRAME_INTERVAL_S = 0.1
 #: logged event (a quiet scenario must not hang the worker)
 STEP_EVENT_MAX_STEPS = 200_000
 STEP_EVENT_MAX_S = 3600.0
-#: how long stop() waits for the thread
-JOIN_TIMEOUT_MS = 3000
 #: the worker rests this long after each busy slice, so the GUI thread takes the interpreter
 #: without waiting for it (every Qt call from Python releases and re-takes it)
 REST_S = 0.0005
@@ -75,13 +82,22 @@ class SimWorker(QObject):
 
     frameReady = Signal(object)      # Frame
     failed = Signal(str, str)        # message, traceback
+    #: the run was not started: its estimated memory exceeds the limit (the why, in words)
+    refused = Signal(str)
+    #: what the worker is doing before the first frame ("Preparing the simulation ...")
+    preparing = Signal(str)
     finished = Signal()
 
     def __init__(self, scenario: Scenario, seed: int | None = None,
-                 speed: float | None = 1.0, paused: bool = False):
+                 speed: float | None = 1.0, paused: bool = False,
+                 memory_limit: float | None = None):
         super().__init__()
-        self.engine = Engine(scenario, seed=seed, sample_limit=SAMPLES_PER_FRAME)
-        self.pacer = Pacer(self.engine, speed, max_events_per_slice=SLICE_EVENTS)
+        self.scenario = scenario
+        self.seed = seed
+        self.memory_limit = memory_limit
+        #: built by prepare() (in the worker thread when there is one)
+        self.engine: Engine | None = None
+        self.pacer: Pacer | None = None
         self.stop_flag = threading.Event()
         self._lock = threading.Lock()
         self._paused = paused
@@ -96,8 +112,6 @@ class SimWorker(QObject):
         self._resume = False
         self._last_emit = 0.0
         self._frame_cost = 0.0
-        if paused:
-            self.pacer.pause()
 
     # ------------------------------------------------------------ commands (any thread)
     def set_paused(self, paused: bool) -> None:
@@ -137,6 +151,23 @@ class SimWorker(QObject):
         self.stop_flag.set()
 
     # ------------------------------------------------------------ work (worker thread)
+    def too_big(self) -> str | None:
+        """Why the run should not start without asking (its estimate exceeds the memory
+        limit), or None."""
+        if self.memory_limit is None:
+            return None
+        cost = budget.estimate(self.scenario, None)
+        return cost.over_limit(self.memory_limit)
+
+    def prepare(self) -> None:
+        """Build the engine (seconds for a large scenario)."""
+        if self.engine is not None:
+            return
+        self.engine = Engine(self.scenario, seed=self.seed, sample_limit=SAMPLES_PER_FRAME)
+        self.pacer = Pacer(self.engine, self._speed, max_events_per_slice=SLICE_EVENTS)
+        if self._paused:
+            self.pacer.pause()
+
     def _take_commands(self) -> tuple[list[str], bool]:
         with self._lock:
             if self._snapshot is not None:
@@ -167,11 +198,15 @@ class SimWorker(QObject):
         """One unit of work: apply the GUI's commands, then advance one slice (or the
         requested steps).  Returns "changed" (steps or an edit while paused: publish now),
         "idle" (caught up with the wall clock, or paused: the loop may wait) or "busy"."""
+        self.prepare()
         steps, paused = self._take_commands()
         if steps:
             for what in steps:
                 if what == "second":
-                    self.engine.run(until=self.engine.now + 1.0)
+                    # in slices, so that a stop lands within milliseconds at any rate
+                    budget.run_sliced(self.engine, self.engine.now + 1.0,
+                                      should_stop=self.stop_flag.is_set,
+                                      slice_events=SLICE_EVENTS)
                 else:
                     self.step_to_event()
             return "changed"
@@ -205,9 +240,18 @@ class SimWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        """The thread's loop: slices until the stop flag is set."""
+        """The thread's loop: prepare, then slices until the stop flag is set."""
         _lower_priority()
         try:
+            why = self.too_big()
+            if why is not None:
+                self.refused.emit(why)
+                return
+            if self.stop_flag.is_set():
+                return
+            self.preparing.emit(f"Preparing the simulation of "
+                                f"{len(self.scenario.topology.nodes('vm')):,} VMs\u2026")
+            self.prepare()
             self._publish()
             while not self.stop_flag.is_set():
                 state = self.run_slice()
@@ -219,11 +263,20 @@ class SimWorker(QObject):
                 else:
                     time.sleep(REST_S)      # let the GUI thread have the interpreter
             self._publish()
+        except MemoryError:
+            self.engine = self.pacer = None      # give the memory back before saying so
+            self.failed.emit("out of memory: the scenario is too large for this machine "
+                             "(lower the rates, or simulate fewer VMs)", "MemoryError")
         except Exception as exc:  # noqa: BLE001 - shown to the user, thread ends
             # logged by the GUI thread: logging here would leave a threading._DummyThread
-            self.failed.emit(f"{type(exc).__name__}: {exc} (at {self.engine.now:.3f} s)",
-                             traceback.format_exc())
+            now = f" (at {self.engine.now:.3f} s)" if self.engine is not None else ""
+            self.failed.emit(f"{type(exc).__name__}: {exc}{now}", traceback.format_exc())
         finally:
+            # back to the GUI thread, whose event loop deletes it (an object left in a
+            # finished thread is never deleted: its engine would stay for good)
+            app = QCoreApplication.instance()
+            if app is not None:
+                self.moveToThread(app.thread())
             self.finished.emit()
 
     def frame_interval(self) -> float:
@@ -248,11 +301,58 @@ def _lower_priority() -> None:
         pass
 
 
+#: threads that were stopped while their worker was still busy, with their workers: kept here
+#: (not under any window) until they end by themselves, so nothing is destroyed while it runs
+_RETIRED: set[tuple[QThread, SimWorker]] = set()
+
+
+def retired_count() -> int:
+    """Stopped simulation threads that have not ended yet."""
+    return len(_RETIRED)
+
+
+def wait_for_retired() -> None:
+    """Block until every stopped simulation thread has ended (at application exit)."""
+    for thread, worker in list(_RETIRED):
+        thread.wait()
+        _dispose(thread, worker)
+
+
+def _dispose(thread: QThread, worker: SimWorker) -> None:
+    _RETIRED.discard((thread, worker))
+    worker.engine = worker.pacer = None
+    worker.deleteLater()
+    thread.deleteLater()
+
+
+class _Reaper(QObject):
+    """Lives in the GUI thread: disposes of retired threads once they have ended (their
+    ``finished`` signal reaches it queued, whatever window is gone by then)."""
+
+    @Slot()
+    def reap(self) -> None:
+        for thread, worker in list(_RETIRED):
+            if thread.isFinished():
+                _dispose(thread, worker)
+
+
+_reaper: _Reaper | None = None
+
+
+def _the_reaper() -> _Reaper:
+    global _reaper
+    if _reaper is None:
+        _reaper = _Reaper()
+    return _reaper
+
+
 class SimRunner(QObject):
     """Starts and stops one ``SimWorker`` in a ``QThread``; relays its frames and errors."""
 
     frameReady = Signal(object)
     failed = Signal(str, str)
+    refused = Signal(str)
+    preparing = Signal(str)
     stopped = Signal()
 
     def __init__(self, parent: QObject | None = None):
@@ -267,9 +367,10 @@ class SimRunner(QObject):
         return self.thread is not None and self.thread.isRunning()
 
     def start(self, scenario: Scenario, seed: int | None = None, speed: float | None = 1.0,
-              paused: bool = False) -> SimWorker:
+              paused: bool = False, memory_limit: float | None = None) -> SimWorker:
+        """Start a run of ``scenario``; returns at once (the engine is built in the worker)."""
         self.stop()
-        worker = SimWorker(scenario, seed, speed, paused)   # built here: snapshot errors raise
+        worker = SimWorker(scenario, seed, speed, paused, memory_limit)
         thread = QThread()
         thread.setObjectName("simulation-thread")
         worker.moveToThread(thread)
@@ -277,6 +378,8 @@ class SimRunner(QObject):
         worker.finished.connect(thread.quit)
         worker.frameReady.connect(self._relay_frame)
         worker.failed.connect(self._relay_failure)
+        worker.refused.connect(self._relay_refusal)
+        worker.preparing.connect(self._relay_preparing)
         self.thread, self.worker = thread, worker
         if self._switch_interval is None:
             self._switch_interval = sys.getswitchinterval()
@@ -297,24 +400,38 @@ class SimRunner(QObject):
         if self.sender() is self.worker:
             self.failed.emit(message, details)
 
-    def stop(self) -> bool:
-        """Stop the worker now and join the thread (with a timeout); True when it ended."""
+    @Slot(str)
+    def _relay_refusal(self, why: str) -> None:
+        if self.sender() is self.worker:
+            self.refused.emit(why)
+
+    @Slot(str)
+    def _relay_preparing(self, what: str) -> None:
+        if self.sender() is self.worker:
+            self.preparing.emit(what)
+
+    def stop(self, wait: bool = False) -> bool:
+        """Stop the worker.  Returns at once (True when its thread has already ended); a
+        worker still inside an engine step is kept until it ends by itself, never destroyed
+        while it runs.  ``wait``: block until it has ended (no timeout: at most the step under
+        way) - for closing the window."""
         thread, worker = self.thread, self.worker
         if thread is None:
             return True
         worker.stop()
-        thread.quit()
-        ended = thread.wait(JOIN_TIMEOUT_MS)
-        if not ended:
-            log.error("the simulation thread did not stop within %d ms", JOIN_TIMEOUT_MS)
-        self.thread = self.worker = None
+        thread.quit()                # the thread's event loop ends once the worker returns
+        self.thread = self.worker = None     # its frames and errors are stale from now on
+        if wait:
+            thread.wait()
+        _RETIRED.add((thread, worker))
+        thread.finished.connect(_the_reaper().reap)
+        ended = thread.isFinished()      # after connecting: an end in between is not missed
+        if ended:
+            _dispose(thread, worker)
         if self._switch_interval is not None:
             sys.setswitchinterval(self._switch_interval)
             self._switch_interval = None
             gc.set_threshold(*self._gc_thresholds)
             gc.unfreeze()
-        if ended:
-            worker.deleteLater()
-            thread.deleteLater()
         self.stopped.emit()
         return ended

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QFrame, QGraphicsPathItem, QGroupBox, QLabel, QSc
                                QVBoxLayout, QWidget)
 
 from ...sim.explain import Explanation, denial_sentences, explain_vm
-from ...sim.paths import VmPath, resolve_paths
+from ...sim.paths import PathCache, VmPath
 from ..canvas import zorder
 
 KIND_WORDS = {"instance_ip": "instance public IP", "nat_gateway": "NAT gateway",
@@ -67,7 +67,16 @@ class WhyPanel(QGroupBox):
         layout.addWidget(scroll)
         self.path: VmPath | None = None
         self.explanation: Explanation | None = None
+        #: the shown scenario's paths, resolved one VM at a time and kept until it changes
+        self._paths: PathCache | None = None
         self.hide()
+
+    def _cache_for(self, scenario) -> PathCache:
+        if self._paths is None or self._paths.scenario is not scenario:
+            if self._paths is not None:
+                self._paths.close()
+            self._paths = PathCache(scenario)
+        return self._paths
 
     def show_vm(self, scenario, vm_id: str | None) -> VmPath | None:
         self.path = None
@@ -76,7 +85,7 @@ class WhyPanel(QGroupBox):
             self.hide()
             return None
         try:
-            path = resolve_paths(scenario)[vm_id]
+            path = self._cache_for(scenario).vm_path(vm_id)
             explanation = explain_vm(scenario, vm_id, path)
         except Exception as exc:  # noqa: BLE001 - a half-drawn diagram must not break the panel
             self.text.setText(f"The path cannot be worked out yet: {html.escape(str(exc))}")
