@@ -241,7 +241,16 @@ def test_metrics_history_and_cursor(qapp):
     assert panel.curves[M.DENIED_NSG].getData()[1][-1] == 3.0
     panel.set_paused(True)
     panel.cursor.setValue(3.2)
-    assert "Used SNAT ports: 30" in panel.readout.text()
+    assert "ports 30 of 100" in panel.readout.text()
+    assert "Used SNAT ports: 30" in panel.readout.toolTip()     # Azure Monitor's names
+    # a short dock keeps the ports and the connection counts, not the probe plot
+    panel.resize(400, 200)
+    panel.show()
+    QApplication.processEvents()
+    assert not panel.probe.isVisible()
+    panel.resize(400, 600)
+    QApplication.processEvents()
+    assert panel.probe.isVisible()
     panel.deleteLater()
 
 

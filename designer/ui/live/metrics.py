@@ -44,6 +44,11 @@ PLOT_COLUMNS = ((ALLOCATED, USED), RATE_COLUMNS, (PROBE,))
 SERIES_NAMES = ("Allocated SNAT ports", "Used SNAT ports", "SNAT connection count (succeeded)",
                 "SNAT connection count (failed)", "Denied by NSG", "No route",
                 "Health probe status")
+#: the connection states in the cursor's short line
+SHORT_RATES = {SUCCEEDED: "ok", FAILED_SNAT: "SNAT failed", DENIED_NSG: "NSG denied",
+               NO_ROUTE: "no route"}
+#: below this height of the plot area, the probe plot gives its room to the other two
+SHORT_PLOTS_PX = 260
 #: curve colours by column (they read on the light and the dark background)
 COLORS = {ALLOCATED: "#8a96a3", USED: "#2f81f7", SUCCEEDED: "#2e9d4f", FAILED_SNAT: "#e5484d",
           DENIED_NSG: "#ef8c00", NO_ROUTE: "#a35bd6", PROBE: "#8e6bd8"}
@@ -376,10 +381,16 @@ class MetricsPanel(QWidget):
                 plot = self.plot_list[k]
                 plot.setXRange(x0, x1, padding=0)
                 plot.setYRange(*y_range, padding=0)
+                if k < 2:    # two labels, 0 and the top: they fit a short plot, and paint fast
+                    top = y_range[1]
+                    plot.getAxis("left").setTicks(None if log and k == 0 else [[
+                        (0, "0"), (top, f"{top:,.4g}")], [(top / 2, "")]])
         if self.paused:
             self._cursor_moved()
 
     def _cursor_moved(self, *_args) -> None:
+        """The values under the cursor, in one short line (the dock is often narrow); the
+        tooltip has them under Azure Monitor's names."""
         if not self.paused:
             return
         t = float(self.cursor.value())
@@ -387,10 +398,32 @@ class MetricsPanel(QWidget):
         if v is None:
             self.readout.clear()
             return
-        parts = [f"t = {t:.1f} s"]
+        full = [f"t = {t:.1f} s"]
         for col, (name, x) in enumerate(zip(SERIES_NAMES, v)):
             if not np.isnan(x):
-                parts.append(f"{name}: {x:.0f} %" if col == PROBE else
-                             f"{name}: {x:,.1f}/s" if col in RATE_COLUMNS else
-                             f"{name}: {x:,.0f}")
-        self.readout.setText(" · ".join(parts))
+                full.append(f"{name}: {x:.0f} %" if col == PROBE else
+                            f"{name}: {x:,.1f}/s" if col in RATE_COLUMNS else
+                            f"{name}: {x:,.0f}")
+        short = [f"{t:.1f} s"]
+        if not np.isnan(v[USED]):
+            short.append(f"ports {v[USED]:,.0f} of {v[ALLOCATED]:,.0f}")
+        rates = [(SHORT_RATES[c], v[c]) for c in RATE_COLUMNS if not np.isnan(v[c])]
+        if rates:
+            short.append(" ".join(f"{x:,.1f} {name}" for name, x in rates) + " /s")
+        if not np.isnan(v[PROBE]):
+            short.append(f"probe {v[PROBE]:.0f} % up")
+        self.readout.setText(" · ".join(short))
+        self.readout.setToolTip("\n".join(full))
+
+    def resizeEvent(self, event) -> None:
+        """A short dock keeps the two plots that matter: the probe status is also on the
+        canvas (a VM out of rotation is marked) and in the cursor's line."""
+        super().resizeEvent(event)
+        short = self.plots.height() < SHORT_PLOTS_PX
+        self.probe.setVisible(not short)
+        self.plots.ci.layout.setRowMaximumHeight(2, 0 if short else 100000)
+        self.plots.ci.layout.setRowMinimumHeight(2, 0)
+        self.probe.getAxis("bottom").setVisible(not short)
+        self.conns.showAxis("bottom", short)
+        if short:
+            self.conns.getAxis("bottom").setStyle(showValues=True)
