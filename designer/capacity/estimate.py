@@ -12,8 +12,10 @@ ports a VM needs are about the largest of these over its keys, and ``ports_neede
 the 99th percentile of that Poisson count.  A pooled generator holds ``pool_size`` ports per
 destination instead.  Limits (docs/capacity.md): the largest of several keys' counts and the
 peak of a run over many windows lie a little above the single-key p99; lowest-free-port
-allocation, probes going down, NSG denials and NAT gateways shared between subnets are left
-to the simulation.
+allocation, probes going down and NSG denials are left to the simulation.  Behind a NAT
+gateway the inventory is the gateway's, shared by every VM of its subnets (M-B8): their flows
+to one destination add up (:func:`shared_key_loads`), against at most 50,000 ports per public
+IP toward one destination (:func:`key_capacity`).
 """
 from __future__ import annotations
 
@@ -121,15 +123,18 @@ def _key(scenario: Scenario, dest, protocol: str, kind: str, flow_index: int) ->
 
 
 def key_loads(scenario: Scenario, vm_id: str, protocol: str, kind: str,
-              duration: float) -> dict[tuple, float]:
+              duration: float, cache: dict | None = None) -> dict[tuple, float]:
     """Mean number of ports held per destination key by the VM's flows of ``protocol``."""
     topo = scenario.topology
     loads: dict[tuple, float] = {}
     flow_keys = 0
+    sources = cache.setdefault("sources", {}) if cache is not None else {}
     for gen in topo.nodes("traffic_generator"):
         if gen.muted or gen.direction != "outbound" or gen.protocol != protocol:
             continue
-        if vm_id not in topo.generator_sources(gen.id):
+        if gen.id not in sources:
+            sources[gen.id] = frozenset(topo.generator_sources(gen.id))
+        if vm_id not in sources[gen.id]:
             continue
         dests = [topo.node(d) for d in topo.generator_destinations(gen.id)]
         if not dests:
@@ -153,6 +158,48 @@ def key_loads(scenario: Scenario, vm_id: str, protocol: str, kind: str,
     return loads
 
 
+def nat_gateway_of(scenario: Scenario, vm_id: str) -> str | None:
+    topo = scenario.topology
+    subnet = topo.subnet_of(vm_id)
+    return topo.nat_gateway_of_subnet(subnet) if subnet else None
+
+
+def shared_key_loads(scenario: Scenario, vm_id: str, protocol: str, kind: str,
+                     duration: float, cache: dict | None = None) -> dict[tuple, float]:
+    """The ports held per destination key in the inventory the VM draws from: its own
+    allocation on a load balancer (:func:`key_loads`), but behind a NAT gateway the
+    gateway's, which every running VM of every subnet it serves shares (M-B8): their flows
+    to one destination add up."""
+    nat = nat_gateway_of(scenario, vm_id) if kind == "nat_gateway" else None
+    if nat is None:
+        return key_loads(scenario, vm_id, protocol, kind, duration, cache)
+    cache = {} if cache is None else cache
+    memo = cache.setdefault("nat", {})
+    if (nat, protocol) not in memo:
+        topo = scenario.topology
+        total: dict[tuple, float] = {}
+        for subnet in topo.nat_subnets(nat):
+            for vm in topo.vms_in_subnet(subnet):
+                if topo.node(vm).state != "running":
+                    continue
+                for key, load in key_loads(scenario, vm, protocol, kind, duration,
+                                           cache).items():
+                    total[key] = total.get(key, 0.0) + load
+        memo[(nat, protocol)] = total
+    return memo[(nat, protocol)]
+
+
+def key_capacity(scenario: Scenario, vm_id: str, kind: str, allocated: int) -> int:
+    """The ports one destination key can have in the VM's inventory: its allocation, but
+    behind a NAT gateway at most 50,000 per public IP toward one destination (M-B8), below
+    the 64,512 per IP the gateway holds in all."""
+    nat = nat_gateway_of(scenario, vm_id) if kind == "nat_gateway" else None
+    if nat is None:
+        return allocated
+    ips = len(scenario.topology.nat_public_ips(nat))
+    return min(allocated, P.NAT_MAX_PER_DESTINATION * ips) if ips else allocated
+
+
 def verdict(loads: dict[tuple, float], allocated: int) -> str | None:
     """"holds" when even the 99.99th percentile fits ``allocated``, "fails" when even the
     0.01th exceeds it, else None: the region a pruned sweep still simulates."""
@@ -174,12 +221,15 @@ def estimate_vms(scenario: Scenario, report: dict[str, Any],
     on the path and allocation that ``report`` (a run of the same scenario) shows."""
     duration = float(duration or report.get("duration_s") or 600.0)
     out: dict[str, dict[str, Any]] = {}
+    cache: dict = {}
     for vm_id, vm in sorted(report.get("vms", {}).items()):
         best: dict[str, Any] | None = None
         for protocol in ("tcp", "udp"):
             path = (vm.get("protocols") or {}).get(protocol) or {}
             kind = path.get("outbound", vm.get("outbound"))
-            loads = key_loads(scenario, vm_id, protocol, kind, duration)
+            if not key_loads(scenario, vm_id, protocol, kind, duration, cache):
+                continue        # the VM sends nothing of this protocol
+            loads = shared_key_loads(scenario, vm_id, protocol, kind, duration, cache)
             if not loads:
                 continue
             entry = {"ports_needed_p99": ports_needed(loads),
@@ -197,7 +247,8 @@ def rate_for_ports(scenario: Scenario, vm_id: str, protocol: str, kind: str, dur
     (None when rates do not matter: pools, instance IPs, nothing held)."""
     if kind in UNLIMITED_KINDS or allocated <= 0:
         return None
-    loads = key_loads(scenario, vm_id, protocol, kind, duration)
+    loads = shared_key_loads(scenario, vm_id, protocol, kind, duration)
+    allocated = key_capacity(scenario, vm_id, kind, allocated)
     busiest = max(loads.values(), default=0.0)
     if busiest <= 0 or math.isinf(busiest):
         return None

@@ -23,6 +23,8 @@ th{background:#f3f6f9}td.num{text-align:right;font-variant-numeric:tabular-nums}
 svg text{font:11px system-ui,sans-serif;fill:#3b4652}
 """
 BLUE, GREY, RED, GREEN = "#1f6feb", "#8a96a3", "#d1242f", "#1e7d32"
+#: the widest a character of the 11 px SVG font is on average (for sizing pictures to text)
+TEXT_PX_PER_CHAR = 6.5
 
 
 def _esc(value: Any) -> str:
@@ -79,7 +81,7 @@ def fixes_html(doc: dict[str, Any]) -> str:
     rows.append("</table>")
     best = doc.get("smallest_holding")
     body = [f"<p>{'Smallest fix that holds: <b>' + _esc(best) + '</b>' if best else 'No variant holds.'}"
-            f"</p>", "<h2>Variants</h2>", *rows, "<h2>Failed flows and headroom</h2>",
+            f"</p>", "<h2>Variants</h2>", *rows, "<h2>Failed flows and ports used</h2>",
             _bars(doc.get("variants", []))]
     return _page(f"SNAT fixes: {doc.get('scenario', '')}", meta, body)
 
@@ -136,7 +138,10 @@ def sweep_html(doc: dict[str, Any]) -> str:
     elif len(paths) == 2:
         body += ["<h2>Plot</h2>", _heatmap(doc, metric)]
     head = "".join(f"<th>{_esc(p)}</th>" for p in paths)
-    rows = [f"<h2>Points</h2><table><tr>{head}<th>seed</th><th>{_esc(metric)}</th>"
+    # the metric's own column, unless it is one the table shows anyway
+    extra = metric not in ("attempted", "failed_snat", "ports_needed_p99")
+    rows = [f"<h2>Points</h2><table><tr>{head}<th>seed</th>"
+            + (f"<th>{_esc(metric)}</th>" if extra else "") +
             f"<th>attempted</th><th>failed (SNAT)</th><th>peak used / allocated (busiest VM)"
             f"</th><th>ports needed p99 (estimate)</th></tr>"]
     for p in doc["points"]:
@@ -150,12 +155,14 @@ def sweep_html(doc: dict[str, Any]) -> str:
                   f"{_num(busiest['snat_ports_allocated'])}" if busiest else "—")
             failed = p["totals"]["failed_snat"]
             rows.append(f"<tr>{cells}<td class=num>{p['seed']}</td>"
-                        f"<td class=num>{_num(metric_value(p, metric))}</td>"
+                        + (f"<td class=num>{_num(metric_value(p, metric))}</td>" if extra
+                           else "") +
                         f"<td class=num>{_num(p['totals']['attempted'])}</td>"
                         f"<td class=\"num{' bad' if failed else ''}\">{_num(failed)}</td>"
                         f"<td class=num>{pu}</td><td class=num>{_num(est)}</td></tr>")
         else:
-            rows.append(f"<tr class=na>{cells}<td class=num>{p['seed']}</td><td colspan=4>"
+            rows.append(f"<tr class=na>{cells}<td class=num>{p['seed']}</td>"
+                        f"<td colspan={4 if extra else 3}>"
                         f"not simulated: the estimate says it {_esc(p['estimate_verdict'])}"
                         f"</td><td class=num>{_num(est)}</td></tr>")
     rows.append("</table>")
@@ -215,15 +222,20 @@ def _line_chart(doc: dict, metric: str) -> str:
 def _heatmap(doc: dict, metric: str) -> str:
     (vx, vy) = doc["vary"]
     means = _mean_by_values(doc, metric)
-    cell_w, cell_h, left, top_pad = 56, 28, 110, 30
-    width = left + cell_w * len(vx["values"]) + 20
+    cell_w, cell_h, left, top_pad = 56, 28, 110, 48
+    # the title in two lines from the left edge, and the picture wide enough for them (at
+    # most ~6.5 px per character of the 11 px font): one line used to run off a narrow grid
+    titles = [f"{METRICS.get(metric, metric)}, mean over seeds",
+              f"across: {vx['path']} · down: {vy['path']}"]
+    width = max(left + cell_w * len(vx["values"]) + 20,
+                int(16 + TEXT_PX_PER_CHAR * max(map(len, titles))))
     height = top_pad + cell_h * len(vy["values"]) + 50
     values = [v for v in means.values() if v is not None]
     hi = max(values + [1e-9])
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" role="img" aria-label="{_esc(metric)} heatmap">',
-           f'<text x="{left}" y="16">{_esc(metric)} by {_esc(vx["path"])} (across) and '
-           f'{_esc(vy["path"])} (down); mean over seeds</text>']
+           f'<text x="8" y="16">{_esc(titles[0])}</text>',
+           f'<text x="8" y="32">{_esc(titles[1])}</text>']
     for j, y in enumerate(vy["values"]):
         out.append(f'<text x="{left - 6}" y="{top_pad + j * cell_h + 18}" text-anchor="end">'
                    f'{_num(y)}</text>')

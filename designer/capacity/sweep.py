@@ -79,12 +79,16 @@ def _probe_verdict(point: Point, duration: float | None) -> str | None:
     report = simulate(point.scenario, duration=1.0, seed=point.seed)
     full = duration or _default_duration(point.scenario)
     verdicts = []
+    cache: dict = {}
     for vm_id, vm in report["vms"].items():
         for protocol, path in (vm.get("protocols") or {}).items():
-            loads = estimate.key_loads(point.scenario, vm_id, protocol, path["outbound"], full)
-            if not loads or path["outbound"] in estimate.UNLIMITED_KINDS:
+            kind = path["outbound"]
+            if kind in estimate.UNLIMITED_KINDS or not estimate.key_loads(
+                    point.scenario, vm_id, protocol, kind, full, cache):
                 continue
-            verdicts.append(estimate.verdict(loads, path["snat_ports_allocated"]))
+            loads = estimate.shared_key_loads(point.scenario, vm_id, protocol, kind, full, cache)
+            verdicts.append(estimate.verdict(loads, estimate.key_capacity(
+                point.scenario, vm_id, kind, path["snat_ports_allocated"])))
     if "fails" in verdicts:
         return "fails"
     if all(v == "holds" for v in verdicts):

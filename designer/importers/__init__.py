@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..model import Scenario
+from ..model.layout import apply_positions, layout_positions
 from .arm import (TemplateParameter, coerce_parameter, evaluate_template, is_arm_template,
                   parameter_values_from_file, read_json, template_parameters)
 from .azure_live import ResourceGroupReader, is_live_spec, read_live
@@ -125,6 +126,9 @@ def import_resources(resources: list[AzureResource], notes: list[Note] | None = 
     scenario.description = (f"Imported by Outbound Designer from {names}. What the import "
                             f"skipped or could not model is listed in the findings.")
     scenario.recorded_findings = [n.to_finding() for n in unique]
+    # positions and box sizes from the one layout of files without positions: the file
+    # opens, exports and diffs the same everywhere (it was written with every node at 0, 0)
+    apply_positions(scenario.topology, *layout_positions(scenario.topology))
     return scenario, ImportSummary.of(sources, scenario, unique)
 
 

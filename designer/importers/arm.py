@@ -43,10 +43,18 @@ class TemplateParameter:
     default: Any
     description: str
     allowed: tuple | None
+    #: languageVersion 2.0 (Bicep ``param x string?``): may be left out, and is then null
+    nullable: bool = False
 
     @property
     def secure(self) -> bool:
         return self.type.lower().startswith("secure")
+
+    @property
+    def required(self) -> bool:
+        """A value must be given: no default, not nullable, not a secret (secrets never
+        matter to the network and get a placeholder)."""
+        return not (self.has_default or self.nullable or self.secure)
 
 
 # ============================================================================ reading
@@ -55,8 +63,9 @@ def read_json(text: str, source: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportFailure(f"{source}: not valid JSON: {exc.msg} at line {exc.lineno} column "
-                            f"{exc.colno}") from None
+        # (some of json's messages end in "at", meant to be followed by the position)
+        raise ImportFailure(f"{source}: not valid JSON: {exc.msg.removesuffix(' at')} at line "
+                            f"{exc.lineno} column {exc.colno}") from None
     except (RecursionError, ValueError):
         raise ImportFailure(f"{source}: not valid JSON (nested too deeply or a number too "
                             f"large)") from None
@@ -89,12 +98,27 @@ def template_parameters(template: dict) -> list[TemplateParameter]:
         metadata = lookup(spec, "metadata")
         description = lookup(metadata, "description") if isinstance(metadata, dict) else None
         allowed = lookup(spec, "allowedValues")
-        ptype = lookup(spec, "type")
+        ptype = _declared_type(spec, template)
         out.append(TemplateParameter(str(name), ptype if isinstance(ptype, str) else "string",
                                      has_default, default,
                                      description if isinstance(description, str) else "",
-                                     tuple(allowed) if isinstance(allowed, list) else None))
+                                     tuple(allowed) if isinstance(allowed, list) else None,
+                                     lookup(spec, "nullable") is True))
     return out
+
+
+def _declared_type(spec: dict, template: dict) -> Any:
+    """A parameter's type, following languageVersion 2.0's ``"$ref": "#/definitions/x"`` (a
+    user-defined type of Bicep) to the definition's own type."""
+    seen = 0
+    while lookup(spec, "type") is None and isinstance(spec.get("$ref"), str) and seen < 10:
+        name = spec["$ref"].rsplit("/", 1)[-1]
+        definitions = template.get("definitions")
+        spec = lookup(definitions, name) if isinstance(definitions, dict) else None
+        if not isinstance(spec, dict):
+            return None
+        seen += 1
+    return lookup(spec, "type")
 
 
 def parameter_values_from_file(doc: Any, source: str) -> dict[str, Any]:
@@ -179,11 +203,17 @@ class TemplateEvaluator(Context):
         self.parameter_values: dict[str, Any] = {}
         self.variable_values: dict[str, Any] = {}
         self.evaluating: set[str] = set()
+        #: inline nested deployments by name (and, in languageVersion 2.0, symbolic name),
+        #: lower case -> (raw resource, context, JSON path, name): what reference() can see
+        self.deployments: dict[str, tuple[dict, Context, str, str]] = {}
+        #: deployment name (lower case) -> its evaluation scope, and its reference() result
+        self.inner_scopes: dict[str, tuple | None] = {}
+        self.deployment_results: dict[str, dict | None] = {}
+        self._prepared = False
 
     # ---------------------------------------------------------------- parameters, variables
     def missing_parameters(self) -> list[TemplateParameter]:
-        return [p for key, p in self.declared.items()
-                if key not in self.given and not p.has_default and not p.secure]
+        return [p for key, p in self.declared.items() if key not in self.given and p.required]
 
     def check_parameters(self) -> None:
         missing = self.missing_parameters()
@@ -229,14 +259,39 @@ class TemplateEvaluator(Context):
                 raise ImportFailure(f"{self.source}: parameter {spec.name}: {value!r} is not "
                                     f"one of the allowed values "
                                     f"({', '.join(map(str, spec.allowed))})")
+            self._check_limits(spec, value)
             return value
         if spec.has_default:
             return self.value(spec.default, self,
                               f"{self.prefix}parameters.{spec.name}.defaultValue")
         if spec.secure:
             return SECURE_PLACEHOLDER
+        if spec.nullable:
+            return None
         raise ImportFailure(f"{path}: parameter {spec.name!r} has no value; give it with "
                             f"--param {spec.name}=VALUE")
+
+    def _check_limits(self, spec: TemplateParameter, value: Any) -> None:
+        """A given value outside the parameter's minValue/maxValue/minLength/maxLength is
+        refused, as Azure refuses the deployment (a scale set of 2,000 where the template
+        allows 100 would import a design that cannot be deployed)."""
+        if value == SECURE_PLACEHOLDER:
+            return
+        raw = (self.template.get("parameters") or {}).get(spec.name)
+        raw = raw if isinstance(raw, dict) else {}
+        for key, too in (("minValue", "below"), ("maxValue", "above")):
+            limit = lookup(raw, key)
+            if isinstance(limit, int) and isinstance(value, int) and not isinstance(value, bool) \
+                    and (value < limit if too == "below" else value > limit):
+                raise ImportFailure(f"{self.source}: parameter {spec.name}: {value} is {too} "
+                                    f"its {key} {limit}")
+        for key, too in (("minLength", "shorter"), ("maxLength", "longer")):
+            limit = lookup(raw, key)
+            if isinstance(limit, int) and isinstance(value, (str, list)) and \
+                    (len(value) < limit if too == "shorter" else len(value) > limit):
+                raise ImportFailure(f"{self.source}: parameter {spec.name}: {len(value)} "
+                                    f"{'characters' if isinstance(value, str) else 'items'}, "
+                                    f"{too} than its {key} {limit}")
 
     def variable(self, name: str, path: str) -> Any:
         return self._once("variable", name, path, self.variable_values, self.variable_specs,
@@ -291,20 +346,166 @@ class TemplateEvaluator(Context):
         return count
 
     # ---------------------------------------------------------------- resources
-    def resources(self) -> list[AzureResource]:
-        self.check_parameters()
+    def _items(self) -> list[tuple[str, Any, str | None]]:
+        """(JSON path, resource, symbolic name or None) of each top-level resource."""
         raw = self.template.get("resources", [])
         path = f"{self.prefix}resources"
-        out: list[AzureResource] = []
         if isinstance(raw, list):
-            items = [(f"{path}[{i}]", r) for i, r in enumerate(raw)]
-        elif isinstance(raw, dict):  # languageVersion 2.0: symbolic names
-            items = [(f"{path}.{k}", r) for k, r in raw.items()]
-        else:
-            raise ImportFailure(f"{self.source}: {path}: expected a list of resources")
-        for item_path, resource in items:
+            return [(f"{path}[{i}]", r, None) for i, r in enumerate(raw)]
+        if isinstance(raw, dict):  # languageVersion 2.0: symbolic names
+            return [(f"{path}.{k}", r, str(k)) for k, r in raw.items()]
+        raise ImportFailure(f"{self.source}: {path}: expected a list of resources")
+
+    def prepare(self) -> None:
+        """Check the parameters and learn the nested deployments (once)."""
+        if self._prepared:
+            return
+        self._prepared = True
+        self.check_parameters()
+        self.register_deployments(self._items())
+
+    def resources(self) -> list[AzureResource]:
+        self.prepare()
+        out: list[AzureResource] = []
+        for item_path, resource, _symbol in self._items():
             self.expand(resource, self, item_path, None, out)
         return out
+
+    # ---------------------------------------------------------------- nested deployments
+    def register_deployments(self, items: list[tuple[str, Any, str | None]]) -> None:
+        """Name every inline nested deployment (each copy of a looped one), so that
+        ``reference(resourceId('Microsoft.Resources/deployments', NAME)).outputs.X.value``
+        — Bicep's way of passing one module's outputs to another — can be answered wherever
+        it appears. A deployment whose name cannot be evaluated here is left to ``expand``,
+        which reports it in its place."""
+        for item_path, raw, symbol in items:
+            if not isinstance(raw, dict):
+                continue
+            rtype = lookup(raw, "type")
+            if not isinstance(rtype, str) or rtype.lower() != "microsoft.resources/deployments":
+                continue
+            try:
+                contexts: list[Context] = [self]
+                loop = lookup(raw, "copy")
+                if isinstance(loop, dict):
+                    count = self.count(lookup(loop, "count"), self, f"{item_path}.copy.count")
+                    loop_name = lookup(loop, "name")
+                    contexts = []
+                    for index in range(count):
+                        inner = self.with_loop("", index)
+                        if isinstance(loop_name, str):
+                            inner = inner.with_loop(loop_name, index)
+                        contexts.append(inner)
+                names = []
+                for ctx in contexts:
+                    name = self.value(lookup(raw, "name"), ctx, f"{item_path}.name")
+                    if isinstance(name, str) and name:
+                        self.deployments.setdefault(name.lower(), (raw, ctx, item_path, name))
+                        names.append(name)
+            except ImportFailure:
+                continue
+            if symbol and len(names) == 1:
+                self.deployments.setdefault(symbol.lower(), self.deployments[names[0].lower()])
+
+    def reference_value(self, target: str, path: str) -> Any:
+        text = target.strip().rstrip("/")
+        marker = "microsoft.resources/deployments/"
+        at = text.lower().rfind(marker)
+        if at >= 0:
+            name = text[at + len(marker):]
+        elif "/" in text:
+            return None          # another resource: its runtime state is not known
+        else:
+            name = text          # a name, or a symbolic name (languageVersion 2.0)
+        if "/" in name or name.lower() not in self.deployments:
+            return None
+        return self.deployment_result(name.lower(), path)
+
+    def deployment_result(self, key: str, path: str) -> dict | None:
+        """What ``reference()`` of an inline nested deployment gives: its ``outputs``, each
+        evaluated in the deployment's scope. An output the import cannot evaluate is a value
+        known only at deployment (reported where the mapper reads it), not a failure."""
+        raw, ctx, item_path, name = self.deployments[key]
+        key = name.lower()
+        if key in self.deployment_results:
+            return self.deployment_results[key]
+        marker = f"deployment:{key}"
+        if marker in self.evaluating:
+            raise ImportFailure(f"{path}: deployment {name!r} refers to its own outputs")
+        self.evaluating.add(marker)
+        try:
+            scope = self.inner_scope(raw, ctx, item_path, name)
+            result = None
+            if scope is not None:
+                evaluator, scoped, inner_path, template = scope
+                if evaluator is not self:
+                    evaluator.prepare()
+                outputs = lookup(template, "outputs")
+                values = {}
+                for out_name, spec in (outputs.items() if isinstance(outputs, dict) else ()):
+                    out_path = f"{inner_path}outputs.{out_name}"
+                    try:
+                        value = evaluator.output_value(spec, scoped, out_path)
+                    except ImportFailure as exc:
+                        value = Deferred(f"output {out_name} of deployment {name}, which the "
+                                         f"import cannot evaluate: {exc}")
+                    values[out_name] = {"type": lookup(spec, "type") if isinstance(
+                        spec, dict) else None, "value": value}
+                result = {"outputs": values, "provisioningState": "Succeeded"}
+        finally:
+            self.evaluating.discard(marker)
+        self.deployment_results[key] = result
+        return result
+
+    def output_value(self, spec: Any, ctx: Context, path: str) -> Any:
+        if not isinstance(spec, dict):
+            return spec
+        condition = lookup(spec, "condition")
+        if condition is not None and self.value(condition, ctx, f"{path}.condition") is False:
+            return None
+        loop = lookup(spec, "copy")
+        if isinstance(loop, dict):
+            count = self.count(lookup(loop, "count"), ctx, f"{path}.copy.count")
+            return [self.value(lookup(loop, "input"), ctx.with_loop("", i), f"{path}.copy.input")
+                    for i in range(count)]
+        return self.value(lookup(spec, "value"), ctx, f"{path}.value")
+
+    def inner_scope(self, raw: dict, ctx: Context, path: str, name: str) -> tuple | None:
+        """(evaluator, context, JSON path prefix, template) of an inline nested deployment;
+        None for a linked one (``templateLink``). Made once per deployment, for its
+        resources and its outputs alike."""
+        key = name.lower()
+        if key in self.inner_scopes:
+            return self.inner_scopes[key]
+        properties = lookup(raw, "properties")
+        properties = properties if isinstance(properties, dict) else {}
+        template = lookup(properties, "template")
+        scope: tuple | None = None
+        if isinstance(template, dict):
+            group = self.value(lookup(raw, "resourceGroup"), ctx, f"{path}.resourceGroup")
+            group = group if isinstance(group, str) and group else ctx.resource_group
+            options = lookup(properties, "expressionEvaluationOptions")
+            mode = lookup(options, "scope") if isinstance(options, dict) else None
+            inner_path = f"{path}.properties.template."
+            if isinstance(mode, str) and mode.lower() == "inner":
+                given_raw = self.value(lookup(properties, "parameters") or {}, ctx,
+                                       f"{path}.properties.parameters")
+                given = {k: (lookup(v, "value") if isinstance(v, dict) else v)
+                         for k, v in (given_raw.items() if isinstance(given_raw, dict) else ())}
+                inner = TemplateEvaluator(template, given, source=self.source,
+                                          subscription_id=ctx.subscription_id,
+                                          resource_group=group, location=ctx.location,
+                                          path=inner_path)
+                scope = (inner, inner, inner_path, template)
+            else:
+                scoped = ctx
+                if group != ctx.resource_group:
+                    scoped = object.__new__(type(ctx))
+                    scoped.__dict__.update(ctx.__dict__)
+                    scoped.resource_group = group
+                scope = (self, scoped, inner_path, template)
+        self.inner_scopes[key] = scope
+        return scope
 
     def expand(self, raw: Any, ctx: Context, path: str, parent: AzureResource | None,
                out: list[AzureResource]) -> None:
@@ -387,37 +588,18 @@ class TemplateEvaluator(Context):
     def nested(self, raw: dict, ctx: Context, path: str, rid: str,
                out: list[AzureResource]) -> None:
         """An inline nested deployment: its resources join ours; a linked one is noted."""
-        properties = lookup(raw, "properties")
-        properties = properties if isinstance(properties, dict) else {}
-        template = lookup(properties, "template")
-        if not isinstance(template, dict):
+        scope = self.inner_scope(raw, ctx, path, rid.rsplit("/", 1)[-1])
+        if scope is None:
             self.notes.append(Note("info", "import-skipped",
                                    f"{rid}: a linked template (templateLink) is not fetched; "
                                    f"import it as a source of its own", rid))
             return
-        group = self.value(lookup(raw, "resourceGroup"), ctx, f"{path}.resourceGroup")
-        group = group if isinstance(group, str) and group else ctx.resource_group
-        options = lookup(properties, "expressionEvaluationOptions")
-        scope = lookup(options, "scope") if isinstance(options, dict) else None
-        inner_path = f"{path}.properties.template."
-        if isinstance(scope, str) and scope.lower() == "inner":
-            given_raw = self.value(lookup(properties, "parameters") or {}, ctx,
-                                   f"{path}.properties.parameters")
-            given = {k: (lookup(v, "value") if isinstance(v, dict) else v)
-                     for k, v in (given_raw.items() if isinstance(given_raw, dict) else ())}
-            inner = TemplateEvaluator(template, given, source=self.source,
-                                      subscription_id=ctx.subscription_id,
-                                      resource_group=group, location=ctx.location,
-                                      path=inner_path)
-            out.extend(inner.resources())
-            self.notes.extend(inner.notes)
+        evaluator, scoped, inner_path, template = scope
+        if evaluator is not self:
+            out.extend(evaluator.resources())
+            self.notes.extend(evaluator.notes)
             return
         resources = lookup(template, "resources")
-        scoped = ctx
-        if group != ctx.resource_group:
-            scoped = object.__new__(type(ctx))
-            scoped.__dict__.update(ctx.__dict__)
-            scoped.resource_group = group
         for index, resource in enumerate(resources if isinstance(resources, list) else []):
             self.expand(resource, scoped, f"{inner_path}resources[{index}]", None, out)
 

@@ -218,6 +218,8 @@ class Context:
         self.deployment_name = deployment_name
         #: copy loops in force: loop name (lower case) -> index; "" is the resource loop
         self.loops: dict[str, int] = {}
+        #: lambda parameters in force (lower case) -> value, for lambdaVariables()
+        self.lambdas: dict[str, Any] = {}
 
     # the template evaluator provides these
     def parameter(self, name: str, path: str) -> Any:
@@ -226,11 +228,22 @@ class Context:
     def variable(self, name: str, path: str) -> Any:
         raise ImportFailure(f"{path}: variables('{name}') outside a template")
 
+    def reference_value(self, target: str, path: str) -> Any:
+        """What ``reference(target)`` gives when it can be known before deployment (the
+        template evaluator answers for its inline nested deployments); None otherwise."""
+        return None
+
     def with_loop(self, name: str, index: int) -> "Context":
         child = object.__new__(type(self))
         child.__dict__.update(self.__dict__)
         child.loops = dict(self.loops)
         child.loops[name.lower()] = index
+        return child
+
+    def with_lambda(self, bindings: dict[str, Any]) -> "Context":
+        child = object.__new__(type(self))
+        child.__dict__.update(self.__dict__)
+        child.lambdas = {**self.lambdas, **bindings}
         return child
 
     def copy_index(self, name: str | None, offset: int, path: str) -> int:
@@ -289,6 +302,16 @@ def _eval(node: tuple, ctx: Context, path: str) -> Any:
         except ImportFailure as exc:
             raise ImportFailure(f"{path}: {exc}") from None
     if op == "index":
+        if node[1][0] == "call" and node[1][1] == "range" and len(node[1][2]) == 2:
+            # range(a, n)[i], Bicep's loop over a range: the item without the whole list
+            # (a list per copy made a 2,000-VM loop quadratic)
+            start, count = (_eval(a, ctx, path) for a in node[1][2])
+            index = _eval(node[2], ctx, path)
+            if all(isinstance(x, int) and not isinstance(x, bool) for x in (start, count, index)):
+                if not 0 <= index < count:
+                    raise ImportFailure(f"{path}: index {index} is outside the array of "
+                                        f"{max(count, 0)} item(s)")
+                return start + index
         target = _eval(node[1], ctx, path)
         index = _eval(node[2], ctx, path)
         if isinstance(target, Deferred):
@@ -442,7 +465,19 @@ def _variables(ctx: Context, args: tuple, path: str) -> Any:
     return ctx.variable(name, path)
 
 
-def _reference(ctx: Context, args: tuple, path: str) -> Deferred:
+def _reference(ctx: Context, args: tuple, path: str) -> Any:
+    """A nested deployment's result (its ``outputs``) when the template holds it inline —
+    how Bicep passes one module's outputs to another; anything else is known only at
+    deployment."""
+    if args:
+        try:
+            target = _eval(args[0], ctx, path)
+        except ImportFailure:
+            target = None
+        if isinstance(target, str):
+            found = ctx.reference_value(target, path)
+            if found is not None:
+                return found
     return Deferred(f"reference() at {path}")
 
 
@@ -833,6 +868,13 @@ FUNCTIONS: dict[str, Callable[[Context, list, str], Any]] = {
     "uricomponent": _string_op(lambda s: __import__("urllib.parse").parse.quote(s, safe="")),
     "pickzones": lambda ctx, v, path: [],
 }
+
+# lambdas, safe access, collections and CIDR functions (Bicep's output uses them); they are
+# built on the helpers above, so they join the tables here
+from .arm_functions import LAZY_FUNCTIONS, MORE_FUNCTIONS  # noqa: E402
+
+_LAZY.update(LAZY_FUNCTIONS)
+FUNCTIONS.update(MORE_FUNCTIONS)
 
 #: the functions the importer evaluates, for docs and error messages
 SUPPORTED_FUNCTIONS = sorted(set(FUNCTIONS) | set(_LAZY) | {"list*"})

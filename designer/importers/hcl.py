@@ -406,9 +406,12 @@ class _Reader(Scope):
             out.append(Note("warning" if relevant else "info", "import-unknown-value",
                             f"{why}: {shown} left unknown", (relevant or users)[0]))
         for name in sorted(self.evaluator.unsupported):
-            out.append(Note("warning", "import-unsupported-function",
-                            f"function {name}() is not supported: the values that use it are "
-                            f"left unknown"))
+            # the values it left unknown have their note above (a warning where they matter);
+            # one that try() replaced by its fallback left nothing unknown
+            if f"function {name}() is not supported by the importer" not in self.unknown_users:
+                out.append(Note("info", "import-unsupported-function",
+                                f"function {name}() is not supported by the importer; no value "
+                                f"the import uses depends on it (try() gave its fallback)"))
         return out
 
 

@@ -528,7 +528,13 @@ class Evaluator:
         if fn is None:
             self.unsupported.add(name)
             return Unknown(why=frozenset({f"function {name}() is not supported by the importer"}))
-        u = unknown_in(*args)
+        if name in STRUCTURAL:
+            # they move values around without looking at them: element(nic[*].id, count.index)
+            # is the one NIC's unknown id, not all of them at once
+            top = [a for a in args if isinstance(a, Unknown)]
+            u = unknown_in(*top) if top else None
+        else:
+            u = unknown_in(*args)
         if u is not None and name not in ("try", "can"):
             return u
         try:
@@ -638,6 +644,12 @@ def _flatten(items):
         out.extend(_flatten(item) if isinstance(item, list) else [item])
     return out
 
+
+#: functions that pick, count or regroup items without reading them: an item known only at
+#: apply time stays that item (the others are not mixed into it)
+STRUCTURAL = frozenset({"element", "lookup", "slice", "concat", "flatten", "length", "reverse",
+                        "values", "merge", "zipmap", "tolist", "tomap", "one",
+                        "chunklist"})
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "lower": lambda s: _to_string(s).lower(), "upper": lambda s: _to_string(s).upper(),

@@ -103,6 +103,11 @@ def _merge(into: dict, extra: dict) -> None:
             into[existing_key] = value
 
 
+def _entry_name(entry: Any) -> str | None:
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return name.lower() if isinstance(name, str) else None
+
+
 class Inventory:
     """Resources by id, children folded into their parents."""
 
@@ -126,11 +131,15 @@ class Inventory:
                 self.duplicates.append(resource)
             else:
                 self.by_id[key] = resource
+        #: (parent id, collection) -> entries of that collection by name (lower case), so
+        #: that folding thousands of children (inbound NAT rules, subnets) stays linear
+        self._entries: dict[tuple[str, str], dict[str, dict]] = {}
         for child in children:
             self._fold(child)
 
     def _fold(self, child: AzureResource) -> None:
-        parent = self.by_id.get(norm_id(parent_id(child.id)))
+        parent_key = norm_id(parent_id(child.id))
+        parent = self.by_id.get(parent_key)
         if parent is None:
             self.orphans.append(child)
             return
@@ -139,14 +148,23 @@ class Inventory:
         if not isinstance(items, list):
             items = []
             parent.properties[collection] = items
+        index = self._entries.get((parent_key, collection))
+        if index is None:     # the entries declared inside the parent, once
+            index = {}
+            for existing in items:
+                name = _entry_name(existing)
+                if name is not None:
+                    index.setdefault(name, existing)
+            self._entries[(parent_key, collection)] = index
+        name = child.short_name.lower()
+        existing = index.get(name)
+        if existing is not None:
+            _merge(existing, {"properties": child.properties})
+            existing.setdefault("id", child.id)
+            return
         entry = {"id": child.id, "name": child.short_name, "properties": dict(child.properties)}
-        for existing in items:
-            if isinstance(existing, dict) and isinstance(existing.get("name"), str) and \
-                    existing["name"].lower() == child.short_name.lower():
-                _merge(existing, {"properties": child.properties})
-                existing.setdefault("id", child.id)
-                return
         items.append(entry)
+        index[name] = entry
 
     def of_type(self, *types: str) -> list[AzureResource]:
         wanted = {t.lower() for t in types}

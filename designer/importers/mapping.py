@@ -86,6 +86,8 @@ class _Mapper(LoadBalancerMapping, ComputeMapping):
         self.node_of: dict[str, str] = {}
         #: Azure ids (normalised) the mapping used, whether or not they became nodes
         self.handled: set[str] = set()
+        #: Azure ids (normalised) listed as not imported
+        self.skipped: set[str] = set()
         #: public IP prefix id -> the node ids of its addresses
         self.prefix_nodes: dict[str, list[str]] = {}
         self.used_addresses: set[str] = set()
@@ -106,6 +108,7 @@ class _Mapper(LoadBalancerMapping, ComputeMapping):
 
     def skip(self, resource: AzureResource, why: str) -> None:
         self.handled.add(norm_id(resource.id))
+        self.skipped.add(norm_id(resource.id))
         self.note("info", "import-skipped", f"{resource.type} {resource.name} not imported: "
                                             f"{why} ({resource.id})", resource)
 
@@ -527,6 +530,53 @@ class _Mapper(LoadBalancerMapping, ComputeMapping):
                           f"{orphan.id.rsplit('/', 2)[0].rsplit('/', 1)[-1]} is not among the "
                           f"sources ({orphan.id})", orphan)
 
+    def drop_public_ips_of_skipped(self) -> None:
+        """A public IP that only a resource the model skips uses (Bastion's, an Application
+        Gateway's, a VPN gateway's) would stand in the diagram as a free address: it is listed
+        with its owner instead."""
+        owners: dict[str, AzureResource] = {}
+        for resource in self.inv:
+            if norm_id(resource.id) in self.skipped:
+                for rid in _public_ip_references(resource.properties):
+                    owners.setdefault(rid, resource)
+        for pip in self.inv.of_type(NET + "publicipaddresses"):
+            pid = norm_id(pip.id)
+            node = self.node_of.get(pid)
+            if not node or node not in self.topology or self.topology.links_of(node):
+                continue
+            owner = owners.get(pid)
+            config = ref_id(pip.prop("ipConfiguration"))       # resolved resources say it
+            if owner is None and config:
+                owner = next((r for r in self.inv if norm_id(r.id) in self.skipped
+                              and config.startswith(norm_id(r.id) + "/")), None)
+            if owner is None:
+                continue
+            self.topology.remove_node(node)
+            del self.node_of[pid]
+            self.notes = [n for n in self.notes if n.node != node]
+            self.skip(pip, f"the public IP of {owner.type} {owner.name}, which is not modelled")
+
+    def report_unknown_references(self) -> None:
+        """A reference the import could not follow — ``{"id": reference(...)...}`` and the
+        like, known only at deployment — leaves a link out (a subnet, an NSG, a NAT gateway, a
+        backend pool...), which can change the outbound path: one warning per imported
+        resource, naming where."""
+        for resource in self.inv:
+            rid = norm_id(resource.id)
+            if rid not in self.handled or rid in self.skipped:
+                continue
+            found = list(_unknown_references(resource.properties, "properties"))
+            if not found:
+                continue
+            where = ", ".join(path for path, _ in found[:3]) + \
+                (f" and {len(found) - 3} more" if len(found) > 3 else "")
+            self.note("warning", "import-unknown-value",
+                      f"{resource.describe()}: {where} known only at deployment "
+                      f"({found[0][1].origin}); the import cannot follow "
+                      f"{'that reference' if len(found) == 1 else 'those references'}, so "
+                      f"the link is missing and the simulated outbound path may differ from "
+                      f"Azure's", resource, self.node_of.get(rid))
+
     def add_load(self, rate: float) -> None:
         """``--load RATE``: a generator of RATE new flows/s per VM for each backend pool and
         one for the VMs in no pool, all calling one Internet endpoint."""
@@ -556,9 +606,55 @@ class _Mapper(LoadBalancerMapping, ComputeMapping):
         self.map_load_balancers()
         self.map_compute()
         self.list_skipped()
+        self.drop_public_ips_of_skipped()
+        self.report_unknown_references()
         if load:
             self.add_load(load)
         return Scenario(self.topology, semantics="modern")
+
+
+#: properties that name other resources: a value there known only at deployment is a link
+#: the import cannot draw
+REFERENCE_KEYS = frozenset(k.lower() for k in (
+    "id", "subnet", "subnets", "networkSecurityGroup", "natGateway", "publicIPAddress",
+    "publicIpAddresses", "publicIPPrefix", "publicIpPrefixes", "loadBalancerBackendAddressPools",
+    "backendAddressPool", "backendAddressPools", "frontendIPConfiguration",
+    "frontendIPConfigurations", "probe", "routeTable", "networkInterfaces", "availabilitySet",
+    "virtualMachineScaleSet", "ipConfigurations"))
+#: parts of a VM that never change the network (boot diagnostics, images, sign-in)
+NOT_NETWORK = frozenset(k.lower() for k in (
+    "diagnosticsProfile", "osProfile", "storageProfile", "extensionProfile", "securityProfile",
+    "hardwareProfile", "tags", "dnsSettings"))
+
+
+def _public_ip_references(value: Any):
+    """The ids (normalised) of the public IPs ``value`` refers to (``publicIPAddress``)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if str(key).lower() == "publicipaddress" and ref_id(item):
+                yield ref_id(item)
+            else:
+                yield from _public_ip_references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _public_ip_references(item)
+
+
+def _unknown_references(value: Any, path: str):
+    """(JSON path, Deferred) of each reference in ``value`` known only at deployment."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            low = str(key).lower()
+            if low in NOT_NETWORK:
+                continue
+            if isinstance(item, Deferred):
+                if low in REFERENCE_KEYS:
+                    yield f"{path}.{key}", item
+            else:
+                yield from _unknown_references(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unknown_references(item, f"{path}[{index}]")
 
 
 def map_inventory(inventory: Inventory, notes: list[Note] | None = None,

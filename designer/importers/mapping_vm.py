@@ -32,8 +32,11 @@ class ComputeMapping:
     """Mixed into the mapper (``mapping._Mapper``), whose frame it uses."""
 
     def map_compute(self) -> None:
+        #: VMs whose network interface the import cannot tell (one warning for them all)
+        self.unplaced_vms: list[AzureResource] = []
         for vm in self.inv.of_type(VM_TYPE):
             self.map_vm(vm)
+        self.note_unplaced_vms()
         for vmss in self.inv.of_type(VMSS_TYPE):
             self.map_scale_set(vmss)
         for aset in self.inv.of_type(AVSET_TYPE):
@@ -53,7 +56,9 @@ class ComputeMapping:
         configs = [c for c in as_list(lookup(profile, "networkInterfaceConfigurations"))
                    if isinstance(c, dict)]
         if not refs and not configs:
-            self.skip(vm, "a VM without a network interface the import can read")
+            self.handled.add(norm_id(vm.id))
+            self.skipped.add(norm_id(vm.id))
+            self.unplaced_vms.append(vm)
             return
         group = ref_id(vm.prop("availabilitySet")) or ref_id(vm.prop("virtualMachineScaleSet"))
         if group:
@@ -84,9 +89,33 @@ class ComputeMapping:
                     self.secondary_nic(node, vm, None, str(lookup(other, "name")),
                                        as_dict(lookup(other, "properties")))
 
+    def note_unplaced_vms(self) -> None:
+        """The VMs missing from the simulation: a warning, not a quiet "skipped" — one for
+        them all, saying why when the source gave no properties at all (az resource list)."""
+        vms = self.unplaced_vms
+        if not vms:
+            return
+        shown = ", ".join(vm.short_name for vm in vms[:4]) + (
+            f" and {len(vms) - 4} more" if len(vms) > 4 else "")
+        bare = all(not vm.properties for vm in vms)
+        why = (" (the source gives no properties: az resource list only names resources; "
+               "import az vm list and az network nic list, a Resource Graph query or the live "
+               "resource group)" if bare else "")
+        self.note("warning", "import-missing",
+                  f"{'VM' if len(vms) == 1 else f'{len(vms)} VMs'} {shown} "
+                  f"{'is' if len(vms) == 1 else 'are'} not imported: the import cannot tell "
+                  f"which network interface {'it uses' if len(vms) == 1 else 'they use'}"
+                  f"{why}, so {'its' if len(vms) == 1 else 'their'} outbound flows are not "
+                  f"simulated", vms[0])
+
     def deallocated(self, vm: AzureResource) -> bool:
+        # az vm list -d: powerState; az vm get-instance-view / REST $expand=instanceView:
+        # instanceView.statuses; Resource Graph: properties.extended.instanceView.powerState
         state = vm.prop("powerState") or vm.extra.get("powerState")
         statuses = as_list(lookup(as_dict(vm.prop("instanceView")), "statuses"))
+        graph = lookup(as_dict(lookup(as_dict(vm.prop("extended")), "instanceView")),
+                       "powerState")
+        statuses = statuses + [graph] if isinstance(graph, dict) else statuses
         codes = [lookup(s, "code") for s in statuses if isinstance(s, dict)]
         return any(isinstance(c, str) and c.lower() in ("powerstate/deallocated",
                                                           "powerstate/stopped", "vm deallocated",

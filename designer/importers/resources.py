@@ -69,6 +69,8 @@ def to_resource(raw: Any, origin: str) -> AzureResource:
         name = "/".join(parts[-2 * (segments - 1) + 1::2])
     if isinstance(raw.get("properties"), dict):
         properties = _properties(raw["properties"])
+    elif "properties" in raw and raw["properties"] is None:
+        properties = {}       # az resource list: the resource named, its properties not given
     else:
         properties = _properties({k: v for k, v in raw.items() if k.lower() not in META_KEYS})
     extra = {k: raw[k] for k in ("location", "zones", "powerState") if k in raw}

@@ -116,31 +116,38 @@ class _Converter:
     # ---------------------------------------------------------------- references
     def find(self, reference: str, context: TfResource) -> TfResource | None:
         """The resource a configuration reference means, in the referring module, matching
-        the referring instance's count index / for_each key when the target has several."""
+        the referring instance's count index / for_each key when the target has several.
+        Module instances (``module.app["web"]``) are addresses in the plan, but the
+        configuration knows the module once (``module.app``): inputs and outputs are looked
+        up by the latter, resources by the former."""
         if reference.startswith("var.") and context.module:
-            caller, refs = self.module_inputs.get((context.module, reference[4:].split(".")[0]),
-                                                  ("", []))
-            outer = TfResource(context.address, context.type, {}, index=context.index,
-                               module=caller)
+            _caller, refs = self.module_inputs.get(
+                (config_address(context.module), reference[4:].split(".")[0]), ("", []))
+            # at the call site, each.key / count.index are the module instance's own key
+            key = _instance_key(context.module)
+            outer = TfResource(context.address, context.type, {},
+                               index=context.index if key is None else key,
+                               module=_calling_module(context.module))
             for inner in refs:
                 found = self.find(inner, outer)
                 if found is not None:
                     return found
             return None
-        key_match = re.search(r'\[("?)([^\]"]*)\1\]', reference)
+        call = _MODULE_REFERENCE.match(reference)
+        rest = reference[call.end(2) if call and call.group(2) else 0:] if call else reference
+        key_match = re.search(r'\[("?)([^\]"]*)\1\]', rest)
         wanted = context.index
         if key_match and key_match.group(2) not in ("count.index", "each.key"):
             wanted = key_match.group(2) if key_match.group(1) else \
                 int(key_match.group(2)) if key_match.group(2).isdigit() else wanted
         if reference.startswith("module."):
-            parts = reference.split(".")
-            if len(parts) >= 3:
-                child = f"{context.module}.module.{parts[1]}" if context.module else \
-                    f"module.{parts[1]}"
-                output = re.sub(r"\[.*$", "", parts[2])
+            if call is not None:
+                instance = f"module.{call.group(1)}{call.group(2) or ''}"
+                child = f"{context.module}.{instance}" if context.module else instance
                 inner_context = TfResource(context.address, context.type, {}, index=wanted,
                                            module=child)
-                for inner in self.module_outputs.get((child, output), []):
+                for inner in self.module_outputs.get((config_address(child), call.group(3)),
+                                                     []):
                     found = self.find(inner, inner_context)
                     if found is not None:
                         return found
@@ -305,6 +312,39 @@ class _Converter:
                                       if "nat_rule" in kind else
                                       "application security groups are not modelled"),
                                    res.address))
+
+
+#: an instance key in an address: ``[0]``, ``["web"]`` (a quoted key may hold brackets)
+_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"]*)\]')
+#: ``module.NAME[KEY].OUTPUT`` at the start of a reference
+_MODULE_REFERENCE = re.compile(
+    r'module\.([A-Za-z0-9_-]+)(\[(?:"(?:[^"\\]|\\.)*"|[^\]"]*)\])?\.([A-Za-z0-9_-]+)')
+#: the last ``module.NAME[KEY]`` of a module address
+_LAST_MODULE = re.compile(
+    r'(?:^|\.)module\.[A-Za-z0-9_-]+(\[(?:"(?:[^"\\]|\\.)*"|[^\]"]*)\])?$')
+
+
+def config_address(address: str) -> str:
+    """The configuration's address of a resource or module instance: every instance key
+    dropped (``module.app["web"].azurerm_nic.this[0]`` -> ``module.app.azurerm_nic.this``)."""
+    return _INSTANCE_KEY.sub("", address)
+
+
+def _calling_module(module: str) -> str:
+    """The module instance that calls ``module`` ('' for the root module)."""
+    return _LAST_MODULE.sub("", module)
+
+
+def _instance_key(module: str) -> Any:
+    """The for_each key or count index of a module instance, or None."""
+    match = _LAST_MODULE.search(module)
+    key = match.group(1) if match else None
+    if not key:
+        return None
+    inner = key[1:-1]
+    if inner.startswith('"'):
+        return inner[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    return int(inner) if inner.isdigit() else None
 
 
 def _get(values: Any, path: tuple) -> Any:
@@ -691,8 +731,7 @@ def read_terraform(doc: Any, source: str) -> tuple[list[AzureResource], list[Not
         change = changes.get(address, {}).get("change")
         if isinstance(change, dict) and isinstance(change.get("after_unknown"), dict):
             values = _merge_unknown(values, change["after_unknown"])
-        base = re.sub(r"\[[^\]]*\]$", "", address)
-        config = configs.get(base, {})
+        config = configs.get(config_address(address), {})
         references = _config_references(config.get("expressions"))
         if resource.get("mode") == "data" and resource["type"] not in ARM_TYPES:
             continue

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QEventLoop, QObject, QSettings, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog
 
 from ..export.registry import CODE, exporter_for, exporters
 
@@ -52,15 +52,12 @@ def export_code(window, path: str | None = None) -> bool:
     from ..export.code import CodeOptions
     scenario = document.scenario.snapshot()
     options = CodeOptions(source=Path(document.path).name if document.path else "")
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        notes = exporter.write(scenario, path, options) or []
-    except Exception as exc:  # noqa: BLE001 - shown to the user, logged, editor keeps working
-        log.exception("code export to %s failed", path)
-        QMessageBox.warning(window, "Export as Code", f"Could not write {path}:\n{exc}")
+    outcome = _write_in_thread(window, exporter, scenario, path, options)
+    if "error" in outcome:
+        QMessageBox.warning(window, "Export as Code", f"Could not write {path}:\n"
+                                                      f"{outcome['error']}")
         return False
-    finally:
-        QApplication.restoreOverrideCursor()
+    notes = outcome["notes"] or []
     QSettings().setValue("export/code-folder", str(Path(path).parent))
     QSettings().setValue("export/code-format", exporter.extension)
     window.show_status(f"Wrote the {exporter.label} {Path(path).name}")
@@ -71,6 +68,67 @@ def export_code(window, path: str | None = None) -> bool:
                                 f"Wrote {Path(path).name}. What it deploys differs from the "
                                 f"drawing:\n\n{text}")
     return True
+
+
+class _ExportWorker(QObject):
+    """Writes the code on a worker thread: the verdict comment simulates the design, which
+    takes a minute and more for thousands of VMs, and the window must keep painting."""
+
+    done = Signal(object)
+
+    def __init__(self, exporter, scenario, path: str, options):
+        super().__init__()
+        self.args = (exporter, scenario, path, options)
+
+    @Slot()
+    def run(self) -> None:
+        exporter, scenario, path, options = self.args
+        try:
+            self.done.emit({"notes": exporter.write(scenario, path, options)})
+        except Exception as exc:  # noqa: BLE001 - shown to the user, logged
+            log.exception("code export to %s failed", path)
+            self.done.emit({"error": str(exc) or type(exc).__name__})
+
+
+class _Receiver(QObject):
+    """Lives on the GUI thread, so the worker's signal reaches it queued."""
+
+    def __init__(self, loop: QEventLoop):
+        super().__init__()
+        self.loop = loop
+        self.outcome: dict = {}
+
+    @Slot(object)
+    def finished(self, outcome: dict) -> None:
+        self.outcome = outcome
+        self.loop.quit()
+
+
+def _write_in_thread(window, exporter, scenario, path: str, options) -> dict:
+    """``exporter.write`` on a worker thread behind a busy dialog; {"notes"} or {"error"}."""
+    vms = len(scenario.topology.node_ids("vm"))
+    dialog = QProgressDialog(f"Simulating the design ({vms:,} VM{'s' if vms != 1 else ''}) for "
+                             f"the verdict at the top of {Path(path).name}…", None, 0, 0, window)
+    dialog.setObjectName("dialog-export-code-progress")
+    dialog.setWindowTitle("Export as Code")
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(500)        # a quick export shows no dialog at all
+    loop = QEventLoop()
+    receiver = _Receiver(loop)
+    thread = QThread(window)
+    worker = _ExportWorker(exporter, scenario, path, options)
+    worker.moveToThread(thread)
+    worker.done.connect(receiver.finished)
+    thread.started.connect(worker.run)
+    thread.start()
+    loop.exec()           # until the worker's signal arrives (queued: it cannot be missed)
+    dialog.reset()
+    thread.quit()
+    thread.wait()
+    worker.deleteLater()
+    thread.deleteLater()
+    dialog.deleteLater()
+    return receiver.outcome
 
 
 def install_code_export(window) -> None:

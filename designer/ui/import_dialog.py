@@ -175,8 +175,7 @@ def parameters_without_value(sources: list[str], fmt: str | None,
         if kind != "arm":
             continue
         for parameter in template_parameters(doc):
-            if not parameter.has_default and not parameter.secure and \
-                    parameter.name.lower() not in given:
+            if parameter.required and parameter.name.lower() not in given:
                 out.append((Path(source).name, parameter))
     return out
 
@@ -271,20 +270,12 @@ def run_in_thread(window, kwargs: dict) -> tuple | None:
     return outcome.get("result")
 
 
-def lay_out(scenario) -> None:
-    """Positions and box sizes for every node, in the model itself (the document opens laid
-    out, with nothing to undo): the one layout of designer.model.layout."""
-    from ..model.layout import apply_positions, layout_positions
-    apply_positions(scenario.topology, *layout_positions(scenario.topology))
-
-
 def open_imported(window, scenario, summary) -> bool:
     """The imported scenario as a new untitled (modified) document, laid out, its notes in
     Findings. The open document is kept if the user cancels saving it."""
     if not window.maybe_save():
         return False
-    lay_out(scenario)
-    document = Document(scenario)
+    document = Document(scenario)      # laid out by the import (designer.model.layout)
     window.set_document(document)
     document.mark_modified()
     window.dock_findings.show()

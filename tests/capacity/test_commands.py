@@ -99,3 +99,28 @@ def test_without_dask_runs_in_process_and_says_so_once(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("dask.distributed is not installed") == 1
     assert len(json.loads(result.stdout)["points"]) == 4
+
+
+def test_sweep_heatmap_is_wide_enough_for_its_titles_and_the_table_says_each_figure_once():
+    """A grid of two varied fields with long paths: the title used to be one line starting
+    at the grid's left edge and ran off a narrow picture; the table repeated failed_snat."""
+    import re
+    from designer.capacity.html import TEXT_PX_PER_CHAR, sweep_html
+    points = [{"values": {"web-frontend-flood.rate_per_s": x, "egress-nat.public_ips": y},
+               "seed": 1, "totals": {"attempted": 10, "succeeded": 10 - x, "failed_snat": x,
+                                     "denied_nsg": 0, "no_route": 0},
+               "vms": {"v": {"snat_ports_used_peak": 5, "snat_ports_allocated": 8,
+                             "failed_snat": x}},
+               "estimate": {"v": {"ports_needed_p99": 6}}}
+              for x in (1, 2) for y in (1, 2)]
+    doc = {"scenario": "s", "semantics": "modern", "duration_s": 60, "seeds": [1],
+           "metric": "failed_snat", "points": points,
+           "vary": [{"path": "web-frontend-flood.rate_per_s", "values": [1, 2]},
+                    {"path": "egress-nat.public_ips", "values": [1, 2]}]}
+    page = sweep_html(doc)
+    svg = re.search(r"<svg[^>]*width=\"(\d+)\".*?</svg>", page, re.S)
+    width = int(svg.group(1))
+    for x, text in re.findall(r'<text x="([\d.]+)" y="[\d.]+">([^<]*)</text>', svg.group(0)):
+        assert float(x) + TEXT_PX_PER_CHAR * len(text) <= width, text
+    header = re.search(r"<h2>Points</h2><table><tr>(.*?)</tr>", page).group(1)
+    assert header.count("failed") == 1

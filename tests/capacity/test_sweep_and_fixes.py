@@ -104,6 +104,41 @@ def test_pruned_points_say_so_and_the_rest_are_simulated(demo):
     assert "totals" in doc["points"][1] and doc["points"][0]["simulated"] is False
 
 
+def _nat_subnet(vms: int, rate: float) -> dict:
+    """``vms`` VMs in one subnet behind a NAT gateway with one IP, each opening ``rate``
+    flows/s to one endpoint, held 100 s then closed with FIN (cool-down 65 s, M-B9)."""
+    nodes = [{"id": "s", "kind": "subnet", "prefix": "10.0.0.0/22"},
+             {"id": "nat", "kind": "nat_gateway"},
+             {"id": "ip", "kind": "public_ip", "sku": "standard"},
+             {"id": "api", "kind": "endpoint", "address": "20.50.1.4"},
+             {"id": "gen", "kind": "traffic_generator", "rate_per_s": rate,
+              "hold": {"distribution": "fixed", "mean_s": 100}}]
+    links = [{"from": "nat", "to": "s"}, {"from": "nat", "to": "ip"},
+             {"from": "gen", "to": "s"}, {"from": "gen", "to": "api"}]
+    for i in range(vms):
+        nodes.append({"id": f"vm-{i}", "kind": "vm"})
+        links.append({"from": f"vm-{i}", "to": "s"})
+    return {"format": "outbound-designer", "version": 1, "name": "nat", "seed": 5,
+            "semantics": "modern", "nodes": nodes, "links": links}
+
+
+def test_estimate_behind_a_nat_gateway_adds_up_every_vm_it_serves():
+    """M-B8: a NAT gateway's ports are shared by every VM of its subnets, and toward one
+    destination at most 50,000 per IP. 40 VMs x 10 flows/s x (100 s + 65 s) = 66,000 ports
+    to one endpoint: far beyond one IP, though each VM alone needs about 1,650. The estimate
+    and the pruned sweep used to look at one VM against 64,512 and call it 'holds'."""
+    s = loads(json.dumps(_nat_subnet(40, 10.0)))
+    report = simulate(s, duration=1.0, seed=5)
+    est = estimate.estimate_vms(s, report, 600.0)
+    assert est["vm-0"]["ports_needed_mean"] == 66000.0 == est["vm-39"]["ports_needed_mean"]
+    assert estimate.key_capacity(s, "vm-0", "nat_gateway", 64512) == 50000
+    assert estimate.rate_for_ports(s, "vm-0", "tcp", "nat_gateway", 600.0, 64512) < 0.8
+    doc, texts = run_sweep(s, [parse_vary(s, "gen.rate_per_s=0.1,10")], [5], driver(),
+                           duration=600.0, prune=True)
+    assert [p["estimate_verdict"] for p in doc["points"]] == ["holds", "fails"]
+    assert texts == [None, None]
+
+
 @pytest.mark.parametrize("text, message", [
     ("flood.rate=1,2", "has no field 'rate'"),
     ("nobody.rate_per_s=1", "no node with id 'nobody'"),

@@ -86,3 +86,55 @@ def test_bad_expressions_are_one_line_import_failures(text):
     with pytest.raises(ImportFailure) as info:
         ev(text)
     assert "\n" not in str(info.value) and str(info.value).startswith("resources[0].name")
+
+
+# Bicep builds these into the templates it emits: `.?` is tryGet, a `for` over an object is
+# items(), map/filter/... are lambdas, `^1` is indexFromEnd; network templates plan their
+# address space with the CIDR functions (numbers from the ARM function reference)
+@pytest.mark.parametrize("text, expected", [
+    ("[tryGet(variables('obj'), 'inner', 'value')]", 7),
+    ("[tryGet(variables('obj'), 'missing', 'value')]", None),
+    ("[coalesce(tryGet(parameters('list'), 5), 'none')]", "none"),
+    ("[items(json('{\"b\": 2, \"a\": 1}'))]", [{"key": "a", "value": 1},
+                                              {"key": "b", "value": 2}]),
+    ("[objectKeys(json('{\"b\": 2, \"a\": 1}'))]", ["b", "a"]),
+    ("[map(range(0, 3), lambda('i', format('vm-{0}', lambdaVariables('i'))))]",
+     ["vm-0", "vm-1", "vm-2"]),
+    ("[map(parameters('list'), lambda('x', 'i', concat(lambdaVariables('x'), "
+     "string(lambdaVariables('i')))))]", ["a0", "b1"]),
+    ("[filter(range(0, 6), lambda('n', equals(mod(lambdaVariables('n'), 2), 0)))]", [0, 2, 4]),
+    ("[reduce(range(1, 4), 0, lambda('sum', 'n', add(lambdaVariables('sum'), "
+     "lambdaVariables('n'))))]", 10),
+    ("[sort(createArray(3, 1, 2), lambda('a', 'b', less(lambdaVariables('a'), "
+     "lambdaVariables('b'))))]", [1, 2, 3]),
+    ("[toObject(parameters('list'), lambda('x', toUpper(lambdaVariables('x'))))]",
+     {"A": "a", "B": "b"}),
+    ("[flatten(map(createArray(2, 1), lambda('n', map(range(0, lambdaVariables('n')), "
+     "lambda('i', concat(string(lambdaVariables('n')), '.', "
+     "string(lambdaVariables('i'))))))))]", ["2.0", "2.1", "1.0"]),
+    ("[join(parameters('list'), '+')]", "a+b"),
+    ("[shallowMerge(createArray(json('{\"a\": 1}'), json('{\"a\": 2, \"b\": 3}')))]",
+     {"a": 2, "b": 3}),
+    ("[indexFromEnd(parameters('list'), 1)]", "b"),
+    ("[tryIndexFromEnd(parameters('list'), 3)]", None),
+    ("[cidrSubnet('10.144.0.0/20', 24, 3)]", "10.144.3.0/24"),
+    ("[cidrHost('10.144.3.0/24', 0)]", "10.144.3.1"),
+    ("[parseCidr('10.144.0.0/20').lastUsable]", "10.144.15.254"),
+    ("[parseCidr('10.144.0.0/20').broadcast]", "10.144.15.255"),
+    ("[range(1, parameters('count'))[2]]", 3),
+])
+def test_functions_bicep_emits(text, expected):
+    assert ev(text) == expected
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[cidrSubnet('10.144.0.0/20', 24, 16)]", "subnet index 16 is outside the 16 /24"),
+    ("[cidrHost('10.0.0.0/30', 2)]", "host index 2 is outside 10.0.0.0/30"),
+    ("[lambdaVariables('x')]", "outside a lambda"),
+    ("[map(parameters('list'), 'x')]", "expects a lambda"),
+    ("[range(1, 3)[3]]", "index 3 is outside the array of 3"),
+])
+def test_functions_bicep_emits_errors_name_the_path(text, message):
+    with pytest.raises(ImportFailure, match="resources\\[0\\].name") as caught:
+        ev(text)
+    assert message in str(caught.value)

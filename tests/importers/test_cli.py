@@ -33,6 +33,15 @@ def test_writes_the_scenario_and_a_summary(tmp_path, capsys):
     assert "validation: 0 error(s), 1 warning(s)" in err and f"wrote {out}" in err
     # the import's notes are the scenario's recorded findings, so validate shows them too
     assert any(f["code"] == "import-skipped" for f in scenario.recorded_findings)
+    # laid out by the model's layout: no two nodes on one point, VMs inside their subnet's box
+    # (the file had every node at 0, 0 since the saver writes every position)
+    topo = scenario.topology
+    points = [n.position for n in topo.nodes() if not n.CONTAINER]
+    assert len(set(points)) == len(points)
+    for vm in topo.nodes("vm"):
+        box = topo.node(topo.subnet_of(vm.id))
+        assert box.position[0] <= vm.position[0] <= box.position[0] + box.size[0]
+        assert box.position[1] <= vm.position[1] <= box.position[1] + box.size[1]
 
 
 def test_without_out_the_scenario_goes_to_stdout(capsys):
@@ -62,6 +71,8 @@ def bad_inputs(tmp_path):
          "properties": {"addressSpace": {"addressPrefixes": ["[cidrSubnetz('10.0.0.0/8', 16, 0)]"]}}}]}))
     broken = tmp_path / "broken.json"
     broken.write_text('{"$schema": "' + SCHEMA + '", "resources": [')
+    control = tmp_path / "control.json"     # a script pasted into a string, line break kept
+    control.write_text('{"$schema": "' + SCHEMA + '", "resources": [], "x": "a\nb"}')
     not_arm = tmp_path / "scenario.json"
     not_arm.write_text(json.dumps({"format": "outbound-designer", "version": 1, "nodes": []}))
     return {
@@ -69,12 +80,14 @@ def bad_inputs(tmp_path):
                                      "addressPrefixes[0]: unsupported template function "
                                      "'cidrSubnetz'"),
         "broken": (broken, "broken.json: not valid JSON: Expecting value at line 1"),
+        "control": (control, "control.json: not valid JSON: Invalid control character at "
+                             "line 1 column"),
         "not_arm": (not_arm, "scenario.json: not an ARM template, a Terraform plan or state"),
         "missing": (tmp_path / "nope.json", "nope.json: cannot read the file"),
     }
 
 
-@pytest.mark.parametrize("case", ["unsupported", "broken", "not_arm", "missing"])
+@pytest.mark.parametrize("case", ["unsupported", "broken", "control", "not_arm", "missing"])
 def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, capsys, case):
     source, expected = bad_inputs(tmp_path)[case]
     out = tmp_path / "out.outbound.json"

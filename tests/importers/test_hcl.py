@@ -379,3 +379,73 @@ def test_unknown_values_spread_and_keep_their_references():
     assert e.eval(parse("var.flag && id")) is False            # short-circuit: known
     assert isinstance(e.eval(parse("[id, 1]"))[0], Unknown)
     assert e.eval(parse_value('"<<EOT\n  two ${var.s}\nEOT"')) == "  two web\n"
+
+
+def test_element_of_a_splat_picks_each_instance_and_try_falls_back_quietly(tmp_path):
+    """element(nic[*].id, count.index) is the count.index-th NIC's id, known at apply: each
+    association joins its own NIC (all three used to join the first, so two VMs simulated
+    without the NSG that denies them the Internet). A try(file(...), fallback) needs no
+    warning: nothing is left unknown."""
+    write(tmp_path, "main.tf", textwrap.dedent('''
+        resource "azurerm_virtual_network" "v" {
+          name                = "v"
+          location            = "westeurope"
+          resource_group_name = "rg"
+          address_space       = ["10.9.0.0/16"]
+        }
+        resource "azurerm_subnet" "s" {
+          name                 = "s"
+          resource_group_name  = "rg"
+          virtual_network_name = azurerm_virtual_network.v.name
+          address_prefixes     = ["10.9.1.0/24"]
+        }
+        resource "azurerm_network_security_group" "deny" {
+          name                = "deny"
+          location            = "westeurope"
+          resource_group_name = "rg"
+          security_rule {
+            name                       = "no-internet"
+            priority                   = 4000
+            direction                  = "Outbound"
+            access                     = "Deny"
+            protocol                   = "*"
+            source_port_range          = "*"
+            destination_port_range     = "*"
+            source_address_prefix      = "*"
+            destination_address_prefix = "Internet"
+          }
+        }
+        resource "azurerm_network_interface" "n" {
+          count               = 3
+          name                = "n${count.index}"
+          location            = "westeurope"
+          resource_group_name = "rg"
+          ip_configuration {
+            name                          = "ip"
+            subnet_id                     = azurerm_subnet.s.id
+            private_ip_address_allocation = "Dynamic"
+          }
+        }
+        resource "azurerm_network_interface_security_group_association" "n" {
+          count                     = length(azurerm_network_interface.n)
+          network_interface_id      = element(azurerm_network_interface.n[*].id, count.index)
+          network_security_group_id = azurerm_network_security_group.deny.id
+        }
+        resource "azurerm_linux_virtual_machine" "vm" {
+          count                 = 3
+          name                  = "vm${count.index}"
+          location              = "westeurope"
+          resource_group_name   = "rg"
+          size                  = "Standard_B1s"
+          admin_username        = "me"
+          network_interface_ids = [azurerm_network_interface.n[count.index].id]
+          admin_ssh_key {
+            username   = "me"
+            public_key = try(file("~/.ssh/id_rsa.pub"), "ssh-ed25519 AAAA")
+          }
+        }
+    '''))
+    scenario, summary = import_sources([str(tmp_path / "main.tf")])
+    assert {vm: scenario.topology.nsg_of(vm) for vm in ("vm0", "vm1", "vm2")} == {
+        "vm0": "deny", "vm1": "deny", "vm2": "deny"}
+    assert not [n.line() for n in summary.notes if n.severity == "warning"]

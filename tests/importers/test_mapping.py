@@ -170,6 +170,31 @@ def test_load_balancer_sku_type_frontend_rules_outbound_rules_and_probe():
             lb.probe.threshold) == ("https", 8443, "/h", 5, 3)
 
 
+def test_inbound_nat_rules_on_an_outbound_frontend_are_a_warning_with_their_port_blocks():
+    """M-B3: on a frontend that carries an outbound rule with a set allocation, each distinct
+    8-port block of inbound NAT frontend ports takes 8 SNAT ports the model does not subtract
+    (the LB rule's own block on port 80 it does): 50000-50119 is 15 blocks, 80-81 none new."""
+    fe = f"[concat(resourceId('{LB}', 'lb'), '/frontendIPConfigurations/fe')]"
+    resources = lb_template()
+    props = resources[1]["properties"]
+    props["inboundNatPools"] = [{"name": "ssh", "properties": {
+        "frontendIPConfiguration": {"id": fe}, "protocol": "Tcp",
+        "frontendPortRangeStart": 50000, "frontendPortRangeEnd": 50119, "backendPort": 22}}]
+    props["inboundNatRules"] = [{"name": "admin", "properties": {
+        "frontendIPConfiguration": {"id": fe}, "protocol": "Tcp", "frontendPort": 81,
+        "backendPort": 22}}]
+    _, summary = run(*resources)
+    (warning,) = [n for n in summary.notes if "inbound NAT" in n.message]
+    assert warning.severity == "warning" and warning.rule == "M-B3"
+    assert "15 8-port block(s) (120 ports) on frontend fe" in warning.message
+    # with the default allocation (no outbound rule) they cannot matter: a note, not a warning
+    resources = lb_template(outbound=False, disable_snat=False)
+    resources[1]["properties"]["inboundNatPools"] = props["inboundNatPools"]
+    _, summary = run(*resources)
+    (note,) = [n for n in summary.notes if "inbound NAT" in n.message]
+    assert note.severity == "info" and "15 8-port block(s)" in note.message
+
+
 def test_basic_load_balancer_and_internal_load_balancer():
     resources = lb_template("Basic", outbound=False, disable_snat=False)
     lb_props = resources[1]["properties"]
@@ -281,3 +306,18 @@ def test_load_attaches_a_generator_per_pool_and_one_for_the_other_vms(rate):
     assert set(gens) == {"load-lb", "load-vms"} and gens["load-lb"].rate_per_s == rate
     assert topo.has_link(Link("load-lb", "lb", "source"))
     assert topo.generator_sources("load-vms") == ["solo"]
+
+
+def test_a_public_ip_only_a_skipped_resource_uses_is_listed_with_its_owner_not_drawn():
+    """Bastion is not modelled; its public IP used to stand in the diagram as a free address.
+    It is listed with its owner; a public IP nobody uses stays (it is the user's)."""
+    bastion = {"type": "Microsoft.Network/bastionHosts", "name": "jump", "properties": {
+        "ipConfigurations": [{"name": "ip", "properties": {
+            "publicIPAddress": {"id": rid(PIP, "jump-ip")},
+            "subnet": {"id": rid(SUBNET, "vnet", "AzureBastionSubnet")}}}]}}
+    topo, summary = run(vnet(subnets=(("AzureBastionSubnet", "10.0.9.0/26", {}),)),
+                        pip("jump-ip"), pip("spare"), bastion)
+    assert topo.node_ids("public_ip") == ["spare"]
+    note = next(n for n in summary.notes if "jump-ip" in n.message)
+    assert note.code == "import-skipped" and "Microsoft.Network/bastionHosts jump" in note.message
+    assert not [n for n in summary.notes if n.node == "jump-ip"]

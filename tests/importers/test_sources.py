@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from designer.importers import ImportFailure, import_sources
+from designer.importers import ImportFailure, import_resources, import_sources
 from designer.importers.azure_live import RecordedReader, SdkReader, parse_spec
+from designer.importers.resources import read_resources
+from designer.importers.terraform import read_terraform
 from designer.model.links import Link
 
 from .helpers import check_scenario, codes, fixture
@@ -119,6 +121,37 @@ def test_cli_shaped_and_rest_shaped_resources():
     assert topo.node("batch-nat").idle_timeout_min == 120
 
 
+def test_resource_graph_rows_power_state_and_uppercase_compute_ids():
+    """az graph query prints {"count", "data": [...]} with lower-case types, compute ids with
+    the resource group in upper case, and a VM's power state under
+    properties.extended.instanceView: a deallocated VM is imported stopped."""
+    sub = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/"
+    net, compute = sub + "hub-rg/providers/Microsoft.Network/", \
+        sub + "HUB-RG/providers/Microsoft.Compute/"
+    rows = [{"id": net + "virtualNetworks/hub", "type": "microsoft.network/virtualnetworks",
+             "name": "hub", "resourceGroup": "hub-rg", "sku": None, "properties": {
+                 "addressSpace": {"addressPrefixes": ["10.50.0.0/16"]},
+                 "subnets": [{"id": net + "virtualNetworks/hub/subnets/apps", "name": "apps",
+                              "properties": {"addressPrefix": "10.50.1.0/24"}}]}}]
+    for i, state in enumerate(("running", "deallocated", "stopped")):
+        rows.append({"id": net + f"networkInterfaces/app{i}-nic", "name": f"app{i}-nic",
+                     "type": "microsoft.network/networkinterfaces", "properties": {
+                         "ipConfigurations": [{"name": "ip", "properties": {
+                             "subnet": {"id": net + "virtualNetworks/hub/subnets/apps"}}}]}})
+        rows.append({"id": compute + f"virtualMachines/app{i}", "name": f"app{i}",
+                     "type": "microsoft.compute/virtualmachines", "properties": {
+                         "networkProfile": {"networkInterfaces": [
+                             {"id": net + f"networkInterfaces/app{i}-nic"}]},
+                         "extended": {"instanceView": {"powerState": {
+                             "code": f"PowerState/{state}", "displayStatus": f"VM {state}"}}}}})
+    scenario, _ = import_resources(read_resources({"count": len(rows), "data": rows,
+                                                   "skip_token": None}, "graph.json"))
+    t = scenario.topology
+    assert {vm: t.node(vm).state for vm in t.node_ids("vm")} == {
+        "app0": "running", "app1": "stopped", "app2": "stopped"}
+    assert {t.subnet_of(vm) for vm in t.node_ids("vm")} == {"apps"}
+
+
 def test_sources_merge_a_template_and_a_second_template_for_the_vnet():
     scenario, _ = import_sources([str(fixture("arm_vnet.json")),
                                   str(fixture("arm_vms_in_hub.json"))])
@@ -178,3 +211,47 @@ def test_live_progress_is_reported_per_operation():
     steps = []
     import_sources([LIVE], azure_reader=recorded(), progress=lambda i, n, what: steps.append(i))
     assert steps[0] == 0 and steps[-1] == steps[-2] + 1 and len(set(steps)) == len(steps)
+
+
+def test_terraform_plan_with_module_instances_follows_their_references():
+    """A module called with for_each (module.app["web"]) and count inside it: the plan's
+    addresses carry instance keys the configuration does not. References through var.X,
+    module.network.subnet_ids[each.key] and count.index still find their targets: every VM
+    is imported in its subnet, the web ones in the pool (they used to be dropped, all of
+    them, as "a VM without a network interface")."""
+    scenario, summary = import_sources([str(fixture("tf_plan_module_instances.json"))])
+    t = scenario.topology
+    assert sorted(t.node_ids("vm")) == ["api-0", "api-1", "api-2", "web-0", "web-1"]
+    assert {vm: t.subnet_of(vm) for vm in t.node_ids("vm")} == {
+        "web-0": "web", "web-1": "web", "api-0": "api", "api-1": "api", "api-2": "api"}
+    assert sorted(t.backend_pool("web-lb")) == ["web-0", "web-1"]
+    assert t.has_link(Link("core-nat", "api", "nat"))
+    assert not [n for n in summary.notes if n.severity == "warning"]
+    check_scenario(scenario)
+
+
+def test_a_vm_the_import_cannot_place_is_a_warning():
+    doc = {"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+        {"address": "azurerm_linux_virtual_machine.lost", "mode": "managed",
+         "type": "azurerm_linux_virtual_machine", "name": "lost",
+         "values": {"name": "lost", "resource_group_name": "rg"}}]}}}
+    resources, notes = read_terraform(doc, "plan.json")
+    scenario, summary = import_resources(resources, notes)
+    assert not scenario.topology.node_ids("vm")
+    assert [(n.severity, n.code) for n in summary.notes] == [("warning", "import-missing")]
+    assert "VM lost is not imported" in summary.notes[0].message
+
+
+def test_az_resource_list_names_resources_without_wiring_one_warning_says_what_to_import():
+    """az resource list gives "properties": null: its VMs cannot be placed. One warning for
+    them all (not one per VM), saying which commands give the wiring."""
+    sub = "/subscriptions/s/resourceGroups/rg/providers/"
+    rows = [{"id": sub + f"Microsoft.Compute/virtualMachines/vm{i}", "name": f"vm{i}",
+             "type": "Microsoft.Compute/virtualMachines", "properties": None,
+             "provisioningState": "Succeeded", "changedTime": "2025-01-01T00:00:00Z"}
+            for i in range(6)]
+    _, summary = import_resources(read_resources(rows, "list.json"))
+    (warning,) = [n for n in summary.notes if n.severity == "warning"]
+    assert warning.code == "import-missing"
+    assert "6 VMs vm0, vm1, vm2, vm3 and 2 more are not imported" in warning.message
+    assert "az resource list only names resources" in warning.message

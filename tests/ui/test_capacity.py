@@ -106,3 +106,19 @@ def test_cancel_from_the_status_bar(window, planner, qtbot):
     planner.cancel_button.click()
     wait_idle(qtbot, planner)
     assert planner.sweep.status.text() == "Cancelled."
+
+
+def test_sweep_panel_is_a_paint_device_like_any_widget(qtbot):
+    """QWidget.metric() is a virtual of QPaintDevice that Qt calls to paint or grab a widget:
+    the panel's metric combo box was stored as self.metric, so painting the panel on its own
+    (undocked, grabbed) printed 'QComboBox object is not callable' and crashed the process."""
+    from PySide6.QtGui import QPaintDevice
+    from designer.ui.capacity.panels import SweepPanel
+    panel = SweepPanel()
+    qtbot.addWidget(panel)
+    panel.resize(400, 300)
+    assert panel.metric(QPaintDevice.PaintDeviceMetric.PdmWidth) == 400
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert not panel.grab().isNull()
+    assert panel.metric_box.currentData() == "failed_snat"

@@ -85,3 +85,37 @@ def test_import_dialog_reads_terraform_configuration_with_tfvars(window, tmp_pat
     # the key came from the .tfvars file: nothing was left unknown
     recorded = getattr(window.document.scenario, "recorded_findings", [])
     assert recorded and not [f for f in recorded if f["code"] == "import-unknown-value"]
+
+
+def test_export_as_code_keeps_the_window_painting_while_it_simulates(window, tmp_path,
+                                                                      monkeypatch, qtbot):
+    """The verdict comment simulates the design: a minute and more for thousands of VMs.
+    The export runs on a worker thread behind a busy dialog, so the editor's event loop goes
+    on (it used to block, wait cursor and all, until the simulation ended)."""
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    import designer.sim.report as report
+    from designer.ui.code_export import export_code
+    real = report.simulate
+
+    def slow(*args, **kwargs):
+        time.sleep(1.0)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(report, "simulate", slow)
+    window.open_path(demo_path())
+    ticks = []
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(50)
+    try:
+        assert export_code(window, str(tmp_path / "demo.arm.json"))
+    finally:
+        timer.stop()
+    assert len(ticks) >= 5, ticks
+    assert "simulated 600 s" in (tmp_path / "demo.arm.json").read_text()
+    from PySide6.QtWidgets import QProgressDialog
+    assert not [d for d in window.findChildren(QProgressDialog, "dialog-export-code-progress")
+                if d.isVisible()]

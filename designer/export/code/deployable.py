@@ -62,7 +62,27 @@ def deployable(original: Scenario) -> Deployable:
     if _needs_standard(original):
         _StandardConversion(out).run()
     _default_outbound_notes(out)
+    _refused_by_azure(out)
     return out
+
+
+#: node kinds the code does not deploy: their findings do not concern the deployment
+NOT_DEPLOYED = ("traffic_generator", "endpoint")
+
+
+def _refused_by_azure(out: Deployable) -> None:
+    """Validation errors are what Azure refuses (an outbound rule's ports beyond its
+    frontends' 64,000, M-B16...): the code is still written, as designed, but the engineer
+    learns it before ``az deployment group create`` or ``terraform apply`` fails."""
+    from ...model.validation import validate
+    t = out.scenario.topology
+    for finding in validate(out.scenario):
+        node = t.get(finding.node_id) if finding.node_id else None
+        if finding.severity != "error" or (node is not None and node.KIND in NOT_DEPLOYED):
+            continue
+        where = f"{finding.node_id}: " if finding.node_id else ""
+        out.warnings.append(f"Azure will refuse this deployment: {where}{finding.message} "
+                            f"[{finding.code}]")
 
 
 def _default_outbound_notes(out: Deployable) -> None:

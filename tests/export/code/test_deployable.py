@@ -3,7 +3,7 @@ its Standard equivalent that keeps each VM's outbound ports and what was open in
 import pytest
 
 from designer.export.code.deployable import deployable
-from designer.model import loads
+from designer.model import dumps, loads
 from designer.model.validation import validate
 from designer.sim.report import simulate
 
@@ -123,3 +123,26 @@ def test_internal_basic_members_lose_default_outbound_and_are_warned():
     t = d.scenario.topology
     assert t.vnet_of("orphan") == "vnet" and t.subnet_of("db-1") == "default"
     assert set(t.node("vnet").address_space) == {"10.9.0.0/24", "10.255.0.0/16"}
+
+
+def test_a_design_azure_refuses_is_written_with_a_warning_that_says_why(examples):
+    """An imported deployment can carry what Azure refuses (here 10 VMs x 10,000 outbound
+    ports on one frontend IP: M-B16). The code is written as designed, and its comment and
+    stderr say the deployment will fail and why, before az deployment or terraform apply."""
+    import dataclasses
+
+    from designer.export.code import code_text
+    from designer.export.code.plan import CodeOptions
+    scenario = loads(dumps(examples["11-outbound-rule.outbound.json"]))
+    lb = scenario.topology.node("lb")
+    rule = dataclasses.replace(lb.outbound_rules[0], allocated_ports=40000)
+    scenario.topology.replace_node(dataclasses.replace(lb, outbound_rules=(rule,)))
+    text, p = code_text(scenario, ".tf", CodeOptions(simulate=False))
+    refused = [m for m in p.messages if "Azure will refuse this deployment" in m]
+    assert refused and refused[0].startswith("warning: ")
+    assert "SpecifiedAllocatedOutboundPortsForOutboundRuleExceedsTotalNumberOfAvailablePorts" \
+        in refused[0]
+    assert "# Warning: Azure will refuse this deployment: lb: outbound rule egress" in text
+    # the bundled examples deploy as they are: nothing refused
+    for name, example in examples.items():
+        assert not [w for w in deployable(example).warnings if "refuse" in w], name
