@@ -257,3 +257,19 @@ def test_qt_own_image_readers_accept_the_containers(made_icons, suffix, sizes):
         assert not image.isNull(), reader.errorString()
         read.append(image.width())
     assert sorted(read) == sizes
+
+
+def test_check_regenerates_the_screenshot_from_the_live_demo():
+    """The metainfo's screenshot cannot go stale: check.sh (run by CI) makes it again from the
+    live demo, with the interpreter CI installed the program in."""
+    check = (PACKAGING / "check.sh").read_text()
+    assert "packaging/make_screenshot.py --out \"$shot\"" in check
+    assert "QT_QPA_PLATFORM=offscreen" in check
+    assert 'PYTHON="$venv/bin/python" packaging/check.sh' in (ROOT / ".ci" / "run").read_text()
+    spec = importlib.util.spec_from_file_location("make_screenshot",
+                                                  PACKAGING / "make_screenshot.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.parse_size("1600x1000") == (1600, 1000)
+    with pytest.raises(module.argparse.ArgumentTypeError):
+        module.parse_size("10x10")

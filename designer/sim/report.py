@@ -134,7 +134,13 @@ def all_findings(engine: Engine) -> list[Finding]:
     return out
 
 
-def build_report(engine: Engine, *, source: str, duration: float) -> dict[str, Any]:
+def build_report(engine: Engine, *, source: str, duration: float,
+                 extra_events: list[dict] = (), watched: bool = False) -> dict[str, Any]:
+    """The report of ``engine`` as it stands (after ``duration`` simulated seconds).
+
+    ``extra_events`` join the engine's events in time order (the editor's ``edit`` events of
+    a watched run); ``watched`` marks the report of a run watched in the editor, exported as
+    it stood (``"watched": true``) rather than simulated from the start."""
     scenario = engine.scenario
     topo = scenario.topology
     res = engine.resolution
@@ -223,19 +229,32 @@ def build_report(engine: Engine, *, source: str, duration: float) -> dict[str, A
 
     series_vms = {}
     for vm_id in sorted(res.paths):
-        used, failed = engine.timeline.vm_series(engine.vm_idx[vm_id])
-        series_vms[vm_id] = {"used_ports": used, "failed": failed}
-    events = sorted(engine.events, key=lambda e: e["t"])  # stable: keeps sequence order
+        vm_i = engine.vm_idx[vm_id]
+        used, failed = engine.timeline.vm_series(vm_i)
+        series_vms[vm_id] = {"used_ports": used, "failed": failed,
+                             "allocated_ports": engine.timeline.allocated_series(vm_i)}
+    series_ports = {}
+    for table in ("public_ips", "nat_gateways"):
+        series_ports[table] = {
+            node_id: {"used_ports": used, "allocated_ports": alloc}
+            for node_id, (used, alloc) in engine.timeline.owner_series(table).items()
+            if node_id in topo or node_id.startswith("default:")}
+    # stable: keeps the engine's sequence order; an extra event (an edit) goes before the
+    # engine's events at the same time - they follow from it (a NAT gateway added at t ends
+    # an exhaustion at t)
+    events = sorted([dict(e) for e in extra_events] + list(engine.events), key=lambda e: e["t"])
     report = {
         "format": REPORT_FORMAT, "version": REPORT_VERSION,
         "scenario": source, "semantics": scenario.semantics, "seed": engine.seed,
         "duration_s": duration, "sample_s": engine.sample_s,
         "vms": vms, "public_ips": public_ips, "nat_gateways": nat_gateways,
         "generators": generators, "endpoints": endpoints,
-        "series": {"t": list(engine.timeline.series_t), "vms": series_vms},
+        "series": {"t": list(engine.timeline.series_t), "vms": series_vms, **series_ports},
         "events": events,
         "findings": [f.to_dict() for f in all_findings(engine)],
     }
+    if watched:
+        report["watched"] = True
     return _round(report)
 
 
@@ -243,18 +262,34 @@ def dumps_report(report: dict[str, Any]) -> str:
     return json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
+#: the CSV's column groups, in order: (series table, column suffixes).  The first group is
+#: the original layout (kept first for scripts that read columns by position); docs/reports.md
+#: documents them all
+CSV_COLUMNS = (("vms", ("used_ports", "failed")),
+               ("vms", ("allocated_ports",)),
+               ("public_ips", ("used_ports", "allocated_ports")),
+               ("nat_gateways", ("used_ports", "allocated_ports")))
+
+
 def series_csv(report: dict[str, Any]) -> str:
-    """The series as CSV: t, then used ports and failed flows per VM."""
+    """The series as CSV: ``t``, per VM ``<vm>.used_ports`` and ``<vm>.failed`` (SNAT failures
+    in the interval), then per VM ``<vm>.allocated_ports``, then per public IP and NAT gateway
+    ``<id>.used_ports`` and ``<id>.allocated_ports``.  A series a report lacks (one written
+    before these were added) is left out."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    vms = sorted(report["series"]["vms"])
-    writer.writerow(["t"] + [f"{vm}.{k}" for vm in vms for k in ("used_ports", "failed")])
-    for row, t in enumerate(report["series"]["t"]):
-        cells = [t]
-        for vm in vms:
-            s = report["series"]["vms"][vm]
-            cells += [s["used_ports"][row], s["failed"][row]]
-        writer.writerow(cells)
+    series = report["series"]
+    columns: list[tuple[list, str]] = []
+    header = ["t"]
+    for table, suffixes in CSV_COLUMNS:
+        for node_id, values in sorted((series.get(table) or {}).items()):
+            for suffix in suffixes:
+                if suffix in values:
+                    header.append(f"{node_id}.{suffix}")
+                    columns.append(values[suffix])
+    writer.writerow(header)
+    for row, t in enumerate(series["t"]):
+        writer.writerow([t] + [column[row] for column in columns])
     return out.getvalue()
 
 

@@ -35,6 +35,11 @@ class Timeline:
         self.series_t: list[float] = []
         self.series_used: list[np.ndarray] = []
         self.series_failed: list[np.ndarray] = []
+        #: per sample, the allocated ports of the protocol each VM's used_ports is of, and
+        #: {node id: (used, allocated)} of every public IP and NAT gateway (the busier
+        #: protocol of each) - the reports' allocated and address series (issue 13)
+        self.series_allocated: list[np.ndarray] = []
+        self.series_ports: list[dict[str, dict[str, tuple[int, int]]]] = []
         self._last_failed = np.zeros(0, np.int64)
         self._gen_last_fail = np.zeros(0, np.int64)
         self._gen_failing = np.zeros(0, bool)
@@ -70,7 +75,7 @@ class Timeline:
         e = self.e
         st = e.st
         n_vm = len(e.vm_ids)
-        used, _ = e.port_use()
+        used, allocated = e.port_use()
         failed = st.vm_cnt[:n_vm, K.FSNAT].copy()
         last = np.zeros(n_vm, np.int64)
         last[:len(self._last_failed)] = self._last_failed[:n_vm]
@@ -78,6 +83,12 @@ class Timeline:
         self.series_t.append(t)
         self.series_used.append(used.max(axis=1) if n_vm else np.zeros(0, np.int64))
         self.series_failed.append(failed - last)
+        if n_vm:    # the busier protocol (ties: the larger budget), as the gauge shows it
+            busier = np.argmax(used * (int(allocated.max(initial=0)) + 1) + allocated, axis=1)
+            self.series_allocated.append(allocated[np.arange(n_vm), busier])
+        else:
+            self.series_allocated.append(np.zeros(0, np.int64))
+        self.series_ports.append(self.port_owners())
         n_gen = len(e.gen_ids)
         c = st.gen_cnt[:n_gen]
         gen_failed = c[:, K.FSNAT] + c[:, K.FNSG] + c[:, K.FROUTE]
@@ -92,6 +103,33 @@ class Timeline:
         self._gen_last_fail = gen_failed.copy()
         self._gen_failing = failing
         self.push(t + e.sample_s, K.PRIO_SAMPLE, SAMPLE, 0)
+
+    def port_owners(self) -> dict[str, dict[str, tuple[int, int]]]:
+        """(used, allocated) of every public IP and NAT gateway now (the busier protocol)."""
+        e = self.e
+        rows: dict[str, dict[str, tuple[int, int]]] = {"public_ips": {}, "nat_gateways": {}}
+
+        def keep(table: str, node_id: str, used: int, allocated: int) -> None:
+            have = rows[table].get(node_id)
+            if have is None or (used, allocated) > have:
+                rows[table][node_id] = (int(used), int(allocated))
+        pip_used = e.st.pip_used.tolist()
+        for i, (pip_id, _proto) in enumerate(e.owners.pip_keys):
+            keep("public_ips", pip_id, pip_used[i], e.owners.pip_alloc[i])
+        for (nat_id, _proto), pool in e.nat.current.items():
+            keep("nat_gateways", nat_id, pool.used, pool.size)
+            for k, pip_id in enumerate(pool.pips):
+                keep("public_ips", pip_id, pool.ip_used(k), pool.per_ip)
+        return rows
+
+    def allocated_series(self, vm_i: int) -> list[int]:
+        return [int(col[vm_i]) if vm_i < len(col) else 0 for col in self.series_allocated]
+
+    def owner_series(self, table: str) -> dict[str, tuple[list[int], list[int]]]:
+        """node id -> (used, allocated) at every sample (0 where it did not exist)."""
+        ids = sorted({n for sample in self.series_ports for n in sample[table]})
+        return {n: ([s[table].get(n, (0, 0))[0] for s in self.series_ports],
+                    [s[table].get(n, (0, 0))[1] for s in self.series_ports]) for n in ids}
 
     def vm_series(self, vm_i: int) -> tuple[list[int], list[int]]:
         """(used ports, failed flows) of one VM at every sample so far (0 before it existed)."""

@@ -137,9 +137,11 @@ REPORT_FILTERS = {".html": "HTML report (*.html)", ".json": "JSON report (*.json
                   ".csv": "CSV time series (*.csv)"}
 
 
-def export_report(window, path: str | None = None) -> bool:
-    """Run the scenario headless (its default duration) and write the report: HTML with the
-    diagram, the JSON report of the contract, or the CSV time series, by file name."""
+def export_report(window, path: str | None = None, rerun: bool = False) -> bool:
+    """Write the report - HTML with the diagram, the JSON report of the contract, or the CSV
+    time series, by file name - of the run watched in the editor as it stands (counters,
+    series and events up to now, edits included); with ``rerun``, or when nothing has run,
+    of the final diagram simulated from the start for its default duration."""
     from ..export.diagram import svg_document
     from ..export.reports import write_html
     from ..model.io import atomic_write_text
@@ -162,10 +164,13 @@ def export_report(window, path: str | None = None) -> bool:
                             f"The name must end in {', '.join(REPORT_FILTERS)}.")
         return False
     scenario = document.scenario.snapshot()
+    source = Path(document.path).name if document.path else f"{scenario.name}.outbound.json"
+    live = getattr(window, "live", None)
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
-        report = simulate(scenario, source=Path(document.path).name if document.path
-                          else f"{scenario.name}.outbound.json")
+        report = None if rerun or live is None else live.watched_report(source)
+        if report is None:
+            report = simulate(scenario, source=source)
         if suffix == ".json":
             atomic_write_text(path, dumps_report(report))
         elif suffix == ".csv":
@@ -179,7 +184,9 @@ def export_report(window, path: str | None = None) -> bool:
         return False
     finally:
         QApplication.restoreOverrideCursor()
-    window.show_status(f"Wrote the simulation report {Path(path).name}")
+    what = (f"the run as watched, up to {report['duration_s']} s" if report.get("watched")
+            else f"a run from the start, {report['duration_s']} s")
+    window.show_status(f"Wrote the simulation report {Path(path).name} ({what})")
     return True
 
 
@@ -191,11 +198,17 @@ def install_export_actions(window) -> None:
     diagram.triggered.connect(lambda: export_diagram(window))
     report = QAction("Export Simulation &Report…", window, objectName="action-file-export-report")
     report.setShortcut(QKeySequence("Ctrl+Shift+E"))
-    report.setStatusTip("Simulate the scenario and write an HTML, JSON or CSV report")
+    report.setStatusTip("Write the report of the run watched so far (HTML, JSON or CSV); with "
+                        "nothing run yet, simulate the scenario from the start")
     report.triggered.connect(lambda: export_report(window))
+    rerun = QAction("Export Re-run Report (from the Start)…", window,
+                    objectName="action-file-export-report-rerun")
+    rerun.setStatusTip("Simulate the diagram as it is now from 00:00 for its default duration "
+                       "and write that report")
+    rerun.triggered.connect(lambda: export_report(window, rerun=True))
     quit_action = window.action("action-file-quit")
     menu = window.menuBar().findChild(QMenu, "menu-file")
-    for action in (diagram, report):
+    for action in (diagram, report, rerun):
         window.addAction(action)
         window.actions_by_name[action.objectName()] = action
         if menu is not None:

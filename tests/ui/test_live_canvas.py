@@ -16,6 +16,7 @@ from designer.ui.canvas import KIND_MIME, DiagramScene
 from designer.ui.live import gauges
 from designer.ui.live.eventlog import EventLog, clock_text
 from designer.ui.live.generators import PRESETS, add_generator, parse_payload
+from designer.ui.live import metrics as M
 from designer.ui.live.metrics import MetricsHistory, MetricsPanel
 from designer.ui.live.overlay import DOT, DotImage, FlowDots, stamp_dots
 
@@ -56,11 +57,16 @@ def test_gauge_colour_thresholds():
     assert gauges.gauge_color(0.0) == gauges.GREEN
     assert gauges.gauge_color(0.69) == gauges.GREEN
     assert gauges.gauge_color(0.7) == gauges.AMBER
-    assert gauges.gauge_color(0.9) == gauges.RED
+    # red means failing (the engine's open exhaustion), not a fraction: a full gauge whose
+    # ports are idling out fails nothing, a failing one is red whatever it shows
+    assert gauges.gauge_color(1.0) == gauges.AMBER
+    assert gauges.gauge_color(0.5, failing=True) == gauges.RED
     assert gauges.compact(64512) == "64.5k" and gauges.compact(1024) == "1024"
-    v = gauges.gauge_values(empty_frame(snat={"vm": {"tcp": PortUse(10, 100),
-                                                     "udp": PortUse(90, 100)}}))
+    frame = empty_frame(snat={"vm": {"tcp": PortUse(10, 100), "udp": PortUse(90, 100)}})
+    v = gauges.gauge_values(frame)
     assert v["vm"].protocol == "udp" and v["vm"].used == 90   # the most loaded protocol
+    assert v["vm"].color == gauges.AMBER
+    assert gauges.gauge_values(frame, failing={"vm"})["vm"].color == gauges.RED
 
 
 # ------------------------------------------------------------------------------ dots
@@ -217,20 +223,82 @@ def test_metrics_history_and_cursor(qapp):
     for i in range(6):
         history.record(empty_frame(
             t=float(i), snat={"vm": {"tcp": PortUse(i * 10, 100)}},
-            vms={"vm": Counters(i * 5, i * 4, i, 0, 0)}, probes={("lb", "vm"): "up"}))
+            vms={"vm": Counters(i * 9, i * 4, i, 3 * i, i)}, probes={("lb", "vm"): "up"}))
     t, v = history.series("vm")
     assert t.tolist() == [2.0, 3.0, 4.0, 5.0]           # a ring: the last 4
-    assert v[-1, 1] == 50 and v[-1, 0] == 100
-    assert v[-1, 2] == 4.0 and v[-1, 3] == 1.0          # per-second rates
-    assert history.series("lb")[1][-1, 4] == 100
+    assert v[-1, M.USED] == 50 and v[-1, M.ALLOCATED] == 100
+    # per-second rates, each state apart (SnatConnectionCount Failed is SNAT failures only)
+    assert v[-1, M.SUCCEEDED] == 4.0 and v[-1, M.FAILED_SNAT] == 1.0
+    assert v[-1, M.DENIED_NSG] == 3.0 and v[-1, M.NO_ROUTE] == 1.0
+    assert history.series("lb")[1][-1, M.PROBE] == 100
     panel = MetricsPanel()
     panel.history = history
     panel.now = 5.0
-    panel.set_node("vm")
-    assert panel.curves[1].getData()[1][-1] == 50
+    panel.set_node("vm", "<img src=x>")
+    assert panel.title.textFormat() == Qt.TextFormat.PlainText
+    assert panel.title.text() == "Metrics of <img src=x>"
+    assert panel.curves[M.USED].getData()[1][-1] == 50
+    assert panel.curves[M.DENIED_NSG].getData()[1][-1] == 3.0
     panel.set_paused(True)
     panel.cursor.setValue(3.2)
-    assert "Used SNAT ports: 30" in panel.readout.text()
+    assert "ports 30 of 100" in panel.readout.text()
+    assert "Used SNAT ports: 30" in panel.readout.toolTip()     # Azure Monitor's names
+    # a short dock keeps the ports and the connection counts, not the probe plot
+    panel.resize(400, 200)
+    panel.show()
+    QApplication.processEvents()
+    assert not panel.probe.isVisible()
+    panel.resize(400, 600)
+    QApplication.processEvents()
+    assert panel.probe.isVisible()
+    panel.deleteLater()
+
+
+def test_metrics_show_the_scenario_totals_when_nothing_is_selected(qapp):
+    history = MetricsHistory()
+    for i in range(3):
+        history.record(empty_frame(
+            t=float(i), snat={"a": {"tcp": PortUse(10 * i, 1024)}, "b": {"tcp": PortUse(i, 1024)}},
+            public_ips={"pip": {"tcp": PortUse(11 * i, 2048)}},
+            vms={"a": Counters(5 * i, 4 * i, i, 0, 0), "b": Counters(2 * i, 2 * i, 0, 0, 0)},
+            probes={("lb", "a"): "up", ("lb", "b"): "down"}))
+    panel = MetricsPanel()
+    panel.history = history
+    panel.now = 2.0
+    panel.set_node(None)
+    assert panel.title.text().startswith("Scenario totals")
+    used = panel.curves[M.USED].getData()[1]
+    assert used[-1] == 22 and panel.curves[M.ALLOCATED].getData()[1][-1] == 2048
+    assert panel.curves[M.SUCCEEDED].getData()[1][-1] == 6.0     # 4 + 2 per second
+    assert panel.curves[M.FAILED_SNAT].getData()[1][-1] == 1.0
+    assert panel.curves[M.PROBE].getData()[1][-1] == 50
+    panel.deleteLater()
+
+
+def test_metrics_log_scale_keeps_the_exhaustion_readable_and_follows_the_dark_theme(qapp):
+    from designer.ui import theme
+    history = MetricsHistory()
+    for i, (used, allocated) in enumerate([(1024, 1024)] * 5 + [(300, 64512)] * 5):
+        history.record(empty_frame(t=float(i * 10), snat={"vm": {"tcp": PortUse(used,
+                                                                             allocated)}}))
+    panel = MetricsPanel()
+    panel.history = history
+    panel.now = 100.0
+    panel.set_node("vm", "web-1")
+    linear_top = panel.ports.viewRange()[1][1]
+    assert linear_top > 64512
+    panel.log_scale.setChecked(True)
+    low, high = panel.ports.viewRange()[1]
+    # log10: 1,024 sits in the upper part of the axis, not squashed against zero
+    assert high < 5.5 and (3.01 - low) / (high - low) > 0.5
+    assert panel.dark is False
+    theme.apply(QApplication.instance(), True)
+    try:
+        QApplication.processEvents()
+        assert panel.dark is True
+        assert panel.plots.backgroundBrush().color().lightness() < 100
+    finally:
+        theme.apply(QApplication.instance(), False)
     panel.deleteLater()
 
 

@@ -3,6 +3,13 @@ Metrics and Event log docks, traffic generator drops, "Why this path?" and Prese
 into the main window.  ``install_live_simulation(window)`` is the one call the window makes;
 ``set_document`` follows the window's document swaps and ``shutdown`` stops everything.
 
+One failure state (``alerts.FailureState``, fed by the engine's ``snat_exhausted`` /
+``snat_recovered`` events only) drives the banner, the red gauges and the log, frame by frame.
+Edits during a run become ``edit`` events (``journal.EditJournal``), stamped by the worker with
+the simulated time the engine applies them; :meth:`LiveSimulation.watched_report` builds the
+report of the run as it stands (counters, series, events and edits up to now) on the worker
+thread, with the same ``build_report`` as ``simulate``.
+
 Threads and frames (architecture.md): the engine runs in the worker; frames arrive by a
 queued signal; this object keeps only the latest frame, collects every frame's events and
 flow samples, and repaints on its own ~60 Hz timer (gauges and metrics at <= 10 Hz).  A model
@@ -14,6 +21,7 @@ from __future__ import annotations
 import html
 import logging
 import time
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence
@@ -21,9 +29,12 @@ from PySide6.QtWidgets import QMenu, QStyle, QToolBar
 
 from ...sim.engine import Frame
 from . import gauges
+from .alerts import AlertBanner, FailureState, azure_event, failing_text, recovered_text
 from .controls import CanvasControls, ClockLabel, SpeedBox
-from .eventlog import AlertBanner, EventLog, clock_text, fixes_text
-from .generators import GeneratorDrops, add_generator, add_palette_presets, parse_payload
+from .eventlog import EventLog, clock_text
+from .generators import (GeneratorDrops, GeneratorMoves, add_generator, add_palette_presets,
+                         add_public_ip, parse_payload)
+from .journal import EditJournal
 from .metrics import MetricsPanel
 from .overlay import FlowOverlay, scene_positions
 from .presentation import PresentationMode
@@ -40,6 +51,13 @@ FRAME_MS_FLAT_OUT = 33
 SLOW_S = 0.1
 #: metrics are recorded at most once per this many simulated seconds
 METRIC_STEP_S = 0.25
+#: the Metrics plots repaint at most this often (wall seconds), one plot per frame: a repaint
+#: of three plots costs the GUI thread ~10-30 ms, the largest single block of a frame
+PLOT_S = 0.25
+#: the event log's new rows and a failing banner's text refresh at most this often (wall s)
+BANNER_S = 0.25
+#: how long the GUI waits for the worker to build a report between two slices (seconds)
+REPORT_TIMEOUT_S = 30.0
 
 
 class LiveSimulation(QObject):
@@ -59,12 +77,23 @@ class LiveSimulation(QObject):
         self._snapshot_dirty = False
         self._positions = None
         self._last_slow = 0.0
+        self._last_plot = 0.0
+        self._last_log = 0.0
+        self._banner_shown = 0.0
+        self._banner_stale = False
+        self._plot_turn: int | None = None     # the next Metrics plot to refresh
         self._last_metric_t = -1e9
         self.frames_received = 0
         self.scene = self.view = self.overlay = self.banner = self.controls = None
-        self.drops = None
+        self.drops = self.moves = None
         self.highlight: PathHighlight | None = None
         self._scenario = None
+        self._undo_stack = None
+        self.failures = FailureState()
+        self._failing_nodes: set[str] = set()
+        self._gauges_dirty = False
+        self.journal = EditJournal()
+        self._edits_logged = 0
         self.timer = QTimer(self)
         self.timer.setObjectName("live-animation")
         self.timer.setInterval(FRAME_MS)
@@ -92,6 +121,8 @@ class LiveSimulation(QObject):
         self.metrics = MetricsPanel()
         self.events = EventLog()
         self.events.nodeSelected.connect(self.select_node)
+        self.events.describe_azure = lambda e: azure_event(
+            e, self._scenario.topology if self._scenario is not None else None)
         self.dock_metrics = w._dock("metrics", "Metrics", self.metrics, Qt.RightDockWidgetArea)
         self.dock_events = w._dock("events", "Event log", self.events, Qt.RightDockWidgetArea)
         # beside the undo history (a tab bar there already: the window keeps its minimum size)
@@ -127,6 +158,9 @@ class LiveSimulation(QObject):
         a("sim-presentation-exit", "Leave Presentation Mode",
           lambda: w.action("action-sim-presentation").setChecked(False),
           QKeySequence(Qt.Key.Key_Escape)).setEnabled(False)
+        # the check mark shows the run's state (set by _update_actions, never by a click)
+        for name in ("sim-play", "sim-pause"):
+            w.action(f"action-{name}").setCheckable(True)
         for speed in (None, 1.0, 10.0, 100.0, 1000.0):
             name = "max" if speed is None else f"{speed:g}x"
             a(f"sim-speed-{name}", f"Speed {speed_label(speed)}" if speed else
@@ -172,10 +206,15 @@ class LiveSimulation(QObject):
         self.reset()
         if self._scenario is not None:
             self._scenario.topology.unsubscribe(self._model_changed)
+        if self._undo_stack is not None:
+            self._undo_stack.indexChanged.disconnect(self._undo_index_changed)
         if self.presentation.active:
             self.window.action("action-sim-presentation").setChecked(False)
+        self.presentation.document_changed()
         self._scenario = document.scenario
         self._scenario.topology.subscribe(self._model_changed)
+        self._undo_stack = document.undo_stack
+        self._undo_stack.indexChanged.connect(self._undo_index_changed)
         self.scene, self.view = scene, view
         self.overlay = FlowOverlay(view)
         self.banner = AlertBanner(view)
@@ -185,6 +224,7 @@ class LiveSimulation(QObject):
         self.controls.speed.set_speed(self.speed)
         self.controls.speed.speedChosen.connect(self.set_speed)
         self.drops = GeneratorDrops(view, view)
+        self.moves = GeneratorMoves(scene, view)
         view.installEventFilter(self)
         scene.selectionChanged.connect(self._selection_changed)
         self.highlight = PathHighlight()
@@ -204,15 +244,22 @@ class LiveSimulation(QObject):
     def _model_changed(self, event) -> None:
         self._positions = None
         if event.kind != "moved" and self.state != "stopped":
+            self.journal.model_changed(event)
             self._snapshot_dirty = True
             if self.state == "paused":
-                self._push_snapshot()     # nothing ticks fast while paused: apply at once
+                # nothing ticks fast while paused: apply at once (after the gesture's undo
+                # command has moved the stack, so its text names the edit)
+                QTimer.singleShot(0, self, self._push_snapshot)
         self.why_timer.start()
+
+    def _undo_index_changed(self, index: int) -> None:
+        if self.state != "stopped":
+            self.journal.undo_index_changed(self._undo_stack, index)
 
     def _push_snapshot(self) -> None:
         worker = self.runner.worker
         if worker is not None and self._snapshot_dirty:
-            worker.set_snapshot(self._scenario.snapshot())
+            worker.set_snapshot(self._scenario.snapshot(), self.journal.take())
         self._snapshot_dirty = False
 
     # ================================================================ time controls
@@ -232,7 +279,9 @@ class LiveSimulation(QObject):
         self._last_metric_t = -1e9
         self.events.clear()
         self.metrics.clear()
-        self.banner.dismiss()
+        self._clear_failures()
+        self.journal.reset(self._undo_stack)
+        self._edits_logged = 0
         self.overlay.dots.clear()
         self.overlay.show()
         self.overlay.raise_()
@@ -261,6 +310,9 @@ class LiveSimulation(QObject):
             self.metrics.record(self.frame) if self.frame is not None else None
             self.metrics.set_paused(True)
             self.metrics.refresh()
+            self.events.flush()
+            if self._banner_stale:
+                self._show_failures(force=True)
 
     def step(self, what: str) -> None:
         if self.state == "stopped":
@@ -283,11 +335,11 @@ class LiveSimulation(QObject):
         if self.overlay is not None:
             self.overlay.dots.clear()
             self.overlay.set_gauges({})
+            self.overlay.set_probes({})
             self.overlay.hide()
         if self.scene is not None:
             gauges.apply_frame(self.scene, None)
-        if self.banner is not None:
-            self.banner.dismiss()
+        self._clear_failures()
         self.events.clear()
         self.metrics.clear()
         self.metrics.set_paused(False)
@@ -305,8 +357,13 @@ class LiveSimulation(QObject):
 
     def _update_actions(self) -> None:
         w = self.window
-        w.action("action-sim-play").setEnabled(self.state != "running")
-        w.action("action-sim-pause").setEnabled(self.state == "running")
+        play, pause = w.action("action-sim-play"), w.action("action-sim-pause")
+        play.setEnabled(self.state != "running")
+        pause.setEnabled(self.state == "running")
+        play.setChecked(self.state == "running")
+        pause.setChecked(self.state == "paused")
+        play.setText("&Playing" if self.state == "running" else "&Play")
+        pause.setText("P&aused" if self.state == "paused" else "P&ause")
         w.action("action-sim-reset").setEnabled(self.state != "stopped")
 
     def _set_clock(self, t: float) -> None:
@@ -323,26 +380,67 @@ class LiveSimulation(QObject):
         if self.frames_received == 1 and \
                 self.window.statusBar().currentMessage().startswith("Preparing"):
             self.window.statusBar().clearMessage()       # the engine is ready
-        if frame.events:
-            self.events.add_events(frame.events)
-            for e in frame.events:
-                self._alert(e)
+        worker = self.runner.worker
+        edits = worker.edits if worker is not None else ()
+        # the edits this frame covers: the worker may have applied a later one already
+        new_edits = []
+        for edit in edits[self._edits_logged:]:
+            if edit["t"] > frame.t:
+                break
+            new_edits.append(edit)
+        self._edits_logged += len(new_edits)
+        if frame.events or new_edits:
+            # in time order, as in the report (stable: an edit first at a tie, the engine's
+            # events at its time follow from it)
+            self.events.add_events(sorted(new_edits + list(frame.events),
+                                          key=lambda e: e["t"]), defer=True)
+        if frame.events and self.failures.apply(frame.events):
+            self._show_failures()
         if frame.samples and self.overlay is not None:
             if self._positions is None:
                 self._positions = scene_positions(self.scene)
             self.overlay.add_frame(frame, *self._positions)
 
-    def _alert(self, e: dict) -> None:
-        kind = e["kind"]
-        if kind == "snat_exhausted":
-            vm = e.get("vm")
-            use = self.frame.snat.get(vm, {}).get(e.get("protocol", "tcp")) if self.frame else None
-            item = self.scene.node_item(vm) if self.scene is not None else None
-            name = item.component.display_name if item is not None else vm
-            self.banner.show_message(fixes_text(html.escape(name), e.get("protocol", "tcp"),
-                                                use.allocated if use else None), subject=vm)
-        elif kind == "snat_recovered" and self.banner.subject == e.get("vm"):
+    # ================================================================ failures
+    def _clear_failures(self) -> None:
+        self._banner_stale = False
+        self.failures.clear()
+        self._failing_nodes = set()
+        self._gauges_dirty = True
+        if self.banner is not None:
             self.banner.dismiss()
+
+    def _show_failures(self, force: bool = False) -> None:
+        """The banner and the red gauges follow the failure state (called when it changes).
+        Whether the banner says "failing" follows at once; while it stays failing, a new text
+        (another VM joins) waits for the next refresh (at most BANNER_S)."""
+        state = self.failures
+        self._failing_nodes = state.failing_nodes(gauges.pip_addresses(self._scenario))
+        self._gauges_dirty = True
+        now = time.monotonic()
+        if not force and state.failing and self.banner_failing() and \
+                now - self._banner_shown < BANNER_S:
+            self._banner_stale = True
+            return
+        self._banner_shown = now
+        self._banner_stale = False
+        names = {c.id: c.display_name for c in self._scenario.topology.nodes()}
+        if state.failing:
+            snat = self.frame.snat if self.frame is not None else {}
+            allocated = {(vm, proto): use.allocated for vm, uses in snat.items()
+                         for proto, use in uses.items()}
+            self.banner.show_message(failing_text(state, names, allocated),
+                                     subject=state.failing_vms()[0], severity="failing")
+        elif state.last_recovery is not None:
+            self.banner.show_message(recovered_text(state.last_recovery, names),
+                                     subject=state.last_recovery.exhaustion.vm, severity="ok")
+        else:
+            self.banner.dismiss()
+
+    def banner_failing(self) -> bool:
+        """What the banner says: True while it reports failing flows."""
+        return self.banner is not None and self.banner.isVisible() and \
+            self.banner.severity == "failing"
 
     def _tick(self) -> None:
         if self._snapshot_dirty:
@@ -352,15 +450,26 @@ class LiveSimulation(QObject):
             self._frame_new = False
             self._set_clock(frame.t)
             now = time.monotonic()
-            if now - self._last_slow >= SLOW_S:
+            if now - self._last_slow >= SLOW_S or self._gauges_dirty:
                 self._last_slow = now
+                self._gauges_dirty = False
                 # drawn by the overlay: the scene's items stay untouched while live
-                self.overlay.set_gauges(gauges.gauge_values(frame))
+                self.overlay.set_gauges(gauges.gauge_values(frame, self._failing_nodes))
+                self.overlay.set_probes(frame.probes)
                 if frame.t - self._last_metric_t >= METRIC_STEP_S:
                     self._last_metric_t = frame.t
                     self.metrics.record(frame)
-                    if self.dock_metrics.isVisible() and self.metrics.node_id:
-                        self.metrics.refresh()
+                if self.dock_metrics.isVisible() and now - self._last_plot >= PLOT_S:
+                    self._last_plot = now
+                    self._plot_turn = 0
+            if now - self._last_log >= BANNER_S:
+                self._last_log = now
+                self.events.flush()
+                if self._banner_stale:
+                    self._show_failures(force=True)
+            if self._plot_turn is not None:     # one plot per frame (bounded work per frame)
+                self.metrics.refresh(self._plot_turn)
+                self._plot_turn = self._plot_turn + 1 if self._plot_turn < 2 else None
         if self.overlay is not None:
             self.overlay.tick()
 
@@ -372,6 +481,7 @@ class LiveSimulation(QObject):
         self.state = "stopped"
         self.overlay.hide()
         self.overlay.set_gauges({})
+        self.overlay.set_probes({})
         self._update_actions()
         when = f" at {clock_text(last.t)}" if last is not None else ""
         self.show_error(f"The simulation stopped{when}: {message}. The diagram is unchanged; "
@@ -422,18 +532,42 @@ class LiveSimulation(QObject):
         except ValueError as exc:
             self.window.show_status(str(exc))
             return
-        if parsed is None or parsed[1] is None:
-            self.window.place_at_centre(payload)
-            return
         view = self.view
         centre = view.mapToScene(view.viewport().rect().center())
-        add_generator(self.scene, centre, parsed[1])
+        if payload == "public_ip":
+            add_public_ip(self.scene, centre)
+        elif parsed is None or parsed[1] is None:
+            self.window.place_at_centre(payload)
+            return
+        else:
+            add_generator(self.scene, centre, parsed[1])
         view.setFocus()
 
     # ================================================================ presentation
     def _presentation_toggled(self, on: bool) -> None:
         self.window.action("action-sim-presentation-exit").setEnabled(on)
         self.presentation.set_active(on)
+
+    # ================================================================ report
+    def watched_report(self, source: str) -> dict | None:
+        """The report of the run as it stands - counters, series and events up to now, with
+        the edits made during it as ``edit`` events - built on the worker thread between two
+        slices; None when nothing runs (the caller then simulates from the start)."""
+        from ...sim.report import build_report
+        worker = self.runner.worker
+        if worker is None or self.state == "stopped":
+            return None
+        self._push_snapshot()       # an edit made just now is part of what was watched
+
+        def build(engine):
+            return build_report(engine, source=source, duration=engine.now,
+                                extra_events=list(worker.edits), watched=True)
+        future = worker.call(build)
+        try:
+            return future.result(timeout=REPORT_TIMEOUT_S)
+        except FutureTimeout:
+            future.cancel()
+            raise RuntimeError("the simulation did not answer in time; pause it and try again")
 
     def show_canvas_controls(self, on: bool) -> None:
         if self.controls is None:
@@ -445,6 +579,13 @@ class LiveSimulation(QObject):
 
     # ================================================================ end
     def shutdown(self) -> None:
+        # the window saves its docks and toolbars next: as the user set them, not hidden
+        if self.presentation.active:
+            action = self.window.action("action-sim-presentation")
+            action.blockSignals(True)
+            action.setChecked(False)
+            action.blockSignals(False)
+            self.presentation.set_active(False)
         self.runner.stop(wait=True)      # closing: the step under way ends, then the thread
         wait_for_retired()
         self.reset()

@@ -1,5 +1,9 @@
 """Time controls: the speed box, the simulated clock, and the on-canvas control bar used in
-Presentation mode (play / pause, step, reset, speed and clock over the diagram)."""
+Presentation mode (play / pause, step, reset, speed and clock over the diagram).
+
+Play and Pause are checkable actions whose check mark is the run's state (Play checked while
+running, Pause while paused), so the buttons show it: the active one filled in blue, disabled
+ones greyed, the others plain."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -46,16 +50,27 @@ class ClockLabel(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
 
+CONTROLS_STYLE = """
+#presentation-controls { background: rgba(255,255,255,230); border: 1px solid #c5ccd6;
+  border-radius: 10px; }
+#presentation-controls QLabel { color: #1f2328; }
+#presentation-controls QToolButton { color: #1f2328; padding: 4px 10px; border-radius: 6px;
+  border: 1px solid transparent; }
+#presentation-controls QToolButton:hover { border: 1px solid #8a96a3; }
+#presentation-controls QToolButton:disabled { color: #a3acb7; }
+#presentation-controls QToolButton:checked { background: #0a6cd6; color: #ffffff;
+  border: 1px solid #0a6cd6; }
+#presentation-controls QToolButton:checked:disabled { background: #0a6cd6; color: #ffffff; }
+"""
+
+
 class CanvasControls(QFrame):
     """Presentation mode's control bar, floating at the bottom of the canvas."""
 
     def __init__(self, parent: QWidget, actions: list, scale: float = 1.6):
         super().__init__(parent)
         self.setObjectName("presentation-controls")
-        self.setStyleSheet("#presentation-controls { background: rgba(255,255,255,225); "
-                           "border: 1px solid #c5ccd6; border-radius: 10px; } "
-                           "#presentation-controls QLabel, #presentation-controls QToolButton "
-                           "{ color: #1f2328; }")
+        self.setStyleSheet(CONTROLS_STYLE)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         font = QFont(self.font())
@@ -64,7 +79,8 @@ class CanvasControls(QFrame):
         for action in actions:
             button = QToolButton()
             button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setObjectName(f"presentation-{action.objectName().removeprefix('action-')}")
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setFont(font)
             button.setAutoRaise(True)
             layout.addWidget(button)
@@ -80,7 +96,23 @@ class CanvasControls(QFrame):
         layout.addWidget(self.clock)
         self.hide()
 
+    def set_compact(self, compact: bool) -> None:
+        """Compact: every button but Play and Pause shows its icon only (narrow screens)."""
+        for button in self.buttons:
+            name = button.objectName()
+            keep_text = name.endswith("-play") or name.endswith("-pause")
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly
+                                      if compact and not keep_text else
+                                      Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+
     def place(self) -> None:
         parent = self.parentWidget()
+        room = parent.width() - 32
+        self.set_compact(False)
         self.adjustSize()
+        if self.width() > room:
+            self.set_compact(True)
+            self.adjustSize()
+        if self.width() > room:
+            self.resize(max(room, 100), self.height())
         self.move((parent.width() - self.width()) // 2, parent.height() - self.height() - 24)

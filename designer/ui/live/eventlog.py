@@ -1,12 +1,18 @@
-"""The Event log dock (time-stamped simulation events, filterable by kind and node; a click
-selects the node) and the alert banner shown on the canvas when a VM starts failing flows."""
+"""The Event log dock: time-stamped simulation events, filterable by kind and node; a click
+selects the node.  Rows name Azure's own record where Azure logs the same thing (a
+``describe_azure`` callable set by the owner, see ``alerts.azure_event``), and the edits made
+during the run appear as ``edit`` rows, as in the exported report."""
 from __future__ import annotations
+
+from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QTableWidget, QTableWidgetItem, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView,
+                               QLineEdit, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+# the banner lives in alerts.py; other features (capacity) import it from here too
+from .alerts import AlertBanner, clock_text  # noqa: F401 (AlertBanner re-exported)
 
 #: rows kept (oldest dropped first)
 MAX_ROWS = 5000
@@ -21,18 +27,13 @@ KIND_LABELS = {
     "nsg_denied": "NSG denied (first)",
     "ports_revoked": "SNAT ports revoked",
     "ports_short": "SNAT ports short",
+    "edit": "Edit during the run",
 }
 SEVERE = {"snat_exhausted", "flows_failing", "probe_down", "all_backends_down", "nsg_denied",
           "ports_revoked", "ports_short"}
 NODE_FIELDS = ("vm", "lb", "generator", "nsg", "nat")
-
-
-def clock_text(t: float) -> str:
-    """Simulated time as mm:ss (h:mm:ss from an hour)."""
-    t = max(t, 0.0)
-    h, rest = divmod(int(t), 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+#: fields not repeated in the Detail column
+HIDDEN_FIELDS = {"t", "kind", "nodes"}
 
 
 def event_node(event: dict) -> str | None:
@@ -43,7 +44,7 @@ def event_node(event: dict) -> str | None:
 
 
 def event_detail(event: dict) -> str:
-    skip = {"t", "kind", event_node_field(event)}
+    skip = HIDDEN_FIELDS | {event_node_field(event)}
     return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in event.items()
                      if k not in skip and v is not None)
 
@@ -62,6 +63,9 @@ class EventLog(QWidget):
         super().__init__(parent)
         self.setObjectName("event-log")
         self.events: list[dict] = []
+        self._pending: list[dict] = []
+        #: event -> Azure's own record of it, or None (set by the owner)
+        self.describe_azure: Callable[[dict], str | None] = lambda _event: None
         self.kind_filter = QComboBox()
         self.kind_filter.setObjectName("event-log-kind")
         self.kind_filter.addItem("All kinds", None)
@@ -95,6 +99,7 @@ class EventLog(QWidget):
 
     def clear(self) -> None:
         self.events.clear()
+        self._pending = []
         self.table.setRowCount(0)
 
     def kinds(self) -> list[str]:
@@ -111,12 +116,28 @@ class EventLog(QWidget):
                 return False
         return True
 
-    def add_events(self, events) -> None:
+    def add_events(self, events, defer: bool = False) -> None:
+        """Log ``events``; with ``defer`` their rows are added at the next :meth:`flush` (a
+        live run flushes a few times a second: a table that grows and scrolls at every frame
+        costs the GUI thread milliseconds each time)."""
         if not events:
             return
         self.events.extend(events)
         if len(self.events) > MAX_ROWS:
             del self.events[:len(self.events) - MAX_ROWS]
+        if defer:
+            self._pending.extend(events)
+            del self._pending[:max(len(self._pending) - MAX_ROWS, 0)]
+            return
+        self.flush()
+        self._show_rows(events)
+
+    def flush(self) -> None:
+        """Add the rows of the deferred events."""
+        pending, self._pending = self._pending, []
+        self._show_rows(pending)
+
+    def _show_rows(self, events) -> None:
         shown = [e for e in events if self._matches(e)]
         if shown:
             self.table.setUpdatesEnabled(False)
@@ -134,6 +155,9 @@ class EventLog(QWidget):
         t = e["t"]
         cells = (f"{clock_text(t)}.{int((t % 1) * 10)}", KIND_LABELS.get(e["kind"], e["kind"]),
                  event_node(e) or "", event_detail(e))
+        azure = self.describe_azure(e)
+        if azure:
+            cells = cells[:3] + (f"{cells[3]}. {azure}" if cells[3] else azure,)
         for col, text in enumerate(cells):
             item = QTableWidgetItem(text)
             if col == 1 and e["kind"] in SEVERE:
@@ -143,6 +167,7 @@ class EventLog(QWidget):
             self.table.setItem(row, col, item)
 
     def _refilter(self, *_args) -> None:
+        self._pending = []
         self.table.setUpdatesEnabled(False)
         self.table.setRowCount(0)
         for e in self.events:
@@ -156,87 +181,3 @@ class EventLog(QWidget):
         node = event_node(event) if event else None
         if node:
             self.nodeSelected.emit(node)
-
-
-def fixes_text(vm: str, protocol: str = "tcp", allocated: int | None = None) -> str:
-    ports = f"its {allocated:,} SNAT ports" if allocated else "its SNAT ports"
-    return (f"<b>{vm}</b> is failing new {protocol.upper()} flows: {ports} are all in use "
-            f"(SNAT exhaustion). Documented fixes: add frontend public IPs (an outbound rule "
-            f"with more ports per instance), attach a NAT gateway to its subnet, give the VM an "
-            f"instance public IP, or reuse connections (a connection pool).")
-
-
-class AlertBanner(QFrame):
-    """A dismissable banner at the top of the canvas."""
-
-    #: --- hook for other features (designer/ui/capacity adds "Compare fixes"): callables
-    #: called with every new banner, which may add buttons with ``add_vm_button``
-    created_hooks: list = []
-
-    def __init__(self, parent: QWidget):
-        super().__init__(parent)
-        self.setObjectName("alert-banner")
-        self.subject: str | None = None
-        self.label = QLabel()
-        self.label.setObjectName("alert-banner-text")
-        self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.TextFormat.RichText)
-        close = QToolButton()
-        close.setObjectName("alert-banner-close")
-        close.setText("✕")
-        close.setAutoRaise(True)
-        close.clicked.connect(self.dismiss)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 6, 6, 6)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
-        self.set_style("warning")
-        self.hide()
-        self._vm_buttons: list[QToolButton] = []
-        for hook in list(AlertBanner.created_hooks):
-            hook(self)
-
-    def add_vm_button(self, object_name: str, text: str) -> QToolButton:
-        """A button shown while the banner is about a VM (a warning with a subject), before
-        the close button; the caller connects ``clicked`` and reads ``subject``."""
-        button = QToolButton()
-        button.setObjectName(object_name)
-        button.setText(text)
-        button.hide()
-        layout = self.layout()
-        layout.insertWidget(layout.count() - 1, button, 0, Qt.AlignmentFlag.AlignTop)
-        self._vm_buttons.append(button)
-        return button
-
-    def set_style(self, severity: str) -> None:
-        bg, border = ("#fff4e5", "#f0a202") if severity == "warning" else ("#fdecea", "#d32f2f")
-        self.setStyleSheet(f"#alert-banner {{ background: {bg}; border: 1px solid {border}; "
-                           f"border-radius: 6px; }} #alert-banner QLabel {{ color: #1f2328; }}")
-
-    def show_message(self, html: str, subject: str | None = None,
-                     severity: str = "warning") -> None:
-        self.subject = subject
-        self.set_style(severity)
-        for button in self._vm_buttons:
-            button.setVisible(subject is not None)
-        self.label.setText(html)
-        self.place()
-        self.show()
-        self.raise_()
-
-    def dismiss(self) -> None:
-        self.subject = None
-        self.hide()
-
-    def place(self) -> None:
-        parent = self.parentWidget()
-        if parent is None:
-            return
-        width = min(max(parent.width() - 40, 200), 760)
-        margins = self.layout().contentsMargins()
-        text_width = width - margins.left() - margins.right() - 34
-        text_width -= sum(b.sizeHint().width() + 6 for b in self._vm_buttons
-                          if not b.isHidden())
-        height = self.label.heightForWidth(text_width) + margins.top() + margins.bottom()
-        self.setFixedSize(width, max(height, 28))
-        self.move((parent.width() - width) // 2, 10)

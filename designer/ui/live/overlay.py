@@ -12,6 +12,11 @@ through it to the view.
 
 Beyond ``visible_cap`` dots the overlay switches to a density mode: only every k-th flow gets a
 dot, and a note says how many flows one dot stands for.
+
+Under the dots the overlay draws what the diagram has no item for: the implied Internet path
+from a public IP (or NAT gateway, or a VM on default SNAT) to the endpoint its flows reach,
+faintly, while flows use it; and the backend link of a VM out of rotation, dimmed.  Over them:
+the gauges, and a mark on every VM whose health probe is down.
 """
 from __future__ import annotations
 
@@ -19,11 +24,12 @@ import math
 import time
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
+from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QRegion, QTransform
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from ...sim.engine import Frame
+from ..canvas.style import TILE_SIZE
 from . import gauges as G
 
 #: the longest path a dot follows (generator, VM, NSG, LB, public IP, endpoint, ...)
@@ -46,6 +52,15 @@ COLORS = {
 }
 RIM = 0xFFFFFFFF
 FLASH = 0xFFE0262B
+#: an implied Internet path stays drawn this long (wall seconds) after its last flow
+IMPLIED_HOLD_S = 2.5
+#: gauges drawn again per frame at most (beyond: the longest-waiting first, colour changes
+#: always): at full speed every gauge changes at every frame, and one costs ~0.3 ms
+GAUGE_BUDGET = 6
+#: flow samples of a frame looked at for implied hops
+IMPLIED_SCAN = 64
+#: the last hop before an endpoint that gets an implied path drawn (no link is ever drawn there)
+IMPLIED_FROM = ("public_ip", "nat_gateway", "vm")
 
 
 def _offsets(radius: float) -> tuple[np.ndarray, np.ndarray]:
@@ -80,6 +95,8 @@ class FlowDots:
         self._rate = 0.0           # flows per wall second, smoothed
         self._last_spawn = None
         self._last_t = None
+        #: (from node, endpoint) -> wall time of the last flow over that implied hop
+        self.implied: dict[tuple[str, str], float] = {}
 
     @property
     def count(self) -> int:
@@ -87,6 +104,7 @@ class FlowDots:
 
     def clear(self) -> None:
         self.alive[:] = False
+        self.implied.clear()
         self.stride = 1
         self._rate = 0.0
         self._last_spawn = self._last_t = None
@@ -98,6 +116,8 @@ class FlowDots:
         now = time.monotonic() if now is None else now
         samples = [s for s in frame.samples if s.event != "end"]
         flows = len(samples) + frame.samples_dropped
+        if kinds:
+            self._note_implied(samples, positions, kinds, now)
         wall_dt = (now - self._last_spawn) if self._last_spawn is not None else 1 / 60
         sim_t0 = self._last_t if self._last_t is not None else frame.t
         self._last_spawn, self._last_t = now, frame.t
@@ -145,6 +165,29 @@ class FlowDots:
             self.alive[i] = True
             added += 1
         return added
+
+    def _note_implied(self, samples, positions, kinds, now: float) -> None:
+        """Remember the last hop to an endpoint of the flows that got there (a spread of at
+        most IMPLIED_SCAN of the frame's samples: the hops in use are few)."""
+        if len(samples) > IMPLIED_SCAN:
+            samples = samples[::len(samples) // IMPLIED_SCAN + 1]
+        for s in samples:
+            if s.outcome != "succeeded" or len(s.nodes) < 2:
+                continue
+            dest = s.nodes[-1]
+            if kinds.get(dest) != "endpoint":
+                continue
+            hop = next((n for n in reversed(s.nodes[:-1]) if n in positions), None)
+            if hop is not None and kinds.get(hop) in IMPLIED_FROM:
+                self.implied[(hop, dest)] = now
+
+    def implied_paths(self, now: float | None = None) -> list[tuple[str, str]]:
+        """The implied hops used within the last IMPLIED_HOLD_S wall seconds."""
+        now = time.monotonic() if now is None else now
+        stale = [k for k, t in self.implied.items() if now - t > IMPLIED_HOLD_S]
+        for k in stale:
+            del self.implied[k]
+        return sorted(self.implied)
 
     def positions(self, now: float | None = None):
         """(x, y, colour, flashing) of the visible dots at wall time ``now`` (scene units);
@@ -201,9 +244,19 @@ class DotImage:
         #: the visible part of ``image``
         self.source = QRect(pad, pad, w, h)
         self._offsets_cache: dict[int, np.ndarray] = {}
+        #: flat indices written since the last clear (None: unknown, clear all)
+        self._stamped: list[np.ndarray] | None = None
 
     def clear(self) -> None:
-        self.full.fill(0)
+        """Erase the dots stamped since the last clear (only their pixels when they are few:
+        filling a full-screen image costs milliseconds at every frame)."""
+        if self._stamped is not None and sum(b.size for b in self._stamped) < self.full.size // 8:
+            flat = self.full.reshape(-1)
+            for base in self._stamped:
+                flat[base] = 0
+        else:
+            self.full.fill(0)
+        self._stamped = []
 
     def _flat_offsets(self, offsets) -> np.ndarray:
         key = id(offsets)
@@ -229,6 +282,8 @@ class DotImage:
         flat = self.full.reshape(-1)
         for off in self._flat_offsets(offsets).tolist():
             flat[base + off] = colors
+            if self._stamped is not None:
+                self._stamped.append(base + off)
 
 
 def stamp_dots(image: DotImage, view_xy: tuple[np.ndarray, np.ndarray], colors: np.ndarray,
@@ -252,8 +307,21 @@ class FlowOverlay(QWidget):
         self._static: QPixmap | None = None
         self._static_dirty = True
         self.gauges: dict = {}
+        #: (lb, vm) pairs whose health probe is down (the VM is out of rotation)
+        self.probes_down: frozenset = frozenset()
+        #: how much larger gauges and marks are drawn (Presentation mode)
+        self.gauge_scale = 1.0
+        self._positions: dict[str, tuple[float, float]] = {}
         self._gauge_image = QImage()
         self._gauges_dirty = False
+        #: (view transform, dark, scale) and node id -> what its gauge shows, as drawn
+        self._gauge_layout: tuple | None = None
+        self._static_under: tuple = ((), frozenset())
+        self._gauge_bounds = QRect()
+        self._gauge_boxes: dict[str, tuple[QPointF, QRect]] = {}
+        self._gauge_overlaps: dict[str, list[str]] = {}
+        self._gauge_age: dict[str, int] = {}     # node id -> when its gauge was last drawn
+        self._gauge_serial = 0
         self.renders = 0            # static layer renders (for tests and benchmarks)
         self.paints = 0
         self.note = ""
@@ -286,26 +354,37 @@ class FlowOverlay(QWidget):
     def invalidate(self, *_args) -> None:
         self._static_dirty = True
         self._gauges_dirty = True
+        self._gauge_layout = None
         if self.isVisible():
             self.update()
+
+    def _background(self) -> QColor:
+        canvas = getattr(self.view.scene(), "palette", None)
+        if isinstance(getattr(canvas, "background", None), str):
+            return QColor(canvas.background)
+        brush = self.view.backgroundBrush()
+        return QColor(brush.color() if brush.style() != Qt.BrushStyle.NoBrush
+                      else self.palette().base().color())
 
     def _render_static(self) -> None:
         size = self.size()
         if self._static is None or self._static.size() != size:
             self._static = QPixmap(size)
-        self._static.fill(self.view.backgroundBrush().color()
-                          if self.view.backgroundBrush().style() != Qt.BrushStyle.NoBrush
-                          else QColor(self.palette().base().color()))
+        self._static.fill(self._background())
         painter = QPainter(self._static)
         painter.setRenderHints(self.view.renderHints())
         self.view.render(painter, QRect(0, 0, size.width(), size.height()),
                          QRect(0, 0, size.width(), size.height()))
+        # what the diagram has no item for changes rarely: drawn once with the scene
+        self._paint_under_dots(painter, self._under_key)
         painter.end()
         self._static_dirty = False
+        self._static_under = self._under_key
         self.renders += 1
 
     # ---------------------------------------------------------------- dots
     def add_frame(self, frame: Frame, positions, kinds) -> int:
+        self._positions = positions
         added = self.dots.spawn(frame, positions, kinds=kinds)
         self.note = f"density: 1 dot ≈ {self.dots.stride} flows" if self.dots.stride > 1 else ""
         return added
@@ -316,37 +395,165 @@ class FlowOverlay(QWidget):
             self.gauges = dict(values)
             self._gauges_dirty = True
 
+    def set_probes(self, probes) -> None:
+        """``probes``: (lb, vm) -> "up" / "down" of the latest frame."""
+        down = frozenset(k for k, state in probes.items() if state == "down")
+        if down != self.probes_down:
+            self.probes_down = down
+            self._gauges_dirty = True
+            self._gauge_layout = None
+
+    def set_gauge_scale(self, scale: float) -> None:
+        if scale != self.gauge_scale:
+            self.gauge_scale = scale
+            self._gauges_dirty = True
+            self._gauge_layout = None
+
+    def _node_point(self, node_id: str) -> QPointF | None:
+        item = self.view.scene().node_item(node_id)
+        if item is None:
+            return None
+        if getattr(item.component, "CONTAINER", False):
+            return item.scene_rect().center()
+        return QPointF(item.pos())
+
     def _render_gauges(self) -> None:
+        """The layer over the dots: gauges and out-of-rotation marks.  Only the gauges whose
+        picture changed are drawn again (with those they overlap); everything is drawn again
+        when the view moved, zoomed or resized, or the probes changed."""
         size = self.size()
         if self._gauge_image.size() != size:
             self._gauge_image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
-        self._gauge_image.fill(0)
+            self._gauge_layout = None
         self._gauges_dirty = False
         t = self.view.viewportTransform()
-        if not self.gauges or t.m11() < G.MIN_ZOOM:
+        if (not self.gauges and not self.probes_down) or t.m11() < G.MIN_ZOOM:
+            self._gauge_image.fill(0)
+            self._gauge_layout = None
+            self._gauge_bounds = QRect()
             return
         scene = self.view.scene()
         dark = getattr(getattr(scene, "palette", None), "dark", False)
-        dx, dy = G.gauge_offset()
+        k = self.gauge_scale
+        layout_key = (t, dark, k)
+        full = self._gauge_layout is None or self._gauge_layout[0] != layout_key or \
+            set(self._gauge_layout[1]) != set(self.gauges)
+        drawn = {} if full else self._gauge_layout[1]
+        if full:      # where each gauge goes: kept until the view or the scene changes
+            dx, dy = -G.WIDTH * k / 2, -TILE_SIZE / 2 - (G.HEIGHT + 4) * k
+            self._gauge_boxes = {}
+            for node_id in self.gauges:
+                item = scene.node_item(node_id)
+                if item is not None:
+                    corner = QPointF(item.pos().x() + dx, item.pos().y() + dy)
+                    box = t.mapRect(QRectF(corner.x() - 1, corner.y() - 1, (G.WIDTH + 2) * k,
+                                           (G.HEIGHT + 2) * k)).toAlignedRect()
+                    self._gauge_boxes[node_id] = (corner, box)
+            # the gauges each one overlaps: redrawn with it
+            items = list(self._gauge_boxes.items())
+            self._gauge_overlaps = {n: [m for m, (_c2, other) in items
+                                        if m != n and box.intersects(other)]
+                                    for n, (_c, box) in items}
+        boxes = self._gauge_boxes
+        if full:
+            todo = list(boxes)
+            self._gauge_image.fill(0)
+        else:
+            changed = [n for n, v in self.gauges.items() if drawn.get(n) != v.paint_key]
+            if len(changed) > GAUGE_BUDGET:
+                # a bounded amount of work per frame: a change of colour first, then the
+                # gauges that waited longest; the rest are drawn at the next frames
+                colour = {n for n in changed if drawn.get(n, (None, None))[1] !=
+                          self.gauges[n].color}
+                changed.sort(key=lambda n: (n not in colour, self._gauge_age.get(n, 0)))
+                changed = changed[:max(GAUGE_BUDGET, len(colour))]
+                self._gauges_dirty = True
+            todo = list(dict.fromkeys(
+                [n for n in changed if n in boxes] +
+                [m for n in changed for m in self._gauge_overlaps.get(n, ())]))
+        if not todo and not full:
+            return
         painter = QPainter(self._gauge_image)
+        if not full:
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+            for n in todo:
+                painter.fillRect(boxes[n][1], Qt.GlobalColor.transparent)
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+            painter.setClipRegion(sum((QRegion(boxes[n][1]) for n in todo), QRegion()))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        painter.setTransform(t)
-        for node_id, value in self.gauges.items():
-            item = scene.node_item(node_id)
-            if item is None:
-                continue
-            pos = item.pos()
-            painter.save()
-            painter.translate(pos.x() + dx, pos.y() + dy)
-            G.draw_gauge(painter, value, dark)
-            painter.restore()
+        painter.setFont(G.GaugeItem.FONT)
+        for node_id in todo:
+            corner, _box = boxes[node_id]
+            value = self.gauges[node_id]
+            m = QTransform.fromTranslate(corner.x(), corner.y())
+            m.scale(k, k)
+            painter.setTransform(m * t)
+            G.draw_gauge(painter, value, dark, font_set=True)
+            drawn[node_id] = value.paint_key
+            self._gauge_serial += 1
+            self._gauge_age[node_id] = self._gauge_serial
+        if full:
+            painter.setTransform(t)
+            for vm in sorted({vm for _lb, vm in self.probes_down}):
+                item = scene.node_item(vm)
+                if item is not None:
+                    draw_out_of_rotation(painter, QPointF(item.pos()), k)
         painter.end()
+        self._gauge_layout = (layout_key, drawn)
+        if full:
+            bounds = QRect()
+            for _corner, box in boxes.values():
+                bounds = bounds.united(box)
+            if self.probes_down:
+                bounds = self.rect()      # the marks reach beside their VMs
+            self._gauge_bounds = bounds.intersected(self.rect())
+
+    @property
+    def _under_key(self) -> tuple:
+        """What the layer under the dots shows: (implied hops in use, probes down)."""
+        implied = tuple(self.dots.implied_paths()) if self.dots.implied else ()
+        return implied, self.probes_down
+
+    def _paint_under_dots(self, painter: QPainter, key: tuple) -> None:
+        """Dimmed backend links of VMs out of rotation, implied Internet paths in use."""
+        implied, down = key
+        if not down and not implied:
+            return
+        t = self.view.viewportTransform()
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        bg = self._background()
+        for lb, vm in sorted(down):
+            a, b = self._node_point(lb), self._node_point(vm)
+            if a is None or b is None:
+                continue
+            a, b = t.map(a), t.map(b)
+            veil = QColor(bg)
+            veil.setAlpha(190)
+            painter.setPen(QPen(veil, max(6.0, 6 * t.m11())))
+            painter.drawLine(a, b)
+            dashed = QPen(QColor("#8a96a3"), 1.5, Qt.PenStyle.DashLine)
+            painter.setPen(dashed)
+            painter.drawLine(a, b)
+        faint = QColor("#2f81f7")
+        faint.setAlpha(110)
+        pen = QPen(faint, max(1.5, 2 * t.m11()), Qt.PenStyle.DashLine)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        for hop, dest in implied:
+            a, b = self._node_point(hop), self._node_point(dest)
+            if a is not None and b is not None:
+                painter.drawLine(t.map(a), t.map(b))
+        painter.restore()
 
     def tick(self) -> None:
         """Called by the animation timer: repaint when something moves or changed."""
-        if self.isVisible() and (self.dots.alive.any() or self._static_dirty or
-                                 self._gauges_dirty):
+        if not self.isVisible():
+            return
+        if self._under_key != self._static_under:
+            self._static_dirty = True
+        if self.dots.alive.any() or self._static_dirty or self._gauges_dirty:
             self.update()
 
     def paintEvent(self, event) -> None:
@@ -361,11 +568,19 @@ class FlowOverlay(QWidget):
             vy = t.m12() * x + t.m22() * y + t.m32()
             self.image.clear()
             stamp_dots(self.image, (vx, vy), colors, flashing)
-            painter.drawImage(QPoint(0, 0), self.image.image, self.image.source)
+            # only the part of the image the dots are in (a full-screen blend costs ms)
+            reach = 8
+            bounds = QRect(int(vx.min()) - reach, int(vy.min()) - reach,
+                           int(vx.max() - vx.min()) + 2 * reach,
+                           int(vy.max() - vy.min()) + 2 * reach).intersected(self.rect())
+            if not bounds.isEmpty():
+                source = bounds.translated(self.image.PAD, self.image.PAD)
+                painter.drawImage(bounds.topLeft(), self.image.image, source)
         if self._gauges_dirty:
             self._render_gauges()
-        if self.gauges:
-            painter.drawImage(0, 0, self._gauge_image)
+        if (self.gauges or self.probes_down) and not self._gauge_bounds.isEmpty():
+            painter.drawImage(self._gauge_bounds.topLeft(), self._gauge_image,
+                              self._gauge_bounds)
         band = self.view.rubberBandRect()
         if not band.isEmpty():
             c = self.palette().highlight().color()
@@ -382,6 +597,28 @@ class FlowOverlay(QWidget):
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, self.note)
         painter.end()
         self.paints += 1
+
+
+def draw_out_of_rotation(painter: QPainter, centre: QPointF, scale: float = 1.0) -> None:
+    """A VM whose health probe is down: a red dashed ring around its tile and a tag."""
+    half = TILE_SIZE / 2 + 5
+    painter.save()
+    painter.setPen(QPen(QColor("#d32f2f"), 2.0, Qt.PenStyle.DashLine))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRoundedRect(QRectF(centre.x() - half, centre.y() - half, 2 * half, 2 * half), 8, 8)
+    font = QFont(G.GaugeItem.FONT)
+    font.setPixelSize(round(10 * scale))
+    painter.setFont(font)
+    text = "probe down"
+    width = painter.fontMetrics().horizontalAdvance(text) + 8
+    height = 14 * scale
+    tag = QRectF(centre.x() - half - width - 4, centre.y() - height / 2, width, height)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#d32f2f"))
+    painter.drawRoundedRect(tag, 3, 3)
+    painter.setPen(QColor("#ffffff"))
+    painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
+    painter.restore()
 
 
 def scene_positions(scene) -> tuple[dict[str, tuple[float, float]], dict[str, str]]:

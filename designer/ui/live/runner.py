@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from concurrent.futures import Future
 import os
 import sys
 import threading
@@ -51,6 +52,10 @@ SAMPLES_PER_FRAME = 1000
 FRAME_SHARE = 0.15
 #: but at least this often (the clock and new dots should not stutter)
 MAX_FRAME_INTERVAL_S = 0.1
+#: "Step to event" gives up after this many engine steps or simulated seconds without a
+#: logged event (a quiet scenario must not hang the worker)
+STEP_EVENT_MAX_STEPS = 200_000
+STEP_EVENT_MAX_S = 3600.0
 #: the worker rests this long after each busy slice, so the GUI thread takes the interpreter
 #: without waiting for it (every Qt call from Python releases and re-takes it)
 REST_S = 0.0005
@@ -99,6 +104,10 @@ class SimWorker(QObject):
         self._speed = speed
         self._speed_dirty = False
         self._snapshot: Scenario | None = None
+        self._notes: list[dict] = []         # what the pending snapshot changed
+        #: the edits applied during the run, as report events ({"t", "kind": "edit", ...})
+        self.edits: list[dict] = []
+        self._calls: list[tuple] = []        # (function of the engine, Future)
         self._steps: list[str] = []          # "second" | "event"
         self._resume = False
         self._last_emit = 0.0
@@ -116,9 +125,21 @@ class SimWorker(QObject):
             self._speed = speed
             self._speed_dirty = True
 
-    def set_snapshot(self, scenario: Scenario) -> None:
+    def set_snapshot(self, scenario: Scenario, note: dict | None = None) -> None:
+        """Hand the engine an edited snapshot; ``note`` (what changed: ``what``, ``nodes``)
+        becomes an ``edit`` event at the simulated time the engine applies it."""
         with self._lock:
             self._snapshot = scenario      # a newer one replaces an unapplied older one
+            if note:
+                self._notes.append(note)
+
+    def call(self, function) -> Future:
+        """Run ``function(engine)`` on the worker thread between two slices (the engine is
+        never read while it runs); the future holds its result."""
+        future: Future = Future()
+        with self._lock:
+            self._calls.append((function, future))
+        return future
 
     def request_step(self, what: str) -> None:
         if what not in ("second", "event"):
@@ -152,6 +173,10 @@ class SimWorker(QObject):
             if self._snapshot is not None:
                 self.engine.set_snapshot(self._snapshot)
                 self._snapshot = None
+                for note in self._notes:
+                    self.edits.append({"t": self.engine.now, "kind": "edit", **note})
+                self._notes = []
+            calls, self._calls = self._calls, []
             if self._speed_dirty:
                 self.pacer.speed = self._speed
                 self._speed_dirty = False
@@ -161,7 +186,13 @@ class SimWorker(QObject):
                 self.pacer.resume()
             self._resume = False
             steps, self._steps = self._steps, []
-            return steps, self._paused
+        for function, future in calls:
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(function(self.engine))
+                except Exception as exc:  # noqa: BLE001 - handed to the caller
+                    future.set_exception(exc)
+        return steps, self._paused
 
     def run_slice(self) -> str:
         """One unit of work: apply the GUI's commands, then advance one slice (or the
@@ -177,7 +208,7 @@ class SimWorker(QObject):
                                       should_stop=self.stop_flag.is_set,
                                       slice_events=SLICE_EVENTS)
                 else:
-                    self.engine.step()
+                    self.step_to_event()
             return "changed"
         if paused:
             if self.engine._pending is not None:
@@ -186,6 +217,23 @@ class SimWorker(QObject):
                 return "changed"
             return "idle"
         return "idle" if self.pacer.tick() else "busy"
+
+    def step_to_event(self) -> bool:
+        """Advance to the next logged event (exhaustion, recovery, probe change, ...), not the
+        next flow; True when one came (False: none within the limits, stopped there)."""
+        engine = self.engine
+        before = len(engine.events)
+        limit = engine.now + STEP_EVENT_MAX_S
+        for k in range(STEP_EVENT_MAX_STEPS):
+            if k % SLICE_EVENTS == 0 and self.stop_flag.is_set():
+                return False        # a stop lands within a slice's time, as everywhere
+            if engine.peek() > limit:
+                engine.run(until=limit)
+                return False
+            engine.step()
+            if len(engine.events) > before:
+                return True
+        return False
 
     def frame(self) -> Frame:
         return self.engine.frame()

@@ -1,5 +1,7 @@
-""""Why this path?": for the selected VM, the outbound path the engine chooses (per protocol)
-and the reason in words, shown under the inspector; the path is highlighted on the canvas."""
+""""Why this path?": for the selected VM, where its flows fail and why - denied by which rule of
+which NSG (:mod:`designer.sim.explain`) - then the outbound path the engine chooses (per
+protocol) and the reason in words, shown under the inspector; the path is highlighted on the
+canvas.  Every name is escaped: the panel is rich text, names are the user's."""
 from __future__ import annotations
 
 import html
@@ -9,6 +11,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import (QFrame, QGraphicsPathItem, QGroupBox, QLabel, QScrollArea,
                                QVBoxLayout, QWidget)
 
+from ...sim.explain import Explanation, denial_sentences, explain_vm
 from ...sim.paths import PathCache, VmPath
 from ..canvas import zorder
 
@@ -17,8 +20,18 @@ KIND_WORDS = {"instance_ip": "instance public IP", "nat_gateway": "NAT gateway",
               "none": "no outbound access"}
 
 
-def describe(path: VmPath, names: dict[str, str]) -> str:
-    """The panel's rich text for one VM."""
+def describe(path: VmPath, names: dict[str, str],
+             explanation: Explanation | None = None) -> str:
+    """The panel's rich text for one VM: NSG denials first (they decide before any path)."""
+    denials = []
+    if explanation is not None and explanation.denied:
+        lead = ("Every outbound flow of this VM is denied by an NSG"
+                if explanation.all_denied else "Some outbound flows of this VM are denied")
+        denials.append(f"<p style='color:#d32f2f'><b>{lead}.</b></p>")
+        denials += [f"<p>{html.escape(text)}</p>"
+                    for text in denial_sentences(explanation, names)]
+        if explanation.all_denied:
+            denials.append("<p><i>The path the flows would take if the NSG allowed them:</i></p>")
     parts = []
     for p in (path.tcp, path.udp):
         via = f" via {html.escape(names.get(p.via, p.via))}" if p.via else ""
@@ -30,7 +43,7 @@ def describe(path: VmPath, names: dict[str, str]) -> str:
         if path.tcp == path.udp:
             break
     chain = " → ".join(html.escape(names.get(n, n)) for n in path.tcp.nodes) or "—"
-    return f"<p>Path: {chain}</p>" + "".join(parts)
+    return "".join(denials) + f"<p>Path: {chain}</p>" + "".join(parts)
 
 
 class WhyPanel(QGroupBox):
@@ -53,6 +66,7 @@ class WhyPanel(QGroupBox):
         layout.setContentsMargins(6, 4, 6, 6)
         layout.addWidget(scroll)
         self.path: VmPath | None = None
+        self.explanation: Explanation | None = None
         #: the shown scenario's paths, resolved one VM at a time and kept until it changes
         self._paths: PathCache | None = None
         self.hide()
@@ -72,12 +86,14 @@ class WhyPanel(QGroupBox):
             return None
         try:
             path = self._cache_for(scenario).vm_path(vm_id)
+            explanation = explain_vm(scenario, vm_id, path)
         except Exception as exc:  # noqa: BLE001 - a half-drawn diagram must not break the panel
             self.text.setText(f"The path cannot be worked out yet: {html.escape(str(exc))}")
             self.show()
             return None
         names = {c.id: c.display_name for c in scenario.topology.nodes()}
-        self.text.setText(describe(path, names))
+        self.explanation = explanation
+        self.text.setText(describe(path, names, explanation))
         self.path = path
         self.show()
         return path
