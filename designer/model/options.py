@@ -38,6 +38,14 @@ OPTION_SPECS: dict[str, OptionSpec] = {o.name: o for o in (
                "validation error (default; the simulation still runs the rule, and the "
                "instance that finds fewer ports than its allocation gets what is left); "
                "'zero_ports' gives every instance beyond the budget no ports (a warning)"),
+    OptionSpec("snat_episode_gap_s", 60, (0, 5, 15, 60, 120, 240), "both",
+               "C8 / the report's snat_exhausted and snat_recovered: a recovery (the exact "
+               "instant a new flow would get a port again) followed within this many seconds "
+               "by another failure of the same VM and protocol does not end the exhaustion "
+               "episode, so neither is logged; a recovery is logged with its exact time once "
+               "the gap has passed without a failure, or the run ends. Default 60 (Azure "
+               "Monitor's 1-minute SnatConnectionCount shows such failures as one run); 0 logs "
+               "every release between two failures"),
     OptionSpec("all_down_standard_tcp", "survive", ("survive", "survive_if_pool_gt_1"), "modern",
                "M-B12 / conflict 12: established TCP flows when every backend is down"),
 )}

@@ -25,6 +25,7 @@ from ..model.validation import Finding
 from . import compile as _compile
 from . import kernel as K
 from .arrivals import Arrivals
+from .episodes import ExhaustionEpisodes
 from .frames import COUNTER_NAMES, Counters, FlowSample, Frame, PortUse, build_frame, \
     vm_port_use
 from .natpools import NatPools
@@ -91,7 +92,12 @@ class Engine:
         self.arrivals = Arrivals(self.rng, self.st)
         self.timeline = Timeline(self)
         self._events: list[dict] = []
+        #: the sequence number each logged event happened at (its place among equal times)
+        self._event_seq: list[int] = []
+        self._event_count = 0
         self._events_sent = 0
+        #: snat_exhausted / snat_recovered as episodes (the gap is a scenario option)
+        self.episodes = ExhaustionEpisodes(self._log_event)
         self._samples: list[FlowSample] = []
         self._samples_fail: list[FlowSample] = []
         self.findings: list[Finding] = []
@@ -122,6 +128,7 @@ class Engine:
     def step(self) -> float:
         """Process one event; returns the new simulated time."""
         self._advance(INF, 1)
+        self.episodes.confirm(self.now)
         return self.now
 
     def run(self, until: float, max_events: int | None = None) -> float:
@@ -140,6 +147,7 @@ class Engine:
                 gc.enable()
         if done and until != INF:
             self.now = until
+        self.episodes.confirm(self.now)
         return self.now
 
     def peek(self) -> float:
@@ -154,7 +162,10 @@ class Engine:
 
     @property
     def events(self) -> list[dict]:
-        return list(self._events)
+        """Every event so far in time order (equal times in the order they happened),
+        including recoveries whose episode gap has not passed yet (episodes.py)."""
+        logged = list(zip(self._events, self._event_seq)) + self.episodes.settled()
+        return [e for e, _ in sorted(logged, key=lambda pair: (pair[0]["t"], pair[1]))]
 
     # ------------------------------------------------------------------ the loop
     def _advance(self, until: float, max_events: int) -> bool:
@@ -204,7 +215,17 @@ class Engine:
     def event(self, t: float, kind: str, **fields: Any) -> None:
         e = {"t": t, "kind": kind}
         e.update(fields)
+        seq, self._event_count = self._event_count, self._event_count + 1
+        if kind == "snat_exhausted":
+            self.episodes.exhausted(e, seq)
+        elif kind == "snat_recovered":
+            self.episodes.recovered(e, seq)
+        else:
+            self._log_event(e, seq)
+
+    def _log_event(self, e: dict, seq: int) -> None:
         self._events.append(e)
+        self._event_seq.append(seq)
 
     def end_flows(self, rows: np.ndarray, count: bool = True) -> None:
         """End these flows now (an edit removed their path): mappings released at once."""

@@ -66,6 +66,7 @@ def apply_snapshot(e: "Engine", scenario: "Scenario") -> None:
     old = e._scenario
     e._scenario = scenario
     e.opts = scenario.effective_options
+    e.episodes.gap_s = float(e.opts["snat_episode_gap_s"])
     e.classic = scenario.semantics == "classic"
     res = resolve(scenario, e._default_addresses)
     e._default_addresses = res.default_addresses
