@@ -91,7 +91,9 @@ class DockPolicy(QObject):
         if dock is None or getattr(presentation, "active", False):
             return  # presentation mode hides every dock itself
         wanted = self.metrics_wanted()
-        if wanted == dock.isVisible() or dock.isFloating() and wanted:
+        # isHidden, not isVisible: before the window is first shown every dock is invisible,
+        # and one not hidden explicitly would show with the window
+        if wanted == (not dock.isHidden()) or dock.isFloating() and wanted:
             return
         self._applying = True
         try:

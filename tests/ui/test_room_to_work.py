@@ -116,3 +116,21 @@ def test_names_are_plain_text_and_box_titles_read_on_the_dark_theme(window, qtbo
     vnet = window.scene.node_item("vnet")
     title_colour = QColor(vnet.title.brush().color())
     assert contrast(title_colour, color(palette.background)) >= 4.5
+
+
+def test_metrics_stays_hidden_when_the_program_starts_on_a_document(qtbot, answer, no_leaks):
+    """As `outbound-designer` starts: the demo is opened before the window first shows (a dock
+    is invisible then whatever it will be, so the policy must hide it, not compare
+    visibilities)."""
+    from designer.ui.main_window import MainWindow
+    win = MainWindow()
+    qtbot.addWidget(win, before_close_func=lambda w: None)
+    no_leaks.append(win)
+    win.resize(1360, 860)
+    win.start(None)
+    win.show()
+    qtbot.waitExposed(win)
+    settle(qtbot, win)
+    assert not win.live.dock_metrics.isVisible()
+    assert win.dock_inspector.height() > 600
+    win.close()
