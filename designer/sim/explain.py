@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from ..model.topology import Scenario
 from .nsg import NsgEvaluator, Verdict
 from .paths import VmPath, resolve_paths
-
-#: the port flows to a public IP destination use (the engine's assumption)
-PUBLIC_IP_PORT = 443
+from .policy import destination
 
 
 @dataclass(frozen=True)
@@ -49,19 +47,6 @@ class Explanation:
         return bool(self.checks) and all(c.denied for c in self.checks)
 
 
-def destination_address(scenario: Scenario, dest_id: str, path: VmPath | None = None
-                        ) -> tuple[str | None, int]:
-    """(address, port) the flows to ``dest_id`` go to (an endpoint or a public IP)."""
-    node = scenario.topology.get(dest_id)
-    if node is None:
-        return None, 0
-    if node.KIND == "endpoint":
-        return node.address, node.port
-    if node.KIND == "public_ip":
-        return node.address, PUBLIC_IP_PORT
-    return None, 0
-
-
 def explain_vm(scenario: Scenario, vm_id: str, path: VmPath | None = None,
                evaluator: NsgEvaluator | None = None) -> Explanation:
     """The path of ``vm_id`` and the NSG verdict of every destination its outbound generators
@@ -76,7 +61,7 @@ def explain_vm(scenario: Scenario, vm_id: str, path: VmPath | None = None,
                 vm_id not in topology.generator_sources(gen.id):
             continue
         for dest in topology.generator_destinations(gen.id):
-            address, port = destination_address(scenario, dest, path)
+            address, port = destination(scenario.topology, dest)
             if not address:
                 continue
             verdict = evaluator.outbound(vm_id, gen.protocol, address, port)

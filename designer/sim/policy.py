@@ -284,15 +284,25 @@ def _recovered(e: "Engine", vp: int, proto: str) -> None:
 
 # ============================================================================ streams
 
-def dest_address(e: "Engine", dest_id: str) -> tuple[str | None, int]:
-    node = e.topo.get(dest_id)
+#: the port flows to a public IP destination go to (HTTPS)
+PUBLIC_IP_PORT = 443
+
+
+def destination(topology, dest_id: str) -> tuple[str | None, int]:
+    """(address, port) the flows to ``dest_id`` go to: an endpoint's, or a public IP's on
+    443 (its drawn address, or the one the simulation assumes for it)."""
+    node = topology.get(dest_id)
     if node is None:
         return None, 0
     if node.KIND == "endpoint":
         return node.address, node.port
     if node.KIND == "public_ip":
-        return node.address or _auto_address(dest_id), 443
+        return node.address or _auto_address(dest_id), PUBLIC_IP_PORT
     return None, 0
+
+
+def dest_address(e: "Engine", dest_id: str) -> tuple[str | None, int]:
+    return destination(e.topo, dest_id)
 
 
 def release_delays(e: "Engine", path: ProtocolPath, gen) -> tuple[float, float, float]:
