@@ -8,18 +8,13 @@ import html
 import statistics
 from typing import Any
 
+from ..html_style import BASE_CSS
 from .fixes import headroom_text, ports_text
 from .runs import names
 from .sweep import METRICS, metric_value
 
-_CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2em auto;
-max-width:1100px;color:#1b2430;padding:0 1em}
-h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.8em;border-bottom:1px solid #d8dee6}
-.meta{color:#5a6675}table{border-collapse:collapse;width:100%;margin:.5em 0}
-th,td{padding:.3em .6em;border-bottom:1px solid #e3e8ee;text-align:left;vertical-align:top}
-th{background:#f3f6f9}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.bad{color:#b3261e;font-weight:600}.ok{color:#1e7d32;font-weight:600}.na{color:#6b7785}
+_CSS = BASE_CSS + """
+.ok{font-weight:600}.na{color:#6b7785}
 svg text{font:11px system-ui,sans-serif;fill:#3b4652}
 """
 BLUE, GREY, RED, GREEN = "#1f6feb", "#8a96a3", "#d1242f", "#1e7d32"

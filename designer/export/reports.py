@@ -17,20 +17,15 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..html_style import BASE_CSS
 from ..model.io import atomic_write_text
 
 
 # ------------------------------------------------------------------------------------ HTML
 
-_CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2em auto;
-max-width:1100px;color:#1b2430;padding:0 1em}
-h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.8em;border-bottom:1px solid #d8dee6}
-.meta{color:#5a6675}table{border-collapse:collapse;width:100%;margin:.5em 0}
-th,td{padding:.3em .6em;border-bottom:1px solid #e3e8ee;text-align:left;vertical-align:top}
-th{background:#f3f6f9}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.bad{color:#b3261e;font-weight:600}.ok{color:#1e7d32}.diagram svg{max-width:100%;height:auto;
-border:1px solid #e3e8ee}.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1em}
+_CSS = BASE_CSS + """
+.diagram svg{max-width:100%;height:auto;border:1px solid #e3e8ee}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1em}
 .chart{border:1px solid #e3e8ee;padding:.5em}.chart h3{font-size:.95em;margin:.1em 0 .3em}
 .edit{color:#8250df;font-weight:600}.legend span{margin-right:1em}.legend i{display:inline-block;width:1em;height:.25em;vertical-align:middle;margin-right:.3em}
 """
