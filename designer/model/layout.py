@@ -103,23 +103,32 @@ class _Block:
     vnet: str | None = None
     titled: bool = True
     x: float = 0.0
+    cols: int = VMS_PER_ROW
 
     def vm_offsets(self) -> list[tuple[float, float]]:
         top = BOX_TITLE if self.titled else 0.0
-        return [(BOX_PAD / 2 + SPACING / 2 + (i % VMS_PER_ROW) * SPACING,
-                 top + VM_ROW_STEP / 2 + (i // VMS_PER_ROW) * VM_ROW_STEP)
+        return [(BOX_PAD / 2 + SPACING / 2 + (i % self.cols) * SPACING,
+                 top + VM_ROW_STEP / 2 + (i // self.cols) * VM_ROW_STEP)
                 for i in range(len(self.vms))]
+
+
+def vm_columns(n: int) -> int:
+    """VMs per row in a box: up to VMS_PER_ROW for small subnets, more for large ones so
+    that a box of many VMs comes out about square (a subnet of 200 VMs: 14 columns, not a
+    column of 40 rows that a fitted view shrinks to nothing)."""
+    square = math.ceil(math.sqrt(n * VM_ROW_STEP / SPACING))
+    return max(min(max(n, 1), VMS_PER_ROW), square)
 
 
 def _block_for(box: str | None, vms: list[str], default: tuple[float, float],
                titled: bool = True) -> _Block:
-    cols = min(max(len(vms), 1), VMS_PER_ROW)
-    rows = max(1, math.ceil(len(vms) / VMS_PER_ROW))
+    cols = vm_columns(len(vms))
+    rows = max(1, math.ceil(len(vms) / cols))
     w, h = default
     if vms:
         w = max(w, cols * SPACING + BOX_PAD)
         h = max(h, (BOX_TITLE if titled else 0.0) + rows * VM_ROW_STEP + BOX_PAD / 2)
-    return _Block(box, vms, snap(w), snap(h), titled=titled)
+    return _Block(box, vms, snap(w), snap(h), titled=titled, cols=cols)
 
 
 @dataclass

@@ -182,3 +182,20 @@ def test_nodes_never_pile_up_whatever_lacks_a_position(seed, share):
 def test_the_full_layout_of_an_empty_topology_is_empty():
     assert layout_positions(Topology()) == ({}, {})
     assert place_unplaced(Topology(), {"x"}) == ({}, {})
+
+
+def test_a_subnet_of_many_vms_is_a_box_about_as_wide_as_it_is_tall():
+    """200 VMs in one subnet, as an importer writes them: a box of about 14 x 15 VMs that a
+    fitted view can show at a readable zoom, not 5 columns of 40 rows; every VM inside it."""
+    t = Topology()
+    t.add_node(make_component("subnet", "web", prefix="10.0.0.0/16"))
+    for i in range(200):
+        t.add_node(make_component("vm", f"vm-{i + 1}"))
+        t.connect(Link(f"vm-{i + 1}", "web", "in_subnet"))
+    scenario = loads(without_positions(Scenario(topology=t)))
+    lay_out_unplaced(scenario)
+    x0, y0, x1, y1 = box(scenario.topology, "web")
+    assert 0.7 < (x1 - x0) / (y1 - y0) < 1.6
+    for i in range(200):
+        assert inside(scenario.topology.node(f"vm-{i + 1}").position, (x0, y0, x1, y1))
+    assert not overlapping(footprints(scenario.topology))
