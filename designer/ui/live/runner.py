@@ -31,14 +31,18 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from ...model.topology import Scenario
 from ...sim import budget
-from ...sim.engine import Engine, Frame, Pacer
+from ...sim.engine import Engine, Frame, Pacer, run_sliced
 
 log = logging.getLogger(__name__)
 
 #: speeds offered by the controls; None = as fast as possible
 SPEEDS: tuple[float | None, ...] = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 100.0, 300.0, 1000.0, None)
-#: events per slice: small enough that stop, pause and edits take effect within milliseconds
-SLICE_EVENTS = 500
+#: wall seconds of a slice (the Pacer sizes slices in events from the kernel's speed): short
+#: enough that stop, pause and edits take effect within milliseconds, long enough that the
+#: worker spends its time in the kernel (which releases the GIL) rather than between slices
+SLICE_S = 0.002
+#: "Step to event" runs single engine steps: the stop flag is checked every this many
+STOP_CHECK_STEPS = 500
 #: a frame is published at most this often (wall seconds)
 FRAME_INTERVAL_S = 1 / 60
 #: how long the worker waits when it has caught up with the wall clock
@@ -164,7 +168,7 @@ class SimWorker(QObject):
         if self.engine is not None:
             return
         self.engine = Engine(self.scenario, seed=self.seed, sample_limit=SAMPLES_PER_FRAME)
-        self.pacer = Pacer(self.engine, self._speed, max_events_per_slice=SLICE_EVENTS)
+        self.pacer = Pacer(self.engine, self._speed, slice_s=SLICE_S)
         if self._paused:
             self.pacer.pause()
 
@@ -204,9 +208,9 @@ class SimWorker(QObject):
             for what in steps:
                 if what == "second":
                     # in slices, so that a stop lands within milliseconds at any rate
-                    budget.run_sliced(self.engine, self.engine.now + 1.0,
-                                      should_stop=self.stop_flag.is_set,
-                                      slice_events=SLICE_EVENTS)
+                    run_sliced(self.engine, self.engine.now + 1.0,
+                               should_stop=self.stop_flag.is_set, slice_s=SLICE_S,
+                               first_events=500)
                 else:
                     self.step_to_event()
             return "changed"
@@ -225,7 +229,7 @@ class SimWorker(QObject):
         before = len(engine.events)
         limit = engine.now + STEP_EVENT_MAX_S
         for k in range(STEP_EVENT_MAX_STEPS):
-            if k % SLICE_EVENTS == 0 and self.stop_flag.is_set():
+            if k % STOP_CHECK_STEPS == 0 and self.stop_flag.is_set():
                 return False        # a stop lands within a slice's time, as everywhere
             if engine.peek() > limit:
                 engine.run(until=limit)
