@@ -87,6 +87,8 @@ class Engine:
         self.flat_info: list = []
         self.stream_info: list = []
         self.exhaustion_dest: dict[int, str] = {}
+        #: AllocatedSnatPorts per VM and protocol (frames.vm_port_use), until a snapshot
+        self.allocated_ports: np.ndarray | None = None
         self.owners = SnatOwners(self.st, self.rng, self.event, self.end_flows, self.vm_ids)
         self.nat = NatPools(self.st)
         self.arrivals = Arrivals(self.rng, self.st)

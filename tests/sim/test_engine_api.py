@@ -200,3 +200,25 @@ def test_cli_simulate(tmp_path, capsys):
     assert "<svg" in (tmp_path / "r.html").read_text()
     assert main(["simulate", str(path), "--html", str(tmp_path / "no" / "r.html")]) == 2
     assert main(["simulate", str(tmp_path / "missing.json")]) == 2
+
+
+def test_allocated_ports_are_computed_once_per_snapshot(monkeypatch):
+    # every metric sample and every frame read AllocatedSnatPorts of every VM: it changes only
+    # with a snapshot, and is computed once for each
+    b = web(rate=50)
+    e = b.engine()
+    calls = []
+    original = Engine.route_allocated
+    monkeypatch.setattr(Engine, "route_allocated",
+                        lambda self, route: calls.append(route) or original(self, route))
+    e.run(600)                                    # 11 metric samples
+    e.frame()
+    e.frame()
+    per_snapshot = len(calls)
+    assert 0 < per_snapshot <= 4                  # 2 VMs x 2 protocols, once
+    assert e.frame().snat["vm-1"]["tcp"].allocated == 1024
+    b.t.remove_node("vm-2")
+    e.set_snapshot(b.snapshot())
+    e.run(660)
+    assert per_snapshot < len(calls) <= 2 * per_snapshot
+    assert "vm-2" not in e.frame().snat and e.frame().snat["vm-1"]["tcp"].allocated == 1024
