@@ -217,10 +217,15 @@ class Engine:
         self.st.iv[K.I_SEQ] = s + 1
         return s
 
+    def event_seq(self) -> int:
+        """The sequence number of the next event (its place among events at equal times)."""
+        seq, self._event_count = self._event_count, self._event_count + 1
+        return seq
+
     def event(self, t: float, kind: str, **fields: Any) -> None:
         e = {"t": t, "kind": kind}
         e.update(fields)
-        seq, self._event_count = self._event_count, self._event_count + 1
+        seq = self.event_seq()
         if kind == "snat_exhausted":
             self.episodes.exhausted(e, seq)
         elif kind == "snat_recovered":

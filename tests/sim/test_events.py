@@ -149,6 +149,24 @@ def test_C8_sustained_overload_is_one_exhaustion_episode():
     assert flips[-1]["t"] > 200.0
 
 
+def test_raw_flips_of_an_episode_cost_no_event(monkeypatch):
+    """Under sustained overload at full speed the kernel's raw recovered / exhausted pairs
+    come by the hundred thousand a second; those inside an episode build no event at all."""
+    from designer.sim.engine import Engine
+    built = []
+    original = Engine.event
+
+    def counting(self, t, kind, **fields):
+        built.append(kind)
+        return original(self, t, kind, **fields)
+    monkeypatch.setattr(Engine, "event", counting)
+    episodic = overload(60)
+    episodic.run(400)
+    assert [k for k in built if k.startswith("snat")] == ["snat_exhausted"]
+    assert [ev["kind"] for ev in episodic.events if ev["kind"].startswith("snat")] == \
+        ["snat_exhausted", "snat_recovered"]
+
+
 def test_a_recovery_not_yet_confirmed_is_in_the_events_of_the_run_so_far():
     """A report of the run as it stands (the editor's watched report, a run that ends within
     the gap) lists a recovery no failure has followed, at its exact time."""
