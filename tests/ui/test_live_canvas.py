@@ -324,3 +324,24 @@ def test_simulation_actions_and_docks_have_object_names(window):
     assert window.live.dock_metrics.objectName() == "dock-metrics"
     assert window.live.dock_events.objectName() == "dock-events"
     assert window.live.speed_box.count() >= 10
+
+
+def test_event_log_rows_come_in_bounded_batches_and_fit_their_columns(window):
+    # a burst (sixty VMs running out of ports at once) is shown over a few refreshes, each of
+    # a bounded number of rows; the first columns widen to their longest text as rows come
+    log = window.live.events
+    burst = [{"t": 60.0 + i / 10, "kind": "snat_exhausted", "vm": f"a-rather-long-vm-name-{i}",
+              "protocol": "tcp"} for i in range(120)]
+    log.add_events(burst, defer=True)
+    log.flush(limit=50)
+    assert log.table.rowCount() == 50
+    log.flush(limit=50)
+    log.flush(limit=50)
+    assert log.table.rowCount() == 120 and len(log.events) == 120
+    metrics = log.table.fontMetrics()
+    header = log.table.horizontalHeader()
+    for col in range(3):
+        widest = max(metrics.horizontalAdvance(log.table.item(r, col).text())
+                     for r in range(log.table.rowCount()))
+        assert header.sectionSize(col) >= widest
+        assert header.sectionResizeMode(col) != header.ResizeMode.ResizeToContents
