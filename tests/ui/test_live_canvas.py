@@ -115,6 +115,20 @@ def test_density_mode_beyond_the_visible_cap():
     assert added < 20000 / 2 and dots.count <= dots.capacity
 
 
+def test_density_mode_thins_the_samples_not_the_flows():
+    # at full speed the compiled engine runs a million flows a second and samples 500 starts
+    # a frame: a stride over the flows left a handful of dots on the canvas; the stride thins
+    # the samples to the visible cap, and the note says how many flows a dot stands for
+    dots = FlowDots(visible_cap=1000)
+    starts = tuple(sample(10.0 - i * 1e-5) for i in range(500))
+    for k in range(60):                      # one wall second at 60 frames a second
+        dots.spawn(empty_frame(t=10.0 + k, samples=starts, samples_dropped=16_000), POSITIONS,
+                   now=k / 60)
+    x, _y, _c, _f = dots.positions(now=1.0)
+    assert 500 <= x.size <= 2 * 1000
+    assert dots.flows_per_dot == pytest.approx(dots.stride * 33, rel=0.1)
+
+
 def test_dots_are_stamped_into_the_image():
     image = DotImage()
     image.resize(40, 30)
