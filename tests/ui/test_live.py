@@ -208,6 +208,42 @@ def test_worker_frames_are_the_engines_for_a_seed_however_it_sliced():
     assert reference.frame().vms != other[-1].vms          # the seed does matter
 
 
+@pytest.mark.parametrize("kernel, rests", [("compiled", False), ("interpreted", True)])
+def test_worker_rests_between_slices_only_while_the_kernel_is_interpreted(
+        monkeypatch, kernel, rests):
+    # the compiled kernel releases the interpreter while it runs: a rest after each slice
+    # would only cost simulated flows; the interpreted one holds it throughout a slice
+    from designer.ui.live import runner
+    monkeypatch.setenv("OUTBOUND_DESIGNER_KERNEL", kernel)
+    monkeypatch.setattr(runner, "_lower_priority", lambda: None)
+    worker = SimWorker(load_scenario(demo_path()).snapshot(), speed=None)
+    slices = []
+    original = SimWorker.run_slice
+
+    def counted(self):
+        slices.append(original(self))
+        if len(slices) == 20:
+            self.stop()
+        return slices[-1]
+    monkeypatch.setattr(SimWorker, "run_slice", counted)
+    sleeps = []
+    monkeypatch.setattr(runner.time, "sleep", sleeps.append)
+    worker.run()
+    assert slices.count("busy") >= 19
+    assert sleeps == ([runner.REST_S] * slices.count("busy") if rests else [])
+
+
+def test_worker_frames_follow_what_the_canvas_shows():
+    # as fast as possible the canvas animates at ~30 Hz: frames beyond that cost the worker
+    # (~2 ms each at 200 VMs) and show nothing more
+    from designer.ui.live import controller, runner
+    worker = SimWorker(load_scenario(demo_path()).snapshot(), speed=None)
+    assert worker.frame_interval() == runner.FLAT_OUT_FRAME_INTERVAL_S
+    assert runner.FLAT_OUT_FRAME_INTERVAL_S >= controller.FRAME_MS_FLAT_OUT / 1000 - 0.001
+    worker.set_speed(10.0)
+    assert worker.frame_interval() == runner.FRAME_INTERVAL_S < runner.FLAT_OUT_FRAME_INTERVAL_S
+
+
 def test_worker_commands_pause_step_speed_and_snapshot():
     scenario = load_scenario(demo_path())
     worker = SimWorker(scenario.snapshot(), speed=None, paused=True)
