@@ -198,6 +198,11 @@ def test_fail_on_no_route_and_error(tmp_path, capsys):
         extra_links=[{"from": "vm-0", "to": "sub"}, {"from": "lb", "to": "ip"}])
     code, _, err = run(capsys, "simulate", path, "--duration", "30", "--fail-on", "no-route")
     assert code == 1 and "fail-on no-route: vm-0:" in err and "no outbound path" in err
+    # when: the engine's no_route event, the first such flow (a 2 flows/s generator)
+    report = json.loads(run(capsys, "simulate", path, "--duration", "30", "--json")[1])
+    [event] = [e for e in report["events"] if e["kind"] == "no_route"]
+    assert event["vm"] == "vm-0" and f"first at t={event['t']:g} s" in err
+    assert event["reason"] in err and event["t"] < 5
     code, _, err = run(capsys, "simulate", path, "--duration", "30", "--fail-on", "error")
     assert code == 1 and "PublicIPAndLBSkuDoNotMatch" in err
 

@@ -202,8 +202,13 @@ def fail_on_failures(report: dict, conditions: tuple[str, ...]) -> list[str]:
         for vm_id, vm in vms.items():
             n = vm["flows"]["no_route"]
             if n:
-                rows.append((None, vm_id, f"{vm_id}: {n:,} flows had no outbound path "
-                                          f"({vm['outbound']}: every flow fails from its first)"))
+                event = next((e for e in events if e["kind"] == "no_route" and
+                              e.get("vm") == vm_id), None)
+                why = event["reason"] if event else vm["reason"]
+                rows.append((event["t"] if event else None, vm_id,
+                             f"{vm_id}: {n:,} flows had no outbound path"
+                             + (f", first at t={event['t']:g} s" if event else "")
+                             + f" ({why})"))
         if rows:
             lines.append("no-route: " + listing(rows))
     if "error" in conditions:

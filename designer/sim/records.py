@@ -44,6 +44,11 @@ def _event(e: "Engine", t: float, kind: int, vm: int, proto: str, a: int, b: int
         verdict = e.nsg.outbound(vm_id, proto, address, port)
         e.event(t, "nsg_denied", vm=vm_id, direction="outbound", nsg=verdict.nsg,
                 rule=verdict.rule, destination=info.dest_id, reason=verdict.reason)
+    elif kind == K.EV_NOROUTE:
+        info = e.flat_info[a]
+        path = e.stream_info[info.stream].path
+        e.event(t, "no_route", vm=vm_id, protocol=proto, destination=info.dest_id,
+                reason=path.reason if path is not None else "no outbound path")
     else:                                                   # EV_NSG_IN
         info = e.flat_info[a]
         verdict = info.verdicts[b]

@@ -359,3 +359,12 @@ def test_event_log_rows_come_in_bounded_batches_and_fit_their_columns(window):
                      for r in range(log.table.rowCount()))
         assert header.sectionSize(col) >= widest
         assert header.sectionResizeMode(col) != header.ResizeMode.ResizeToContents
+
+
+def test_event_log_names_a_vm_without_a_route(window):
+    log = window.live.events
+    log.add_events([{"t": 0.41, "kind": "no_route", "vm": "db-1", "protocol": "tcp",
+                     "destination": "api", "reason": "the subnet is private"}])
+    assert log.table.item(0, 1).text() == "No outbound path (first)"
+    assert log.table.item(0, 2).text() == "db-1"
+    assert log.table.item(0, 1).foreground().color().name() == "#d32f2f"

@@ -25,12 +25,13 @@ KIND_LABELS = {
     "probe_up": "Probe up",
     "all_backends_down": "All backends down",
     "nsg_denied": "NSG denied (first)",
+    "no_route": "No outbound path (first)",
     "ports_revoked": "SNAT ports revoked",
     "ports_short": "SNAT ports short",
     "edit": "Edit during the run",
 }
 SEVERE = {"snat_exhausted", "flows_failing", "probe_down", "all_backends_down", "nsg_denied",
-          "ports_revoked", "ports_short"}
+          "no_route", "ports_revoked", "ports_short"}
 NODE_FIELDS = ("vm", "lb", "generator", "nsg", "nat")
 #: pixels around a cell's text (margins and the grid line)
 COLUMN_PADDING = 16
