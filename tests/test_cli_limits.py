@@ -198,6 +198,11 @@ def test_fail_on_no_route_and_error(tmp_path, capsys):
         extra_links=[{"from": "vm-0", "to": "sub"}, {"from": "lb", "to": "ip"}])
     code, _, err = run(capsys, "simulate", path, "--duration", "30", "--fail-on", "no-route")
     assert code == 1 and "fail-on no-route: vm-0:" in err and "no outbound path" in err
+    # when: the engine's no_route event, the first such flow (a 2 flows/s generator)
+    report = json.loads(run(capsys, "simulate", path, "--duration", "30", "--json")[1])
+    [event] = [e for e in report["events"] if e["kind"] == "no_route"]
+    assert event["vm"] == "vm-0" and f"first at t={event['t']:g} s" in err
+    assert event["reason"] in err and event["t"] < 5
     code, _, err = run(capsys, "simulate", path, "--duration", "30", "--fail-on", "error")
     assert code == 1 and "PublicIPAndLBSkuDoNotMatch" in err
 
@@ -274,15 +279,22 @@ def test_progress_is_silent_in_a_pipe_unless_verbose():
     assert log.getvalue().endswith("\n") and "\r" not in log.getvalue()
 
 
-def test_a_long_run_reports_progress_between_slices(tmp_path):
-    from designer.model import load_scenario
-    from designer.sim.budget import run_sliced
-    from designer.sim.engine import Engine
-    engine = Engine(load_scenario(demo_path()).snapshot(), record_samples=False)
-    seen = []
-    run_sliced(engine, 300.0, lambda now, end: seen.append((now, end)), slice_events=500)
-    assert len(seen) > 3 and seen[-1] == (300.0, 300.0)
-    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))
+def test_simulate_and_export_at_run_in_the_same_slices(tmp_path, capsys, monkeypatch):
+    # one way to run in slices (engine.run_sliced): progress and Ctrl+C between slices sized
+    # by wall time, for simulate and export --at alike
+    from designer.sim import engine as engine_module
+    sliced = []
+    original = engine_module.SliceSizer.run
+
+    def counting(self, engine, until):
+        sliced.append(until)
+        return original(self, engine, until)
+    monkeypatch.setattr(engine_module.SliceSizer, "run", counting)
+    assert run(capsys, "simulate", demo_path(), "--duration", "120")[0] == 0
+    assert sliced and sliced[-1] == 120.0
+    sliced.clear()
+    assert run(capsys, "export", demo_path(), tmp_path / "x.svg", "--at", "30")[0] == 0
+    assert sliced and sliced[-1] == 30.0
 
 
 def test_ctrl_c_stops_a_long_run_with_130_and_writes_nothing(tmp_path):

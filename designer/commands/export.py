@@ -91,7 +91,8 @@ def _frame_at(scenario, args: argparse.Namespace):
     """The frame ``args.at`` simulated seconds into a run of ``scenario``: within the memory
     limit, with progress on stderr, and stopped by Ctrl+C (exit 130, nothing written)."""
     from ..sim import budget
-    from ..sim.engine import Engine
+    from ..sim.engine import Engine, run_sliced
+    from ..sim.report import choose_kernel
     from .base import EXIT_INTERRUPTED, Progress
     snapshot = scenario.snapshot()
     try:
@@ -104,10 +105,12 @@ def _frame_at(scenario, args: argparse.Namespace):
     if too_big:
         raise CliError(f"{args.file}: --at {args.at:g}: {too_big}; raise the limit with "
                        f"--max-memory {budget.suggest_limit(cost)}, or draw an earlier moment")
+    choose_kernel(snapshot, float(args.at),
+                  notify=lambda line: print(f"outbound-designer: {line}", file=sys.stderr))
     engine = Engine(snapshot, record_samples=False)
     progress = Progress(f"simulating {args.file} to {args.at:g} s", verbose=bool(args.verbose))
     try:
-        budget.run_sliced(engine, float(args.at), progress)
+        run_sliced(engine, float(args.at), progress)
     except KeyboardInterrupt:
         raise CliError(f"interrupted at {engine.now:,.3f} s of {args.at:g} s simulated; "
                        f"nothing was written", EXIT_INTERRUPTED) from None

@@ -147,35 +147,16 @@ def run(args: argparse.Namespace) -> int:
 def _run(scenario, duration: float, args, progress, reached: list[float]) -> dict:
     """The report of ``scenario`` run for ``duration``, with ``progress(now, end)`` between
     slices of the run (``reached`` gets the last ``now``)."""
-    import inspect
-
-    from ..sim import report as reporting
+    from ..sim.report import simulate
 
     def report_progress(now: float, end: float) -> None:
         reached.append(now)
         del reached[:-1]
         progress(now, end)
 
-    options = inspect.signature(reporting.simulate).parameters
-    if "progress" in options:          # the engine reports progress itself
-        extra = {"progress": report_progress}
-        if "notify" in options:
-            extra["notify"] = lambda line: print(f"outbound-designer: {line}", file=sys.stderr)
-        return reporting.simulate(scenario, duration=duration, seed=args.seed,
-                                  sample_s=args.sample, source=Path(args.file).name, **extra)
-    # an engine without progress: the fast-forward in one step when the scenario allows it
-    # (as report.simulate does), else the event loop in slices
-    from ..sim import fastpath
-    from ..sim.budget import run_sliced
-    from ..sim.engine import Engine
-    engine = Engine(scenario.snapshot(), seed=args.seed, sample_s=args.sample,
-                    record_samples=False)
-    if fastpath.eligible(engine) is None:
-        report_progress(0.0, duration)
-        fastpath.fast_forward(engine, duration)
-    else:
-        run_sliced(engine, duration, report_progress)
-    return reporting.build_report(engine, source=Path(args.file).name, duration=duration)
+    return simulate(scenario, duration=duration, seed=args.seed, sample_s=args.sample,
+                    source=Path(args.file).name, progress=report_progress,
+                    notify=lambda line: print(f"outbound-designer: {line}", file=sys.stderr))
 
 
 def fail_on_failures(report: dict, conditions: tuple[str, ...]) -> list[str]:
@@ -221,8 +202,13 @@ def fail_on_failures(report: dict, conditions: tuple[str, ...]) -> list[str]:
         for vm_id, vm in vms.items():
             n = vm["flows"]["no_route"]
             if n:
-                rows.append((None, vm_id, f"{vm_id}: {n:,} flows had no outbound path "
-                                          f"({vm['outbound']}: every flow fails from its first)"))
+                event = next((e for e in events if e["kind"] == "no_route" and
+                              e.get("vm") == vm_id), None)
+                why = event["reason"] if event else vm["reason"]
+                rows.append((event["t"] if event else None, vm_id,
+                             f"{vm_id}: {n:,} flows had no outbound path"
+                             + (f", first at t={event['t']:g} s" if event else "")
+                             + f" ({why})"))
         if rows:
             lines.append("no-route: " + listing(rows))
     if "error" in conditions:

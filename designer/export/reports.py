@@ -253,7 +253,8 @@ def report_html(report: dict[str, Any], diagram_svg: bytes | None = None) -> str
             else:
                 details = ", ".join(f"{k}={v}" for k, v in sorted(event.items())
                                     if k not in ("t", "kind"))
-            css = " class=bad" if kind in ("snat_exhausted", "flows_failing", "probe_down") \
+            css = " class=bad" if kind in ("snat_exhausted", "flows_failing", "probe_down",
+                                           "nsg_denied", "no_route") \
                 else " class=edit" if kind == "edit" else ""
             out.append(f"<tr><td class=num>{esc(str(event.get('t', '')))}</td><td{css}>{esc(kind)}"
                        f"</td><td>{esc(details)}</td></tr>")

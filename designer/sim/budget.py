@@ -33,8 +33,6 @@ FINEST_SAMPLE_S = 0.001
 MOST_SAMPLES = 1_000_000
 #: the memory limit when the user sets none: this share of the machine's memory
 DEFAULT_LIMIT_SHARE = 0.8
-#: events handed to ``Engine.run(until, max_events)`` per slice by :func:`run_sliced`
-SLICE_EVENTS = 20_000
 
 
 @dataclass(frozen=True)
@@ -313,19 +311,3 @@ def suggest_limit(cost: RunCost) -> str:
     """A --max-memory value that would let ``cost`` run (rounded up)."""
     need = cost.memory_bytes * 1.1
     return f"{math.ceil(need / 1e9)}G" if need >= 1e9 else f"{math.ceil(need / 1e6)}M"
-
-
-# ================================================================================ running
-
-def run_sliced(engine, until: float, progress=None, should_stop=None,
-               slice_events: int = SLICE_EVENTS) -> float:
-    """``engine.run(until)`` in slices of ``slice_events`` events, calling ``progress(now,
-    until)`` between slices and stopping early (returning the time reached) when
-    ``should_stop()`` is true.  The engine's results do not depend on the slicing."""
-    while engine.now < until:
-        engine.run(until, max_events=slice_events)
-        if progress is not None:
-            progress(engine.now, until)
-        if should_stop is not None and should_stop():
-            break
-    return engine.now

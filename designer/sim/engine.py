@@ -43,7 +43,7 @@ SAMPLE_LIMIT = 2000
 _NO_LIMIT = 1 << 62
 
 __all__ = ["Engine", "Pacer", "Frame", "Counters", "PortUse", "FlowSample", "COUNTER_NAMES",
-           "SAMPLE_LIMIT", "INF"]
+           "SAMPLE_LIMIT", "INF", "SliceSizer", "run_sliced"]
 
 
 class Engine:
@@ -87,6 +87,8 @@ class Engine:
         self.flat_info: list = []
         self.stream_info: list = []
         self.exhaustion_dest: dict[int, str] = {}
+        #: AllocatedSnatPorts per VM and protocol (frames.vm_port_use), until a snapshot
+        self.allocated_ports: np.ndarray | None = None
         self.owners = SnatOwners(self.st, self.rng, self.event, self.end_flows, self.vm_ids)
         self.nat = NatPools(self.st)
         self.arrivals = Arrivals(self.rng, self.st)
@@ -101,6 +103,8 @@ class Engine:
         self._samples: list[FlowSample] = []
         self._samples_fail: list[FlowSample] = []
         self.findings: list[Finding] = []
+        #: the last run() stopped because ``max_events`` were processed (not at ``until``)
+        self.last_run_cut = False
         self.timeline.push(0.0, K.PRIO_SAMPLE, SAMPLE, 0)
         apply_snapshot(self, scenario)
 
@@ -145,6 +149,7 @@ class Engine:
         finally:
             if gc_was_enabled:
                 gc.enable()
+        self.last_run_cut = not done
         if done and until != INF:
             self.now = until
         self.episodes.confirm(self.now)
@@ -212,10 +217,15 @@ class Engine:
         self.st.iv[K.I_SEQ] = s + 1
         return s
 
+    def event_seq(self) -> int:
+        """The sequence number of the next event (its place among events at equal times)."""
+        seq, self._event_count = self._event_count, self._event_count + 1
+        return seq
+
     def event(self, t: float, kind: str, **fields: Any) -> None:
         e = {"t": t, "kind": kind}
         e.update(fields)
-        seq, self._event_count = self._event_count, self._event_count + 1
+        seq = self.event_seq()
         if kind == "snat_exhausted":
             self.episodes.exhausted(e, seq)
         elif kind == "snat_recovered":
@@ -389,27 +399,76 @@ class Engine:
                 for o in range(len(self.owners.sig))]
 
 
+# ============================================================================ running in slices
+
+class SliceSizer:
+    """Runs an engine in slices of about ``slice_s`` seconds of wall time.
+
+    The kernel's speed varies by three orders of magnitude - compiled or interpreted (until the
+    background compile is ready), a tiny scenario or one whose tables miss the caches - so a
+    slice is sized in events from the rate the previous full slices ran at: it at most doubles
+    or halves from one slice to the next, between ``least`` and ``most`` events.  A slice that
+    ended at ``until`` says nothing about the rate and changes nothing.  The engine's results
+    do not depend on how ``run()`` is sliced (tests/sim/test_properties.py)."""
+
+    def __init__(self, slice_s: float, first_events: int = 1_000, *, least: int = 16,
+                 most: int = 20_000_000, clock: Callable[[], float] = _time.perf_counter):
+        if slice_s <= 0:
+            raise ValueError("slice_s must be positive")
+        self.slice_s = slice_s
+        self.events = max(int(first_events), least)
+        self.least, self.most = least, most
+        self.clock = clock
+
+    def run(self, engine: Engine, until: float) -> float:
+        """One slice towards ``until``; returns the engine's time."""
+        start = self.clock()
+        engine.run(until, max_events=self.events)
+        if engine.last_run_cut:
+            took = self.clock() - start
+            scale = min(max(self.slice_s / took, 0.5), 2.0) if took > 0 else 2.0
+            self.events = round(min(max(self.events * scale, self.least), self.most))
+        return engine.now
+
+
+#: wall seconds of a slice of run_sliced(): progress and Ctrl+C between slices
+SLICE_S = 0.1
+
+
+def run_sliced(engine: Engine, until: float,
+               progress: Callable[[float, float], None] | None = None, *,
+               should_stop: Callable[[], bool] | None = None, slice_s: float = SLICE_S,
+               first_events: int = 10_000) -> float:
+    """``engine.run(until)`` in slices of about ``slice_s`` of wall time (SliceSizer): between
+    slices Python runs - ``progress(now, until)`` is called after each slice, a
+    KeyboardInterrupt lands, ``should_stop()`` is asked and ends the run early when true.
+    Returns the simulated time reached.  ``simulate``, ``export --at`` and the editor's
+    "Step 1 Second" all run this way."""
+    sizer = SliceSizer(slice_s, first_events)
+    while engine.now < until:
+        sizer.run(engine, until)
+        if progress is not None:
+            progress(engine.now, until)
+        if should_stop is not None and should_stop():
+            break
+    return engine.now
+
+
 # ============================================================================ the pace-keeper
 
 class Pacer:
     """Follows the wall clock at a speed factor (0.5x ... 1000x, or ``None`` = as fast as
-    possible), calling ``engine.run(until=...)`` in bounded slices; for the editor's worker.
-
-    A slice is ``max_events_per_slice`` events.  With ``slice_s`` (say 0.002) the number of
-    events per slice follows the wall time instead: it grows while slices finish sooner than
-    ``slice_s`` and shrinks when they take longer, between ``max_events_per_slice`` and 200
-    times that - so a worker that checks a stop flag between slices still reacts within
-    milliseconds, and does not spend most of its time between slices when the kernel is fast.
-    """
+    possible), calling ``engine.run(until=...)`` in slices of about ``slice_s`` of wall time
+    (SliceSizer, starting at ``first_events``); for the editor's worker, which checks its stop
+    flag and the GUI's commands between slices.  ``clock`` is the wall clock the speed
+    follows."""
 
     def __init__(self, engine: Engine, speed: float | None = 1.0, *,
-                 clock: Callable[[], float] = _time.monotonic,
-                 max_events_per_slice: int = 20_000, slice_s: float | None = None):
+                 clock: Callable[[], float] = _time.monotonic, slice_s: float = 0.002,
+                 first_events: int = 500):
         self.engine = engine
         self.clock = clock
-        self.max_events = max_events_per_slice
-        self.slice_s = slice_s
-        self._floor = max_events_per_slice
+        self.sizer = SliceSizer(slice_s, first_events)
         self._speed = speed
         self._anchor()
         self.paused = False
@@ -449,21 +508,9 @@ class Pacer:
         target = min(self.target(), limit)
         if target == INF:   # unlimited: one slice
             before = self.engine.now
-            self._slice(INF if limit == INF else limit)
+            self.sizer.run(self.engine, INF)
             return self.engine.now == before
         if target <= self.engine.now:
             return True
-        self._slice(target)
+        self.sizer.run(self.engine, target)
         return self.engine.now >= target
-
-    def _slice(self, until: float) -> None:
-        if self.slice_s is None:
-            self.engine.run(until=until, max_events=self.max_events)
-            return
-        start = _time.perf_counter()
-        if self.engine.run(until=until, max_events=self.max_events) >= until:
-            return                                   # caught up: the slice said nothing
-        took = _time.perf_counter() - start
-        scale = min(max(self.slice_s / took, 0.5), 2.0) if took > 0 else 2.0
-        self.max_events = int(min(max(self.max_events * scale, self._floor),
-                                  200 * self._floor))

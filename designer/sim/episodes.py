@@ -23,33 +23,57 @@ OPTION = "snat_episode_gap_s"
 
 
 class ExhaustionEpisodes:
-    """Between the kernel's raw events and the engine's event list."""
+    """Between the kernel's raw events and the engine's event list.  A held recovery is kept
+    as (time, sequence number, the event or None): the kernel's raw recoveries come by the
+    hundred thousand a second under sustained overload at full speed, and nearly all of them
+    are dropped, so their event is built only when it is logged."""
 
     def __init__(self, emit: Callable[[dict, int], None], gap_s: float = 60.0):
         self._emit = emit            # emit(event, sequence number at which it happened)
         self.gap_s = float(gap_s)
-        #: (vm, protocol) -> (the raw recovery, its sequence number), not yet logged
-        self._pending: dict[tuple[str, str], tuple[dict, int]] = {}
+        #: (vm, protocol) -> (time, sequence number, event or None) of a recovery not yet
+        #: logged
+        self._pending: dict[tuple[str, str], tuple[float, int, dict | None]] = {}
+
+    def continues(self, vm: str, protocol: str, t: float) -> bool:
+        """Whether a failure of ``vm`` and ``protocol`` at ``t`` continues an episode (a held
+        recovery within ``gap_s``): then neither is logged and the recovery is forgotten."""
+        held = self._pending.get((vm, protocol))
+        if held is not None and t - held[0] <= self.gap_s:
+            del self._pending[(vm, protocol)]
+            return True
+        return False
 
     def exhausted(self, event: dict, seq: int) -> None:
+        if self.continues(event["vm"], event["protocol"], event["t"]):
+            return                            # the same episode: neither event is logged
         held = self._pending.pop((event["vm"], event["protocol"]), None)
         if held is not None:
-            if event["t"] - held[0]["t"] <= self.gap_s:
-                return                        # the same episode: neither event is logged
-            self._emit(*held)
+            self._emit(*_recovery((event["vm"], event["protocol"]), held))
         self._emit(event, seq)
 
     def recovered(self, event: dict, seq: int) -> None:
-        self._pending[(event["vm"], event["protocol"])] = (event, seq)
+        self._pending[(event["vm"], event["protocol"])] = (event["t"], seq, event)
+
+    def recovered_at(self, vm: str, protocol: str, t: float, seq: int) -> None:
+        """A raw recovery of the kernel (its event is built if it is ever logged)."""
+        self._pending[(vm, protocol)] = (t, seq, None)
 
     def confirm(self, now: float) -> None:
         """Log the recoveries that ``gap_s`` of simulated time without a failure confirmed."""
-        for key, (event, seq) in list(self._pending.items()):
-            if now - event["t"] > self.gap_s:
+        for key, held in list(self._pending.items()):
+            if now - held[0] > self.gap_s:
                 del self._pending[key]
-                self._emit(event, seq)
+                self._emit(*_recovery(key, held))
 
     def settled(self) -> list[tuple[dict, int]]:
         """The recoveries not yet confirmed: as far as the run has gone, no failure followed
         them (a report of the run so far lists them)."""
-        return list(self._pending.values())
+        return [_recovery(key, held) for key, held in self._pending.items()]
+
+
+def _recovery(key: tuple[str, str], held: tuple[float, int, dict | None]) -> tuple[dict, int]:
+    t, seq, event = held
+    if event is None:
+        event = {"t": t, "kind": "snat_recovered", "vm": key[0], "protocol": key[1]}
+    return event, seq

@@ -92,9 +92,15 @@ def vm_port_use(e: "Engine") -> tuple[np.ndarray, np.ndarray]:
         vp = np.asarray(owners.vp_row, np.int64)
         np.add.at(used, vp, st.owner[:n_o, K.O_USED])
     used += st.vmp[:2 * n_vm, K.V_NAT_USED]
-    allocated = np.zeros(2 * n_vm, np.int64)
-    for (vm_i, proto), route in e.routes.items():
-        allocated[2 * vm_i + (proto == "udp")] = e.route_allocated(route)
+    # budgets and inventories change only when a snapshot is applied (policy.py), which
+    # forgets this; a metric sample and a frame of 200 VMs would otherwise spend ~0.7 ms here
+    allocated = e.allocated_ports
+    if allocated is None or len(allocated) != 2 * n_vm:
+        allocated = np.zeros(2 * n_vm, np.int64)
+        for (vm_i, proto), route in e.routes.items():
+            allocated[2 * vm_i + (proto == "udp")] = e.route_allocated(route)
+        allocated.flags.writeable = False
+        e.allocated_ports = allocated
     return used.reshape(n_vm, 2), allocated.reshape(n_vm, 2)
 
 

@@ -602,7 +602,7 @@ def _arrival(m, f, t, s, u, hold):
     sampling = m[I_SAMPLING]
     if code < 0:                                     # C2: an NSG denies it
         _count(m, gen, vm, FNSG)
-        d = m[B_VM_DENIED] + vm * 2
+        d = m[B_VM_DENIED] + vm * ND + D_NSG_OUT
         if not m[d]:
             m[d] = 1
             _record_event(m, f, t, EV_NSG_OUT, vm, proto, flat, 0)
@@ -617,6 +617,10 @@ def _arrival(m, f, t, s, u, hold):
         return True
     if kind == K_NONE:
         _count(m, gen, vm, FROUTE)
+        d = m[B_VM_DENIED] + vm * ND + D_NOROUTE + proto
+        if not m[d]:
+            m[d] = 1
+            _record_event(m, f, t, EV_NOROUTE, vm, proto, flat, 0)
         if sampling:
             _sample(m, f, t, SM_NOROUTE, vm, gen, proto, flat, 0)
         return True
@@ -701,7 +705,7 @@ def _inbound(m, f, t, s, u, hold):
     if m[m[B_IN_VERDICT] + m[ft + T_VBASE] + member]:
         m[m[B_GEN_CNT] + gen * 5 + FNSG] += 1
         m[m[B_VM_IN] + vm * 2 + 1] += 1
-        d = m[B_VM_DENIED] + vm * 2 + 1
+        d = m[B_VM_DENIED] + vm * ND + D_NSG_IN
         if not m[d]:
             m[d] = 1
             _record_event(m, f, t, EV_NSG_IN, vm, proto, flat, member)

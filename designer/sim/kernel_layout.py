@@ -23,7 +23,10 @@ ATT, OK, FSNAT, FNSG, FROUTE = range(5)
 #: per-VM extras: flows ended by an edit, idle timeouts and resets of pooled connections
 X_ENDED, X_IDLE_TIMEOUTS, X_IDLE_RESETS = range(3)
 #: event records for Python (records.py turns them into the report's dicts)
-EV_EXHAUSTED, EV_RECOVERED, EV_NSG_OUT, EV_NSG_IN = range(4)
+EV_EXHAUSTED, EV_RECOVERED, EV_NSG_OUT, EV_NSG_IN, EV_NOROUTE = range(5)
+#: per VM, the first-of-a-run events already raised: an NSG denial outbound and inbound, a
+#: flow without a route per protocol (D_NOROUTE + protocol)
+D_NSG_OUT, D_NSG_IN, D_NOROUTE, ND = 0, 1, 2, 4
 #: flow sample records (the animation): starts/ends, then failures
 SM_START, SM_END, SM_IN_START, SM_DENIED, SM_NOROUTE, SM_SNATFAIL, SM_IN_NOLB, SM_IN_NOELIG, \
     SM_IN_DENIED = range(9)
@@ -113,7 +116,7 @@ C_BASE, C_CAP, C_N, C_RR, NC = range(5)
 # protocol, and two arguments (a destination row, a pool member...)
 R_KIND, R_VM, R_GEN, R_PROTO, R_A, R_B, NR = range(7)
 COLUMNS = {"flows": NFL, "heap": NH, "streams": NS, "flat": NT, "vm_cnt": 5, "vm_in": 2,
-           "vm_extra": 3, "vm_denied": 2, "vmp": NV, "gen_cnt": 5, "owner": NO,
+           "vm_extra": 3, "vm_denied": ND, "vmp": NV, "gen_cnt": 5, "owner": NO,
            "nat": NN, "nat_ip": NQ, "nat_port": NPT, "lb": NL, "conn_pool": NC, "ev": NR, "sm": NR, "seen": 2,
            "flows_f": NFF, "streams_f": NSF}
 

@@ -124,6 +124,7 @@ def apply_snapshot(e: "Engine", scenario: "Scenario") -> None:
     _per_vm_tables(e)
     recheck_exhaustions(e)
     e.st.sync()
+    e.allocated_ports = None
 
 
 def _grant_order(o: int, owners, vm_ids: list[str]) -> tuple:

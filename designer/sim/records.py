@@ -27,12 +27,16 @@ def flush(e: "Engine") -> None:
 def _event(e: "Engine", t: float, kind: int, vm: int, proto: str, a: int, b: int) -> None:
     vm_id = e.vm_ids[vm]
     if kind == K.EV_EXHAUSTED:
+        # under sustained overload nearly every raw exhaustion continues an episode (see
+        # episodes.py): nothing is built for those
+        if e.episodes.continues(vm_id, proto, t):
+            return
         path = e.stream_info[e.flat_info[a].stream].path
         e.event(t, "snat_exhausted", vm=vm_id, protocol=proto,
                 public_ip=", ".join(path.public_ips), via=path.via)
     elif kind == K.EV_RECOVERED:
         e.exhaustion_dest.pop(2 * vm + PROTOCOLS.index(proto), None)
-        e.event(t, "snat_recovered", vm=vm_id, protocol=proto)
+        e.episodes.recovered_at(vm_id, proto, t, e.event_seq())
     elif kind == K.EV_NSG_OUT:
         from .policy import dest_address
         info = e.flat_info[a]
@@ -40,6 +44,11 @@ def _event(e: "Engine", t: float, kind: int, vm: int, proto: str, a: int, b: int
         verdict = e.nsg.outbound(vm_id, proto, address, port)
         e.event(t, "nsg_denied", vm=vm_id, direction="outbound", nsg=verdict.nsg,
                 rule=verdict.rule, destination=info.dest_id, reason=verdict.reason)
+    elif kind == K.EV_NOROUTE:
+        info = e.flat_info[a]
+        path = e.stream_info[info.stream].path
+        e.event(t, "no_route", vm=vm_id, protocol=proto, destination=info.dest_id,
+                reason=path.reason if path is not None else "no outbound path")
     else:                                                   # EV_NSG_IN
         info = e.flat_info[a]
         verdict = info.verdicts[b]

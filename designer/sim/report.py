@@ -8,13 +8,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from typing import Any, Callable
 
 from ..model.topology import Scenario
 from ..model.validation import Finding, validate
 from . import compile as _compile
-from .engine import COUNTER_NAMES, Engine
+from .engine import COUNTER_NAMES, Engine, run_sliced
 from .paths import PROTOCOLS
 
 REPORT_FORMAT = "outbound-designer-report"
@@ -32,37 +31,42 @@ def default_duration(scenario: Scenario) -> float:
     return DEFAULT_DURATION_S
 
 
-#: wall seconds between progress reports (and chances for Ctrl+C) of a long simulate()
-PROGRESS_INTERVAL_S = 0.25
-#: events per kernel call in simulate(): adapted so that a slice takes ~0.1 s of wall time
-SLICE_EVENTS = 200_000
 #: a run expected to attempt more flows than this waits for the compiled kernel (interpreted,
 #: ~20,000 flows a second; compiling takes 10-30 s once after an install)
 INTERPRETED_FLOWS = 200_000
 
 
 def simulate(scenario: Scenario, *, duration: float | None = None, seed: int | None = None,
-             sample_s: float = 60.0, source: str = "", fast: bool = True,
+             sample_s: float = 60.0, source: str = "",
              progress: Callable[[float, float], None] | None = None,
              notify: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run ``scenario`` headless for ``duration`` seconds and return the report.
 
-    The run goes in slices of ~0.1 s of wall time; between slices Python runs (so Ctrl+C
-    interrupts promptly) and ``progress(simulated now, end)`` is called at least every
-    ``PROGRESS_INTERVAL_S``.  ``notify(line)`` hears once that the kernel is being compiled
-    (the first run after an install): a big run waits for it, a small one starts interpreted
-    (see compile.py).  ``fast`` is kept for compatibility (every run takes the kernel now)."""
+    The run goes in slices of ~0.1 s of wall time (``engine.run_sliced``); between slices
+    Python runs (so Ctrl+C interrupts promptly) and ``progress(simulated now, end)`` is
+    called.  ``notify(line)`` hears once that the kernel is being compiled (the first run
+    after an install): a big run waits for it, a small one starts interpreted (see
+    compile.py)."""
     snapshot = scenario.snapshot()
     duration = default_duration(snapshot) if duration is None else float(duration)
     if duration <= 0:
         raise ValueError("the duration must be positive")
+    choose_kernel(snapshot, duration, notify)
+    engine = Engine(snapshot, seed=seed, sample_s=sample_s, record_samples=False)
+    run_sliced(engine, duration, progress)
+    return build_report(engine, source=source or scenario.name, duration=duration)
+
+
+def choose_kernel(snapshot: Scenario, duration: float,
+                  notify: Callable[[str], None] | None = None) -> None:
+    """Before a headless run: one expected to attempt more than ``INTERPRETED_FLOWS`` flows
+    waits for the compiled kernel (compiling it in the foreground after an install), a
+    smaller one starts interpreted while it compiles in the background.  ``notify`` hears
+    which, once."""
     if expected_flows(snapshot, duration) > INTERPRETED_FLOWS:
         _compile.ensure_compiled(notify)
     else:
         _compile.kernel(notify)
-    engine = Engine(snapshot, seed=seed, sample_s=sample_s, record_samples=False)
-    run_in_slices(engine, duration, progress)
-    return build_report(engine, source=source or scenario.name, duration=duration)
 
 
 def expected_flows(snapshot: Scenario, duration: float) -> float:
@@ -78,26 +82,6 @@ def expected_flows(snapshot: Scenario, duration: float) -> float:
         sources = 1 if gen.direction == "inbound" else len(topo.generator_sources(gen.id))
         total += gen.rate_per_s * active * sources
     return total
-
-
-def run_in_slices(engine: Engine, until: float,
-                  progress: Callable[[float, float], None] | None = None) -> None:
-    """``engine.run(until)`` in slices of about 0.1 s, reporting progress between them."""
-    events = SLICE_EVENTS
-    last_report = time.monotonic()
-    while True:
-        start = time.monotonic()
-        engine.run(until, max_events=events)
-        if engine.now >= until:
-            break
-        took = time.monotonic() - start
-        if took > 0:     # aim at ~0.1 s per slice, within bounds
-            events = int(min(max(events * 0.1 / took, 10_000), 5_000_000))
-        if progress is not None and time.monotonic() - last_report >= PROGRESS_INTERVAL_S:
-            progress(engine.now, until)
-            last_report = time.monotonic()
-    if progress is not None:
-        progress(engine.now, until)
 
 
 def _round(value: Any) -> Any:

@@ -26,6 +26,9 @@ class Timeline:
         self.e = engine
         self.heap: list[tuple] = []
         self.probe_cfg: dict[str, tuple] = {}
+        #: (lb, vm) -> (answers, why not): what a probe round finds for a running member,
+        #: fixed for a snapshot (its NSGs and the VM's probe_responds)
+        self.probe_answer: dict[tuple[str, str], tuple[bool, str]] = {}
         self.probe_state: dict[tuple[str, str], list] = {}   # (lb, vm) -> [up, fails, oks]
         self.probe_sched: set[str] = set()
         self.eligible: dict[str, list[int]] = {}
@@ -142,6 +145,7 @@ class Timeline:
         e = self.e
         topo = e.topo
         cfg = {}
+        self.probe_answer = {}
         for lb in topo.nodes("load_balancer"):
             if lb.probe is None:
                 continue
@@ -156,6 +160,14 @@ class Timeline:
             for vm_id in members:
                 e.register_vm(vm_id)
                 self.probe_state.setdefault((lb.id, vm_id), [True, 0, 0])
+                # the NSG verdict once per snapshot, not at every round: a subnet's NSG is
+                # found through the subnet's links, thousands of them in a large pool
+                verdict = e.nsg.inbound(vm_id, "tcp", "168.63.129.16", probe.port)
+                why = verdict.reason if verdict.denied else \
+                    f"the application does not answer the {probe.protocol} probe on port " \
+                    f"{probe.port}"
+                self.probe_answer[(lb.id, vm_id)] = \
+                    (topo.node(vm_id).probe_responds and verdict.allowed, why)
             if lb.id not in self.probe_sched:
                 self.probe_sched.add(lb.id)
                 self.push(e.now + probe.interval_s, K.PRIO_PROBE, PROBE, lb.id)
@@ -230,7 +242,7 @@ class Timeline:
         if cfg is None:
             self.probe_sched.discard(lb_id)
             return
-        interval, need, protocol, port, members = cfg
+        interval, need, _protocol, _port, members = cfg
         changed = False
         for vm_id in members:
             vm = e.topo.get(vm_id)
@@ -241,8 +253,7 @@ class Timeline:
                     changed = True
                     e.event(t, "probe_down", lb=lb_id, vm=vm_id, reason="VM stopped")
                 continue
-            verdict = e.nsg.inbound(vm_id, "tcp", "168.63.129.16", port)
-            ok = vm.probe_responds and verdict.allowed
+            ok, why = self.probe_answer[(lb_id, vm_id)]
             if ok:
                 state[1] = 0
                 state[2] += 1
@@ -256,8 +267,6 @@ class Timeline:
                 if state[0] and state[1] >= need:
                     state[0] = False
                     changed = True
-                    why = verdict.reason if verdict.denied else \
-                        f"the application does not answer the {protocol} probe on port {port}"
                     e.event(t, "probe_down", lb=lb_id, vm=vm_id, reason=why)
         if changed:
             self.update_eligible(t)

@@ -8,7 +8,8 @@ offscreen, window 1920x1080:
 2. Frames painted per second with 5,000 visible flow dots on a 500-node diagram
    (target 60, at worst 30): synchronous repaints of the overlay (cached scene + stamped dots),
    and the static layer's re-render cost for comparison.
-3. Simulated flows per wall second while animating against headless (target >= 1/2).
+3. Simulated flows per wall second while animating against headless, the same slices in a
+   loop with no window (issue 9: target >= 0.8).
 4. Issue 13: the 5 ms timer's lateness at full speed on the bundled demo and on the 60-VM pool
    example (targets p99 < 20 ms, max < 50 ms), against the same timer in the same window with
    no simulation running (the alternative, in the same run), with the machine's load.
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from designer.model import save_scenario
 from designer.sim.engine import Engine, Pacer
-from designer.ui.live.runner import SLICE_EVENTS
+from designer.ui.live.runner import SLICE_S
 from tests.topologies import generated_scenario
 
 pytestmark = pytest.mark.benchmark
@@ -45,7 +46,7 @@ def attempted(frame) -> int:
 
 def headless_rate(scenario) -> float:
     engine = Engine(scenario.snapshot())
-    pacer = Pacer(engine, None, max_events_per_slice=SLICE_EVENTS)
+    pacer = Pacer(engine, None, slice_s=SLICE_S)      # the worker's slices, never resting
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < SECONDS / 2:
         pacer.tick()
@@ -108,14 +109,15 @@ def test_latency_and_flow_rate_while_animating(window, qapp, tmp_path):
     animated = (attempted(last) - attempted(first)) / wall
     late_sorted = np.sort(late[1:])
     p50, p99 = np.percentile(late_sorted, [50, 99])
-    print(f"\n{vms} VMs, engine as fast as possible, window 1920x1080 with the live overlay:")
+    print(f"\n{vms} VMs, engine as fast as possible, window 1920x1080 with the live overlay "
+          f"(load {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores):")
     print(f"  5 ms timer lateness: median {p50:.2f} ms, p99 {p99:.2f} ms, max "
           f"{late_sorted[-1]:.1f} ms over {len(late)} ticks (target p99 < 20 ms, ratio "
           f"{p99 / 20:.2f})")
     print(f"  overlay frames painted: {paints / wall:.1f} per second; frames received "
           f"{live.frames_received} in total")
     print(f"  simulated flows per wall second: animating {animated:,.0f}, headless "
-          f"{headless:,.0f} (ratio {animated / headless:.2f}, target >= 0.5); headless "
+          f"{headless:,.0f} (ratio {animated / headless:.2f}, target >= 0.8); headless "
           f"simulated {headless_sim:,.0f} s per wall s")
 
 
@@ -209,6 +211,8 @@ def timer_lateness(qapp, seconds: float, cpu: list | None = None) -> np.ndarray:
 def test_timer_lateness_at_full_speed_on_the_examples(window, qapp, example):
     from designer.resources import examples_dir
     path = examples_dir() / example
+    from designer.model import load_scenario
+    headless, headless_sim = headless_rate(load_scenario(path))
     assert window.open_path(path)
     window.live.set_speed(None)
     qapp.processEvents()
@@ -217,10 +221,11 @@ def test_timer_lateness_at_full_speed_on_the_examples(window, qapp, example):
     live.play()
     while live.frame is None:
         qapp.processEvents()
-    frames0, t0 = live.frames_received, live.frame.t
+    frames0, t0, flows0 = live.frames_received, live.frame.t, attempted(live.frame)
     cpu: list[float] = []
     busy = timer_lateness(qapp, SECONDS, cpu)
     frames, sim = live.frames_received - frames0, live.frame.t - t0
+    flows = attempted(live.frame) - flows0
     live.reset()
     load = os.getloadavg()
     print(f"\n{example}, as fast as possible, window 1920x1080 (load {load[0]:.2f} "
@@ -237,4 +242,6 @@ def test_timer_lateness_at_full_speed_on_the_examples(window, qapp, example):
           f"p99 {np.percentile(cpu_sorted, 99):.2f} ms, max {cpu_sorted[-1]:.1f} ms; "
           f"{cpu_sorted.sum() / (SECONDS * 1000):.0%} of the wall time")
     print(f"  {frames / SECONDS:.0f} frames/s received, {sim / SECONDS:,.0f} simulated s per "
-          f"wall s")
+          f"wall s (headless {headless_sim:,.0f}: ratio {sim / SECONDS / headless_sim:.2f}); "
+          f"{flows / SECONDS:,.0f} flows per wall s (headless {headless:,.0f}: ratio "
+          f"{flows / SECONDS / headless:.2f})")

@@ -5,7 +5,7 @@ import pytest
 from designer.cli import main
 from designer.model import save_scenario
 from designer.sim import Engine, Pacer, simulate
-from designer.sim.engine import SAMPLE_LIMIT
+from designer.sim.engine import SAMPLE_LIMIT, SliceSizer, run_sliced
 
 from .helpers import Builder, Hold
 
@@ -106,10 +106,64 @@ def test_pacer_follows_the_clock_at_a_speed_factor():
     now[0] = 10.0
     assert pacer.tick() and e.now == pytest.approx(520.0)
     pacer.resume()
-    unlimited = Pacer(e, speed=None, max_events_per_slice=100)
+    unlimited = Pacer(e, speed=None, first_events=100)
     before = e.now
     unlimited.tick(limit=600)
     assert e.now > before
+
+
+class SteppedClock:
+    """A wall clock that moves ``per_event`` seconds for every event the engine processed."""
+
+    def __init__(self, engine, per_event):
+        self.engine, self.per_event, self.events = engine, per_event, 0
+        original = engine.run
+
+        def run(until, max_events=None):
+            now = original(until, max_events)
+            self.events += max_events if engine.last_run_cut else 1
+            return now
+        engine.run = run
+
+    def __call__(self):
+        return self.events * self.per_event
+
+
+def test_slices_are_sized_by_wall_time_whatever_the_kernel_speed():
+    # a fast kernel (1 us an event) grows 2 ms slices towards 2,000 events, a slow one
+    # (50 us, interpreted) shrinks them towards 40: a stop flag is seen within milliseconds
+    for per_event, expected in ((1e-6, 2_000), (50e-6, 40)):
+        e = web(rate=5000).engine()
+        sizer = SliceSizer(0.002, 500, clock=SteppedClock(e, per_event))
+        for _ in range(20):
+            sizer.run(e, 600.0)
+        assert sizer.events == pytest.approx(expected, rel=0.05)
+    # a slice that reached ``until`` says nothing about the speed
+    e = web(rate=5000).engine()
+    sizer = SliceSizer(0.002, 500, clock=SteppedClock(e, 1e-6))
+    sizer.run(e, 0.001)
+    assert sizer.events == 500 and e.now == 0.001
+
+
+def test_run_sliced_reports_progress_and_stops_when_asked():
+    e = web(rate=200).engine()
+    seen = []
+    assert run_sliced(e, 300.0, lambda now, end: seen.append((now, end)), slice_s=1e-5,
+                      first_events=50) == 300.0
+    assert len(seen) > 3 and seen[-1] == (300.0, 300.0)
+    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))
+    e = web(rate=200).engine()
+    slices = []
+    run_sliced(e, 300.0, lambda now, end: slices.append(now), slice_s=1e-5, first_events=50,
+               should_stop=lambda: len(slices) == 2)
+    assert len(slices) == 2 and e.now == slices[-1] < 300.0
+
+
+def test_slicing_does_not_change_the_report():
+    whole, sliced = web(rate=300).engine(), web(rate=300).engine()
+    whole.run(300.0)
+    run_sliced(sliced, 300.0, slice_s=1e-6, first_events=16)
+    assert whole.frame().vms == sliced.frame().vms and whole.events == sliced.events
 
 
 def test_report_shape(tmp_path):
@@ -146,3 +200,25 @@ def test_cli_simulate(tmp_path, capsys):
     assert "<svg" in (tmp_path / "r.html").read_text()
     assert main(["simulate", str(path), "--html", str(tmp_path / "no" / "r.html")]) == 2
     assert main(["simulate", str(tmp_path / "missing.json")]) == 2
+
+
+def test_allocated_ports_are_computed_once_per_snapshot(monkeypatch):
+    # every metric sample and every frame read AllocatedSnatPorts of every VM: it changes only
+    # with a snapshot, and is computed once for each
+    b = web(rate=50)
+    e = b.engine()
+    calls = []
+    original = Engine.route_allocated
+    monkeypatch.setattr(Engine, "route_allocated",
+                        lambda self, route: calls.append(route) or original(self, route))
+    e.run(600)                                    # 11 metric samples
+    e.frame()
+    e.frame()
+    per_snapshot = len(calls)
+    assert 0 < per_snapshot <= 4                  # 2 VMs x 2 protocols, once
+    assert e.frame().snat["vm-1"]["tcp"].allocated == 1024
+    b.t.remove_node("vm-2")
+    e.set_snapshot(b.snapshot())
+    e.run(660)
+    assert per_snapshot < len(calls) <= 2 * per_snapshot
+    assert "vm-2" not in e.frame().snat and e.frame().snat["vm-1"]["tcp"].allocated == 1024

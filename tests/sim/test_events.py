@@ -149,6 +149,24 @@ def test_C8_sustained_overload_is_one_exhaustion_episode():
     assert flips[-1]["t"] > 200.0
 
 
+def test_raw_flips_of_an_episode_cost_no_event(monkeypatch):
+    """Under sustained overload at full speed the kernel's raw recovered / exhausted pairs
+    come by the hundred thousand a second; those inside an episode build no event at all."""
+    from designer.sim.engine import Engine
+    built = []
+    original = Engine.event
+
+    def counting(self, t, kind, **fields):
+        built.append(kind)
+        return original(self, t, kind, **fields)
+    monkeypatch.setattr(Engine, "event", counting)
+    episodic = overload(60)
+    episodic.run(400)
+    assert [k for k in built if k.startswith("snat")] == ["snat_exhausted"]
+    assert [ev["kind"] for ev in episodic.events if ev["kind"].startswith("snat")] == \
+        ["snat_exhausted", "snat_recovered"]
+
+
 def test_a_recovery_not_yet_confirmed_is_in_the_events_of_the_run_so_far():
     """A report of the run as it stands (the editor's watched report, a run that ends within
     the gap) lists a recovery no failure has followed, at its exact time."""
@@ -244,3 +262,33 @@ def test_MB5_scale_out_beyond_the_budget(option, tenth):
         assert expected in finding.message, finding.message
         assert finding.severity == ("error" if option == "block" else "warning")
     assert engine_finding and validation
+
+
+def test_no_route_is_raised_once_per_vm_and_protocol_at_the_first_such_flow():
+    """M-B14: a VM in a private subnet has no outbound path; its first flow without a route
+    of each protocol is a ``no_route`` event at that flow's exact time, with the path's
+    reason; flows to the VNet still go (no event), and later flows raise none."""
+    b = Builder("modern", seed=5)
+    b.vms(2)
+    b.subnet("private", "10.0.2.0/24", vms=["vm-1"], private=True)
+    b.endpoint("api", "20.0.0.1")
+    b.endpoint("inside", "10.0.2.50")
+    b.gen("tcp", ["vm-1", "vm-2"], ["api", "inside"], rate_per_s=3, start_s=10)
+    b.gen("udp", ["vm-1"], ["api"], rate_per_s=1, protocol="udp", start_s=30)
+    e = b.engine(sample_limit=10_000)
+    e.run(120)
+    events = of(e, "no_route")
+    assert [(ev["vm"], ev["protocol"]) for ev in events] == [("vm-1", "tcp"), ("vm-1", "udp")]
+    first: dict = {}
+    for s in e.frame().samples:
+        if s.outcome == "no_route":
+            first.setdefault((s.vm, s.protocol), s.t)
+    assert [ev["t"] for ev in events] == [first[("vm-1", "tcp")], first[("vm-1", "udp")]]
+    assert 10 < events[0]["t"] and 30 < events[1]["t"]
+    assert "private" in events[0]["reason"] and events[0]["destination"] == "api"
+    assert e.vm_counters("vm-1").no_route > 100 and e.vm_counters("vm-2").no_route == 0
+    # the kernel grew an event, not an entry point or a specialisation (compiled once)
+    from designer.sim import kernel as K
+    if e.kernel is K:
+        assert [len(fn.signatures) for fn in (K.advance, K.end_flows, K.push_timers)] == \
+            [1, 1, 1]

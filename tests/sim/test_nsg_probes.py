@@ -246,3 +246,29 @@ def test_MB1_standard_closed_inbound_without_nsg_basic_open():
             assert c.denied_nsg == c.attempted > 0
         else:
             assert c.succeeded == c.attempted > 0
+
+
+def test_probe_rounds_reuse_the_snapshots_nsg_verdicts(monkeypatch):
+    # a probe round of a large pool asked the NSGs of every member each time, and finding a
+    # subnet's NSG walks the subnet's links (thousands in a large pool): the verdict of a
+    # snapshot is found once, and a round only counts answers
+    b = probe_scenario(interval=5, count=2)
+    b.nsg("nsg", [NsgRule(name="no-lb", priority=100, direction="inbound", access="deny",
+                          source="AZURE_LOADBALANCER")], attach=["vm-1"])
+    e = b.engine()
+    asked = []
+    original = NsgEvaluator.inbound
+
+    def counting(self, *args, **kwargs):
+        asked.append(args)
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(NsgEvaluator, "inbound", counting)
+    e.run(600)                                   # 120 rounds
+    assert asked == []
+    down = [ev for ev in e.events if ev["kind"] == "probe_down"]
+    assert [(ev["vm"], ev["t"]) for ev in down] == [("vm-1", 10)] and "no-lb" in down[0]["reason"]
+    # a new snapshot asks again, once per member
+    b.t.set_property("vm-1", "probe_responds", False)
+    e.set_snapshot(b.snapshot())
+    e.run(700)
+    assert len([a for a in asked if a[1] == "tcp" and a[2] == "168.63.129.16"]) == 2

@@ -115,6 +115,20 @@ def test_density_mode_beyond_the_visible_cap():
     assert added < 20000 / 2 and dots.count <= dots.capacity
 
 
+def test_density_mode_thins_the_samples_not_the_flows():
+    # at full speed the compiled engine runs a million flows a second and samples 500 starts
+    # a frame: a stride over the flows left a handful of dots on the canvas; the stride thins
+    # the samples to the visible cap, and the note says how many flows a dot stands for
+    dots = FlowDots(visible_cap=1000)
+    starts = tuple(sample(10.0 - i * 1e-5) for i in range(500))
+    for k in range(60):                      # one wall second at 60 frames a second
+        dots.spawn(empty_frame(t=10.0 + k, samples=starts, samples_dropped=16_000), POSITIONS,
+                   now=k / 60)
+    x, _y, _c, _f = dots.positions(now=1.0)
+    assert 500 <= x.size <= 2 * 1000
+    assert dots.flows_per_dot == pytest.approx(dots.stride * 33, rel=0.1)
+
+
 def test_dots_are_stamped_into_the_image():
     image = DotImage()
     image.resize(40, 30)
@@ -324,3 +338,33 @@ def test_simulation_actions_and_docks_have_object_names(window):
     assert window.live.dock_metrics.objectName() == "dock-metrics"
     assert window.live.dock_events.objectName() == "dock-events"
     assert window.live.speed_box.count() >= 10
+
+
+def test_event_log_rows_come_in_bounded_batches_and_fit_their_columns(window):
+    # a burst (sixty VMs running out of ports at once) is shown over a few refreshes, each of
+    # a bounded number of rows; the first columns widen to their longest text as rows come
+    log = window.live.events
+    burst = [{"t": 60.0 + i / 10, "kind": "snat_exhausted", "vm": f"a-rather-long-vm-name-{i}",
+              "protocol": "tcp"} for i in range(120)]
+    log.add_events(burst, defer=True)
+    log.flush(limit=50)
+    assert log.table.rowCount() == 50
+    log.flush(limit=50)
+    log.flush(limit=50)
+    assert log.table.rowCount() == 120 and len(log.events) == 120
+    metrics = log.table.fontMetrics()
+    header = log.table.horizontalHeader()
+    for col in range(3):
+        widest = max(metrics.horizontalAdvance(log.table.item(r, col).text())
+                     for r in range(log.table.rowCount()))
+        assert header.sectionSize(col) >= widest
+        assert header.sectionResizeMode(col) != header.ResizeMode.ResizeToContents
+
+
+def test_event_log_names_a_vm_without_a_route(window):
+    log = window.live.events
+    log.add_events([{"t": 0.41, "kind": "no_route", "vm": "db-1", "protocol": "tcp",
+                     "destination": "api", "reason": "the subnet is private"}])
+    assert log.table.item(0, 1).text() == "No outbound path (first)"
+    assert log.table.item(0, 2).text() == "db-1"
+    assert log.table.item(0, 1).foreground().color().name() == "#d32f2f"

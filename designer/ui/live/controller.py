@@ -56,6 +56,9 @@ METRIC_STEP_S = 0.25
 PLOT_S = 0.25
 #: the event log's new rows and a failing banner's text refresh at most this often (wall s)
 BANNER_S = 0.25
+#: the event log's rows added per refresh while running (a burst waits for the next ones;
+#: pausing shows every row)
+LOG_ROWS_PER_FLUSH = 50
 #: how long the GUI waits for the worker to build a report between two slices (seconds)
 REPORT_TIMEOUT_S = 30.0
 
@@ -464,7 +467,7 @@ class LiveSimulation(QObject):
                     self._plot_turn = 0
             if now - self._last_log >= BANNER_S:
                 self._last_log = now
-                self.events.flush()
+                self.events.flush(limit=None if self.state == "paused" else LOG_ROWS_PER_FLUSH)
                 if self._banner_stale:
                     self._show_failures(force=True)
             if self._plot_turn is not None:     # one plot per frame (bounded work per frame)

@@ -25,13 +25,16 @@ KIND_LABELS = {
     "probe_up": "Probe up",
     "all_backends_down": "All backends down",
     "nsg_denied": "NSG denied (first)",
+    "no_route": "No outbound path (first)",
     "ports_revoked": "SNAT ports revoked",
     "ports_short": "SNAT ports short",
     "edit": "Edit during the run",
 }
 SEVERE = {"snat_exhausted", "flows_failing", "probe_down", "all_backends_down", "nsg_denied",
-          "ports_revoked", "ports_short"}
+          "no_route", "ports_revoked", "ports_short"}
 NODE_FIELDS = ("vm", "lb", "generator", "nsg", "nat")
+#: pixels around a cell's text (margins and the grid line)
+COLUMN_PADDING = 16
 #: fields not repeated in the Detail column
 HIDDEN_FIELDS = {"t", "kind", "nodes"}
 
@@ -83,9 +86,16 @@ class EventLog(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.table.horizontalHeader()
+        # the first three columns widen to their longest text as rows come (_fit_columns):
+        # ResizeToContents would measure up to 1,000 rows at every insert - 15-30 ms for the
+        # rows of a quarter second at full speed, the GUI thread's largest block
         for col in range(3):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        metrics = self.table.fontMetrics()
+        self._fit_columns([metrics.horizontalAdvance("00:00:00.0"),
+                           max(metrics.horizontalAdvance(t) for t in KIND_LABELS.values()),
+                           metrics.horizontalAdvance("Node")])
         self.table.cellClicked.connect(self._clicked)
         bar = QHBoxLayout()
         bar.addWidget(self.kind_filter)
@@ -132,24 +142,41 @@ class EventLog(QWidget):
         self.flush()
         self._show_rows(events)
 
-    def flush(self) -> None:
-        """Add the rows of the deferred events."""
-        pending, self._pending = self._pending, []
+    def flush(self, limit: int | None = None) -> None:
+        """Add the rows of the deferred events, or of the ``limit`` oldest of them (the rest
+        wait for the next flush: a burst of events - sixty VMs running out of ports at once
+        - costs the GUI thread ~0.1 ms a row)."""
+        if limit is None or len(self._pending) <= limit:
+            pending, self._pending = self._pending, []
+        else:
+            pending, self._pending = self._pending[:limit], self._pending[limit:]
         self._show_rows(pending)
 
     def _show_rows(self, events) -> None:
         shown = [e for e in events if self._matches(e)]
         if shown:
             self.table.setUpdatesEnabled(False)
+            widths = [0, 0, 0]
             for e in shown:
-                self._append_row(e)
+                self._append_row(e, widths)
+            self._fit_columns(widths)
             excess = self.table.rowCount() - MAX_ROWS
             for _ in range(max(excess, 0)):
                 self.table.removeRow(0)
             self.table.setUpdatesEnabled(True)
             self.table.scrollToBottom()
 
-    def _append_row(self, e: dict) -> None:
+    def _fit_columns(self, widths: list[int]) -> None:
+        """Widen the first three columns to ``widths`` of text (never narrower: a column
+        that jumps back and forth is hard to read)."""
+        header = self.table.horizontalHeader()
+        for col, width in enumerate(widths):
+            width += COLUMN_PADDING
+            if width > header.sectionSize(col):
+                header.resizeSection(col, width)
+
+    def _append_row(self, e: dict, widths: list[int] | None = None) -> None:
+        """Add the row of ``e``; ``widths`` gets the widest text of the first columns."""
         row = self.table.rowCount()
         self.table.insertRow(row)
         t = e["t"]
@@ -158,6 +185,10 @@ class EventLog(QWidget):
         azure = self.describe_azure(e)
         if azure:
             cells = cells[:3] + (f"{cells[3]}. {azure}" if cells[3] else azure,)
+        if widths is not None:
+            metrics = self.table.fontMetrics()
+            for col in range(3):
+                widths[col] = max(widths[col], metrics.horizontalAdvance(cells[col]))
         for col, text in enumerate(cells):
             item = QTableWidgetItem(text)
             if col == 1 and e["kind"] in SEVERE:
@@ -170,9 +201,11 @@ class EventLog(QWidget):
         self._pending = []
         self.table.setUpdatesEnabled(False)
         self.table.setRowCount(0)
+        widths = [0, 0, 0]
         for e in self.events:
             if self._matches(e):
-                self._append_row(e)
+                self._append_row(e, widths)
+        self._fit_columns(widths)
         self.table.setUpdatesEnabled(True)
 
     def _clicked(self, row: int, _col: int) -> None:

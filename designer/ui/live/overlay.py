@@ -10,8 +10,9 @@ pixmap (again only when the scene, the zoom, the scroll position or the size cha
 every frame stamps the dots into an ARGB image with numpy and draws the two.  Mouse events go
 through it to the view.
 
-Beyond ``visible_cap`` dots the overlay switches to a density mode: only every k-th flow gets a
-dot, and a note says how many flows one dot stands for.
+Beyond ``visible_cap`` dots the overlay switches to a density mode: only every k-th flow sample
+gets a dot, and a note says how many flows one dot stands for (the engine also samples at most
+so many flows per frame, and counts the others).
 
 Under the dots the overlay draws what the diagram has no item for: the implied Internet path
 from a public IP (or NAT gateway, or a VM on default SNAT) to the endpoint its flows reach,
@@ -39,7 +40,10 @@ SEGMENT_S = 0.32
 MIN_JOURNEY_S, MAX_JOURNEY_S = 0.7, 1.8
 #: a failure flashes at the node where it failed for this long
 FLASH_S = 0.7
-VISIBLE_CAP = 5000
+#: dots on the canvas at once, beyond which the density mode thins them: with the compiled
+#: engine a run at full speed brings a thousand flow samples per frame, and 5,000 dots took
+#: the GUI thread 6-12 ms a paint and 2,000 still 5-8 ms (test_live_speed.py -k examples)
+VISIBLE_CAP = 1000
 CAPACITY = 16384
 
 # colours, 0xAARRGGBB, by protocol (success) and outcome (failure)
@@ -89,10 +93,14 @@ class FlowDots:
         self.fail = np.zeros(capacity, bool)
         self.alive = np.zeros(capacity, bool)
         self._next = 0
-        #: flows per dot in density mode (1 = every flow has its dot)
+        #: every stride-th flow sample gets a dot (1 = every sample has its dot)
         self.stride = 1
+        #: flows one dot stands for: the stride times the flows each sample stands for (the
+        #: engine samples at most so many flows per frame and counts the others)
+        self.flows_per_dot = 1.0
         self._stride_pos = 0
-        self._rate = 0.0           # flows per wall second, smoothed
+        self._rate = 0.0           # flow samples per wall second, smoothed
+        self._flows_per_sample = 1.0
         self._last_spawn = None
         self._last_t = None
         #: (from node, endpoint) -> wall time of the last flow over that implied hop
@@ -106,7 +114,9 @@ class FlowDots:
         self.alive[:] = False
         self.implied.clear()
         self.stride = 1
+        self.flows_per_dot = 1.0
         self._rate = 0.0
+        self._flows_per_sample = 1.0
         self._last_spawn = self._last_t = None
 
     def spawn(self, frame: Frame, positions: dict[str, tuple[float, float]],
@@ -121,11 +131,18 @@ class FlowDots:
         wall_dt = (now - self._last_spawn) if self._last_spawn is not None else 1 / 60
         sim_t0 = self._last_t if self._last_t is not None else frame.t
         self._last_spawn, self._last_t = now, frame.t
+        # the stride thins the samples this frame brings to the visible cap (not the flows:
+        # at a million flows a second the engine samples a few hundred per frame, and a
+        # stride over the flows would leave a handful of dots on the canvas)
         if wall_dt > 0:
-            inst = flows / max(wall_dt, 1 / 240)
+            inst = len(samples) / max(wall_dt, 1 / 240)
             self._rate = inst if self._rate == 0 else 0.8 * self._rate + 0.2 * inst
+        if samples:
+            share = flows / len(samples)
+            self._flows_per_sample = 0.8 * self._flows_per_sample + 0.2 * share
         steady = self._rate * (MAX_JOURNEY_S + MIN_JOURNEY_S) / 2
         self.stride = max(1, math.ceil(steady / self.visible_cap)) if steady else 1
+        self.flows_per_dot = self.stride * max(self._flows_per_sample, 1.0)
         if not samples:
             return 0
         kinds = kinds or {}
@@ -280,10 +297,15 @@ class DotImage:
                 colors = colors[inside]
         base = (yi + pad) * self.full.shape[1] + (xi + pad)
         flat = self.full.reshape(-1)
-        for off in self._flat_offsets(offsets).tolist():
-            flat[base + off] = colors
-            if self._stamped is not None:
-                self._stamped.append(base + off)
+        # one scatter for every pixel of every disc, in the order of the offsets (the last
+        # offset wins where discs overlap, as pixel by pixel): each numpy call releases and
+        # takes back the interpreter, and while the simulation's worker runs Python taking it
+        # back costs up to the switch interval - fifty calls a paint made it 5x slower
+        offs = self._flat_offsets(offsets)
+        pixels = (offs[:, None] + base[None, :]).ravel()
+        flat[pixels] = colors if np.isscalar(colors) else np.tile(colors, len(offs))
+        if self._stamped is not None:
+            self._stamped.append(pixels)
 
 
 def stamp_dots(image: DotImage, view_xy: tuple[np.ndarray, np.ndarray], colors: np.ndarray,
@@ -386,7 +408,8 @@ class FlowOverlay(QWidget):
     def add_frame(self, frame: Frame, positions, kinds) -> int:
         self._positions = positions
         added = self.dots.spawn(frame, positions, kinds=kinds)
-        self.note = f"density: 1 dot ≈ {self.dots.stride} flows" if self.dots.stride > 1 else ""
+        per_dot = round(self.dots.flows_per_dot)
+        self.note = f"density: 1 dot ≈ {per_dot:,} flows" if per_dot > 1 else ""
         return added
 
     def set_gauges(self, values: dict) -> None:

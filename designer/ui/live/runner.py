@@ -31,16 +31,25 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from ...model.topology import Scenario
 from ...sim import budget
-from ...sim.engine import Engine, Frame, Pacer
+from ...sim import kernel as kernel_module
+from ...sim.engine import Engine, Frame, Pacer, run_sliced
 
 log = logging.getLogger(__name__)
 
 #: speeds offered by the controls; None = as fast as possible
 SPEEDS: tuple[float | None, ...] = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 100.0, 300.0, 1000.0, None)
-#: events per slice: small enough that stop, pause and edits take effect within milliseconds
-SLICE_EVENTS = 500
+#: wall seconds of a slice (the Pacer sizes slices in events from the kernel's speed): short
+#: enough that stop, pause and edits take effect within milliseconds, long enough that the
+#: worker spends its time in the kernel (which releases the GIL) rather than between slices,
+#: where it waits for the GUI thread to hand it the interpreter (~0.4 ms a slice)
+SLICE_S = 0.005
+#: "Step to event" runs single engine steps: the stop flag is checked every this many
+STOP_CHECK_STEPS = 500
 #: a frame is published at most this often (wall seconds)
 FRAME_INTERVAL_S = 1 / 60
+#: ... and at most this often as fast as possible, where the canvas animates at ~30 Hz
+#: (controller.FRAME_MS_FLAT_OUT): a frame of 200 VMs costs the worker ~2 ms
+FLAT_OUT_FRAME_INTERVAL_S = 1 / 30
 #: how long the worker waits when it has caught up with the wall clock
 IDLE_WAIT_S = 0.004
 #: flow samples the engine keeps per frame for the animation (the overlay shows at most a few
@@ -56,8 +65,10 @@ MAX_FRAME_INTERVAL_S = 0.1
 #: logged event (a quiet scenario must not hang the worker)
 STEP_EVENT_MAX_STEPS = 200_000
 STEP_EVENT_MAX_S = 3600.0
-#: the worker rests this long after each busy slice, so the GUI thread takes the interpreter
-#: without waiting for it (every Qt call from Python releases and re-takes it)
+#: while the kernel runs interpreted (the first run after an install, until its background
+#: compile is ready) the worker holds the interpreter throughout a slice: it rests this long
+#: after each, so the GUI thread takes it without waiting.  The compiled kernel releases it
+#: while it runs, and the worker does not rest.
 REST_S = 0.0005
 #: garbage collector thresholds while a run is live: the engine keeps ~10^5 containers alive,
 #: and a full collection over them stalls whichever thread triggers it (the GUI, mid-paint)
@@ -164,7 +175,7 @@ class SimWorker(QObject):
         if self.engine is not None:
             return
         self.engine = Engine(self.scenario, seed=self.seed, sample_limit=SAMPLES_PER_FRAME)
-        self.pacer = Pacer(self.engine, self._speed, max_events_per_slice=SLICE_EVENTS)
+        self.pacer = Pacer(self.engine, self._speed, slice_s=SLICE_S)
         if self._paused:
             self.pacer.pause()
 
@@ -204,9 +215,9 @@ class SimWorker(QObject):
             for what in steps:
                 if what == "second":
                     # in slices, so that a stop lands within milliseconds at any rate
-                    budget.run_sliced(self.engine, self.engine.now + 1.0,
-                                      should_stop=self.stop_flag.is_set,
-                                      slice_events=SLICE_EVENTS)
+                    run_sliced(self.engine, self.engine.now + 1.0,
+                               should_stop=self.stop_flag.is_set, slice_s=SLICE_S,
+                               first_events=500)
                 else:
                     self.step_to_event()
             return "changed"
@@ -225,7 +236,7 @@ class SimWorker(QObject):
         before = len(engine.events)
         limit = engine.now + STEP_EVENT_MAX_S
         for k in range(STEP_EVENT_MAX_STEPS):
-            if k % SLICE_EVENTS == 0 and self.stop_flag.is_set():
+            if k % STOP_CHECK_STEPS == 0 and self.stop_flag.is_set():
                 return False        # a stop lands within a slice's time, as everywhere
             if engine.peek() > limit:
                 engine.run(until=limit)
@@ -260,8 +271,8 @@ class SimWorker(QObject):
                     self._publish(now)
                 if state == "idle":
                     self.stop_flag.wait(IDLE_WAIT_S)
-                else:
-                    time.sleep(REST_S)      # let the GUI thread have the interpreter
+                elif self.engine.kernel is not kernel_module:
+                    time.sleep(REST_S)      # interpreted: let the GUI thread have it
             self._publish()
         except MemoryError:
             self.engine = self.pacer = None      # give the memory back before saying so
@@ -280,7 +291,8 @@ class SimWorker(QObject):
             self.finished.emit()
 
     def frame_interval(self) -> float:
-        return min(max(FRAME_INTERVAL_S, self._frame_cost / FRAME_SHARE), MAX_FRAME_INTERVAL_S)
+        least = FRAME_INTERVAL_S if self._speed is not None else FLAT_OUT_FRAME_INTERVAL_S
+        return min(max(least, self._frame_cost / FRAME_SHARE), MAX_FRAME_INTERVAL_S)
 
     def _publish(self, now: float | None = None) -> None:
         start = time.perf_counter()
