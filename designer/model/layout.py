@@ -525,9 +525,7 @@ class _Placer:
         for group in sorted(nx.connected_components(sub), key=lambda g: min(map(natural, g))):
             if any(other in self.pos for n in group for other in self.graph.neighbors(n)):
                 continue
-            island = Topology()
-            island.graph = self.t.graph.subgraph(group).copy()
-            positions, sizes = layout_positions(island)
+            positions, sizes = layout_positions(self.t.subset(group))
             rects = []
             for node_id, (x, y) in positions.items():
                 if node_id in sizes:

@@ -514,108 +514,12 @@ def _auto_address(pip_id: str) -> str:
 # ============================================================================ one VM at a time
 #
 # The editor asks for one VM's path at a time ("Why this path?" on a click).  Resolving every
-# VM through the live topology (networkx edge views) took 0.5-1.5 s at 1,600 VMs; the classes
-# below answer the same questions from dictionaries built once per version of the topology,
-# resolve VMs only as far as asked, and keep the answers until something that matters changes.
+# VM took 0.5-1.5 s at 1,600 VMs; the classes below resolve VMs only as far as asked (the
+# topology answers each question from its index by node and link kind) and keep the answers
+# until something that matters changes.
 
 #: fields whose change never changes a path (the reasons name nodes by id)
 _PATH_NEUTRAL_FIELDS = frozenset({"position", "size", "name"})
-
-
-class _TopologyIndex:
-    """The resolver's questions about a topology, answered from dicts (O(1) each) built in
-    one pass over its nodes and links.  Same answers and orders as :class:`Topology`."""
-
-    def __init__(self, topology):
-        self._nodes = {c.id: c for c in topology.nodes()}
-        self._by_kind: dict[str, dict[str, object]] = {}
-        for c in self._nodes.values():
-            self._by_kind.setdefault(c.KIND, {})[c.id] = c
-        self._out: dict[tuple[str, str], list[str]] = {}
-        self._in: dict[tuple[str, str], list[str]] = {}
-        for u, v, kind in topology.graph.edges(keys=True):
-            self._out.setdefault((u, kind), []).append(v)
-            self._in.setdefault((v, kind), []).append(u)
-
-    def apply(self, event, topology) -> None:
-        """Follow one change of ``topology`` (cheaper than building the index again)."""
-        kind = event.kind
-        if kind == "node_added":
-            self._nodes[event.node_id] = event.new
-            self._by_kind.setdefault(event.new.KIND, {})[event.node_id] = event.new
-        elif kind == "node_removed":
-            old = self._nodes.pop(event.node_id)
-            del self._by_kind[old.KIND][event.node_id]
-        elif kind in ("property_changed", "moved"):
-            new = topology.node(event.node_id)
-            self._nodes[event.node_id] = new
-            self._by_kind[new.KIND][event.node_id] = new
-        elif kind == "link_added":
-            link = event.link
-            self._out.setdefault((link.source, link.kind), []).append(link.target)
-            self._in.setdefault((link.target, link.kind), []).append(link.source)
-        elif kind == "link_removed":
-            link = event.link
-            self._out[(link.source, link.kind)].remove(link.target)
-            self._in[(link.target, link.kind)].remove(link.source)
-
-    def node(self, node_id: str):
-        return self._nodes[node_id]
-
-    def nodes(self, kind: str | None = None) -> list:
-        return list(self._nodes.values()) if kind is None else \
-            list(self._by_kind.get(kind, {}).values())
-
-    def node_ids(self, kind: str | None = None) -> list[str]:
-        return [c.id for c in self.nodes(kind)]
-
-    def _targets(self, node_id: str, kind: str) -> list[str]:
-        return self._out.get((node_id, kind), [])
-
-    def _sources(self, node_id: str, kind: str) -> list[str]:
-        return self._in.get((node_id, kind), [])
-
-    def backend_pool(self, lb_id: str) -> list[str]:
-        return sorted(self._targets(lb_id, "backend"))
-
-    def frontends(self, lb_id: str) -> list[str]:
-        return sorted(self._targets(lb_id, "frontend"))
-
-    def load_balancers_of(self, vm_id: str) -> list[str]:
-        return sorted(self._sources(vm_id, "backend"))
-
-    def instance_ip(self, vm_id: str) -> str | None:
-        ips = self._targets(vm_id, "instance_ip")
-        return ips[0] if ips else None
-
-    def subnet_of(self, vm_id: str) -> str | None:
-        subnets = self._targets(vm_id, "in_subnet")
-        return subnets[0] if subnets else None
-
-    def nsg_of(self, node_id: str) -> str | None:
-        nsgs = self._sources(node_id, "nsg")
-        return nsgs[0] if nsgs else None
-
-    def nsgs_of_vm(self, vm_id: str) -> tuple[str | None, str | None]:
-        subnet = self.subnet_of(vm_id)
-        return self.nsg_of(vm_id), (self.nsg_of(subnet) if subnet else None)
-
-    def nat_gateway_of_subnet(self, subnet_id: str) -> str | None:
-        nats = self._sources(subnet_id, "nat")
-        return nats[0] if nats else None
-
-    def nat_public_ips(self, nat_id: str) -> list[str]:
-        return sorted(t for t in self._targets(nat_id, "nat")
-                      if self._nodes[t].KIND == "public_ip")
-
-
-@dataclass
-class _IndexedScenario:
-    """What :class:`_Resolver` reads of a scenario, with the topology swapped for its index."""
-    topology: _TopologyIndex
-    semantics: str
-    seed: int
-    effective_options: dict
 
 
 class _NeedsOrder(Exception):
@@ -676,7 +580,6 @@ class PathCache:
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
-        self._index: _TopologyIndex | None = None
         self._resolver: _IncrementalResolver | None = None
         self._order: list[str] = []
         self._next = 0
@@ -687,8 +590,6 @@ class PathCache:
         self.scenario.topology.unsubscribe(self._changed)
 
     def _changed(self, event) -> None:
-        if self._index is not None and event.kind != "scenario_changed":
-            self._index.apply(event, self.scenario.topology)
         kind = event.kind
         if kind == "moved" or (kind == "property_changed" and
                                event.field in _PATH_NEUTRAL_FIELDS):
@@ -706,7 +607,7 @@ class PathCache:
         self.invalidate()
 
     def invalidate(self) -> None:
-        """Forget every answer (the index follows the topology on its own)."""
+        """Forget every answer."""
         self._resolver = None
         self._paths = {}
 
@@ -716,14 +617,11 @@ class PathCache:
         if found is not None:
             return found
         s = self.scenario
-        if self._index is None:
-            self._index = _TopologyIndex(s.topology)
         if self._resolver is None:
-            self._resolver = _IncrementalResolver(
-                _IndexedScenario(self._index, s.semantics, s.seed, s.effective_options), {})
-            self._order = sorted(self._index.node_ids("vm"))
+            self._resolver = _IncrementalResolver(s, {})
+            self._order = sorted(s.topology.node_ids("vm"))
             self._next = 0
-        component = self._index._nodes.get(vm_id)
+        component = s.topology.get(vm_id)
         if component is None or component.KIND != "vm":
             raise KeyError(vm_id)
         r = self._resolver

@@ -11,7 +11,7 @@ import pytest
 
 from designer.model import Link, load_scenario, make_component
 from designer.resources import example_paths
-from designer.sim.paths import PathCache, _TopologyIndex, resolve
+from designer.sim.paths import PathCache, resolve
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -77,13 +77,12 @@ def test_edits_that_change_paths_are_followed_and_moves_keep_the_cache():
     t.remove_node("vm-2-0")
     t.set_property("vm-2-1", "availability_set", "pair")
     assert_same_as_resolve(scenario, cache)
-    # the index followed every change: the same as one built afresh
-    fresh = _TopologyIndex(t)
-
-    def links(index):
-        return {(k, v) for table in (index._out, index._in) for k, vs in table.items() for v in vs}
-    assert links(cache._index) == links(fresh) and cache._index._nodes == fresh._nodes
-    assert {k: v for k, v in cache._index._by_kind.items() if v} == fresh._by_kind
+    # the topology's index by (node, kind) followed every change: the same as a copy's
+    fresh = t.copy()
+    for node_id in t.node_ids():
+        for kind in {link.kind for link in t.links_of(node_id)}:
+            assert set(t.targets(node_id, kind)) == set(fresh.targets(node_id, kind))
+            assert set(t.sources(node_id, kind)) == set(fresh.sources(node_id, kind))
     with pytest.raises(KeyError):
         cache.vm_path("vm-2-0")
     with pytest.raises(KeyError):
