@@ -100,7 +100,7 @@ def _frame_at(scenario, args: argparse.Namespace):
             budget.parse_size(args.max_memory)
     except ValueError as exc:
         raise CliError(f"--max-memory: {exc}") from None
-    cost = budget.estimate(snapshot, args.at or None, fast_forward=False)
+    cost = budget.estimate(snapshot, args.at or None)
     too_big = cost.over_limit(limit)
     if too_big:
         raise CliError(f"{args.file}: --at {args.at:g}: {too_big}; raise the limit with "

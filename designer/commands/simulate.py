@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         progress.finish()
         at = f" at {reached[-1]:,.3f} s of {duration:g} s simulated" if reached else ""
         raise CliError(f"{args.file}: out of memory{at}; the run was estimated at "
-                       f"{cost.describe()}; the largest part is {cost.largest()}: simulate "
+                       f"{cost.flows:,.0f} flows, {cost.describe()}; the largest part is {cost.largest()}: simulate "
                        f"less (--duration, fewer VMs or lower rates)", EXIT_FINDINGS) from None
     progress.finish()
 

@@ -37,53 +37,38 @@ DEFAULT_LIMIT_SHARE = 0.8
 
 @dataclass(frozen=True)
 class MemoryModel:
-    """Bytes per unit of what a run holds.  Measured on the engine of 2026-12-02 (``main``
-    at 70eee0b): re-measure with ``pytest tests/benchmarks/test_run_budget.py -s`` when the
-    engine changes and update these figures."""
-    #: the process before the run: Python, numpy, networkx, the scenario
-    base: float = 90e6
+    """Bytes per unit of what a run holds.  Measured 2026-12-02 on the compiled kernel
+    (``pytest tests/benchmarks/test_run_budget.py -s`` prints the estimate beside the real
+    peak): re-measure when the engine changes and update these figures.  The engine holds
+    ports and flows while they are mapped and draws arrivals in chunks, so the number of
+    flows in a run does not appear here: a run's memory follows what it holds at once."""
+    #: the process before the run: Python, numpy, numba and the compiled kernel, the scenario
+    base: float = 165e6
     #: registries, counters and paths of one VM
-    per_vm: float = 30e3
-    #: one public address and protocol whose ports the engine tracks (a free list of 64,000
-    #: ports): every default SNAT address, frontend, instance or NAT gateway IP
-    per_address: float = 2.6e6
-    #: one live mapping (a flow holding a port, or releasing it)
-    per_live_flow: float = 400.0
-    #: every flow of the run, in a run that takes the fast-forward (it keeps each flow's
-    #: times until the end: 250 bytes a flow, measured)
-    per_flow_fast: float = 250.0
-    #: one point of a VM's metric series (used ports and failures) and its report text
-    per_series_point: float = 60.0
+    per_vm: float = 10e3
+    #: one public address and protocol whose ports the engine tracks: every default SNAT
+    #: address, frontend, instance or NAT gateway IP (1,000 idle VMs on default SNAT: 136 MB)
+    per_address: float = 64e3
+    #: one live mapping (a flow holding a port, or releasing it), with its timers
+    per_live_flow: float = 800.0
+    #: one point of a VM's metric series (used and allocated ports, failures) and its
+    #: report text
+    per_series_point: float = 250.0
 
 
 @dataclass(frozen=True)
 class SpeedModel:
     """Flows simulated per CPU-second (the same measurements as :class:`MemoryModel`)."""
-    fast_forward: float = 250_000.0
-    event_loop: float = 60_000.0
+    #: the compiled kernel on a NAT gateway workload (the slowest owner kind measured:
+    #: 560-640k flows/s; Basic load balancer workloads run 700-900k)
+    flows: float = 500_000.0
     #: metric samples: one VM's point of one sample (every VM is sampled every sample_s)
-    vm_samples: float = 13_000.0
-    #: setting up one public address and protocol (its free list of ports)
-    address_setup_s: float = 0.005
+    vm_samples: float = 150_000.0
+    #: setting up one public address and protocol
+    address_setup_s: float = 0.0004
 
 
-#: the engine of issue 9/15 (no per-port free lists, arrivals and UsedSnatPorts computed as
-#: the run goes): what it promises — 1,000 idle VMs under 600 MB, 10,000 VMs in a pool under
-#: 1 GB, 1e8 flows under 400 MB — as an upper bound until it is measured here
-BOUNDED_ENGINE = MemoryModel(per_vm=60e3, per_address=100e3, per_live_flow=400.0,
-                             per_flow_fast=0.0)
-
-
-def _engine_memory_model() -> MemoryModel:
-    """The figures for the engine that is installed: the measured ones while the fast-forward
-    that keeps every flow (``designer.sim.fastpath``) is there, else the bounded engine's."""
-    import importlib.util
-    if importlib.util.find_spec(f"{__package__}.fastpath") is not None:
-        return MemoryModel()
-    return BOUNDED_ENGINE
-
-
-MEMORY = _engine_memory_model()
+MEMORY = MemoryModel()
 SPEED = SpeedModel()
 
 
@@ -98,14 +83,17 @@ class RunCost:
     flows: float
     live_flows: float
     samples: int
-    fast_forward: bool
     memory_bytes: float
     cpu_seconds: float
     parts: tuple[tuple[str, float], ...] = field(default=())
 
     def largest(self) -> str:
-        """The term that dominates the memory, in words."""
-        return self.parts[0][0] if self.parts else "the scenario"
+        """The term that dominates the memory, in words (the program itself is not a part
+        the user can make smaller, so it is named only when nothing else is there)."""
+        for what, size in self.parts:
+            if what != PROGRAM and size > 0:
+                return what
+        return "the scenario"
 
     def describe(self) -> str:
         """One line: the memory, what dominates it, and the time."""
@@ -168,13 +156,16 @@ def _release_after_hold(gen, path) -> float:
     return P.RELEASE_FIN_S if gen.close == "fin" else P.RELEASE_RST_S
 
 
+#: the name of the memory term of the program itself
+PROGRAM = "the program itself"
+
+
 def estimate(snapshot: Scenario, duration: float | None, sample_s: float = 60.0, *,
-             resolution=None, fast_forward: bool | None = None,
-             memory: MemoryModel | None = None, speed: SpeedModel | None = None) -> RunCost:
+             resolution=None, memory: MemoryModel | None = None,
+             speed: SpeedModel | None = None) -> RunCost:
     """The cost of running ``snapshot`` for ``duration`` seconds (None: a live run of no set
     length, whose memory is what it holds at its fullest).  ``resolution`` (from
-    ``paths.resolve``) is computed when not given; ``fast_forward`` says whether the run
-    takes ``simulate``'s fast-forward (None: as ``simulate`` would decide)."""
+    ``paths.resolve``) is computed when not given."""
     from .paths import resolve
     memory = memory if memory is not None else MEMORY
     speed = speed if speed is not None else SPEED
@@ -194,7 +185,8 @@ def estimate(snapshot: Scenario, duration: float | None, sample_s: float = 60.0,
     live = 0.0
     generators = 0
     destinations: set[str] = set()
-    loop_only = False
+    vm_held: dict[str, float] = {}                    # mappings each VM would hold
+    vm_cap: dict[str, list] = {}                      # its ports, and its destinations
     for gen in topo.nodes("traffic_generator"):
         if gen.muted or gen.rate_per_s <= 0:
             continue
@@ -204,33 +196,30 @@ def estimate(snapshot: Scenario, duration: float | None, sample_s: float = 60.0,
         stop = gen.stop_s if gen.stop_s is not None else math.inf
         active = max(0.0, min(stop, horizon) - gen.start_s)
         if gen.direction == "inbound":
-            loop_only = True
             flows += gen.rate_per_s * active if math.isfinite(active) else 0.0
             live += gen.rate_per_s * gen.hold.mean_s
             continue
         if not dests:
             continue
-        if gen.pool_size:
-            loop_only = True
         for vm_id in topo.generator_sources(gen.id):
             vm = topo.get(vm_id)
             if vm is None or vm.state != "running":
                 continue
             vm_path = paths.get(vm_id)
             path = vm_path.protocol(gen.protocol) if vm_path is not None else None
-            if path is not None and path.kind == "nat_gateway":
-                loop_only = True
             if math.isfinite(active):
                 flows += gen.rate_per_s * active
             lifetime = gen.hold.mean_s + _release_after_hold(gen, path)
             held = gen.rate_per_s * min(lifetime, active)
-            # a VM cannot hold more mappings than its ports x destination keys (C7)
-            ports = path.ports if path is not None and path.ports else P.NAT_PORTS_PER_IP
-            cap = ports * max(len(dests), 1)
             if gen.pool_size:
-                cap = min(cap, gen.pool_size * len(dests))
-            live += min(held, cap)
-    fast = (not loop_only) if fast_forward is None else fast_forward
+                held = min(held, gen.pool_size * len(dests))
+            ports = path.ports if path is not None and path.ports else P.NAT_PORTS_PER_IP
+            vm_held[vm_id] = vm_held.get(vm_id, 0.0) + held
+            vm_cap.setdefault(vm_id, [ports, set()])[1].update(dests)
+    # a VM cannot hold more mappings than its ports x destination keys (C7), whatever
+    # number of generators share it
+    live += sum(min(held, vm_cap[vm_id][0] * len(vm_cap[vm_id][1]))
+                for vm_id, held in vm_held.items())
     samples = int(duration / sample_s) + 1 if duration is not None else 0
     parts = {
         f"{vms:,} VMs": memory.per_vm * vms,
@@ -239,17 +228,14 @@ def estimate(snapshot: Scenario, duration: float | None, sample_s: float = 60.0,
             memory.per_address * len(addresses),
         f"up to {live:,.0f} live flows at once": memory.per_live_flow * live,
         f"{samples:,} metric samples of {vms:,} VMs": memory.per_series_point * samples * vms,
-        "the program itself": memory.base,
+        PROGRAM: memory.base,
     }
-    if fast and duration is not None:
-        parts[f"{flows:,.0f} flows in {duration:g} s, all kept by the fast-forward"] = \
-            memory.per_flow_fast * flows
     ordered = tuple(sorted(parts.items(), key=lambda kv: -kv[1]))
-    cpu = flows / (speed.fast_forward if fast else speed.event_loop) + \
-        samples * vms / speed.vm_samples + len(addresses) * speed.address_setup_s
+    cpu = flows / speed.flows + samples * vms / speed.vm_samples + \
+        len(addresses) * speed.address_setup_s
     return RunCost(duration_s=duration, vms=vms, generators=generators,
                    destinations=len(destinations), addresses=len(addresses), flows=flows,
-                   live_flows=live, samples=samples, fast_forward=fast,
+                   live_flows=live, samples=samples,
                    memory_bytes=sum(parts.values()), cpu_seconds=cpu, parts=ordered)
 
 

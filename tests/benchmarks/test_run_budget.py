@@ -27,22 +27,25 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def scenario(tmp_path: Path, name: str, *, vms: int, rate: float, semantics="classic",
-             nat: bool = False, close: str = "fin") -> Path:
+             nat: bool = False, close: str = "fin", nat_ips: int = 1,
+             destinations: int = 1) -> Path:
     nodes = [{"id": f"vm-{i}", "kind": "vm"} for i in range(vms)]
-    nodes.append({"id": "api", "kind": "endpoint", "address": "20.0.0.1", "port": 443})
+    nodes += [{"id": f"api-{d}", "kind": "endpoint", "address": f"20.0.{d // 250}.{d % 250 + 1}",
+               "port": 443} for d in range(destinations)]
     links = []
     if rate:
         nodes.append({"id": "gen", "kind": "traffic_generator", "rate_per_s": rate,
                       "close": close})
-        links.append({"from": "gen", "to": "api"})
+        links += [{"from": "gen", "to": f"api-{d}"} for d in range(destinations)]
         links += [{"from": "gen", "to": f"vm-{i}"} for i in range(vms)]
     if nat:
         nodes += [{"id": "sub", "kind": "subnet", "prefix": "10.0.0.0/16"},
-                  {"id": "nat", "kind": "nat_gateway"},
-                  {"id": "nip", "kind": "public_ip", "sku": "standard"}]
+                  {"id": "nat", "kind": "nat_gateway"}]
+        nodes += [{"id": f"nip-{k}", "kind": "public_ip", "sku": "standard"}
+                  for k in range(nat_ips)]
         links += [{"from": f"vm-{i}", "to": "sub"} for i in range(vms)]
-        links += [{"from": "nat", "to": "sub", "kind": "nat"},
-                  {"from": "nat", "to": "nip", "kind": "nat"}]
+        links += [{"from": "nat", "to": "sub", "kind": "nat"}]
+        links += [{"from": "nat", "to": f"nip-{k}", "kind": "nat"} for k in range(nat_ips)]
     path = tmp_path / f"{name}.outbound.json"
     path.write_text(json.dumps({"format": "outbound-designer", "version": 1, "name": name,
                                 "semantics": semantics, "nodes": nodes, "links": links}))
@@ -73,23 +76,30 @@ def measure(path: Path, duration: float, sample: float = 60.0) -> dict:
 
 
 def test_estimate_against_the_real_peak(tmp_path):
+    modern_nat = {"semantics": "modern", "nat": True}
     cases = [
-        ("200 idle VMs, default SNAT (addresses)", scenario(tmp_path, "idle", vms=200, rate=0),
-         5.0, 60.0),
-        ("1 VM, 1e6 flows in 10 s, fast-forward (flows)",
-         scenario(tmp_path, "flood", vms=1, rate=100_000), 10.0, 60.0),
-        ("2 VMs behind a NAT gateway, 2,000 flows/s RST, 60 s (live flows)",
-         scenario(tmp_path, "nat", vms=2, rate=2000, semantics="modern", nat=True,
-                  close="rst"), 60.0, 60.0),
-        ("50 idle VMs, 8,640 samples (series)",
-         scenario(tmp_path, "series", vms=50, rate=0), 86_400.0, 10.0),
+        ("1 idle VM (the program itself)", scenario(tmp_path, "one", vms=1, rate=0), 5.0, 60.0),
+        ("1,000 idle VMs, default SNAT (addresses)",
+         scenario(tmp_path, "idle", vms=1000, rate=0), 5.0, 60.0),
+        ("4,000 idle VMs behind a NAT gateway (VMs)",
+         scenario(tmp_path, "natidle", vms=4000, rate=0, **modern_nat), 5.0, 60.0),
+        ("1 VM, 1e7 flows in 100 s, Basic (flows: not held)",
+         scenario(tmp_path, "flood", vms=1, rate=100_000), 100.0, 60.0),
+        ("5 VMs, NAT 16 IPs, 50 dests, 2,000/s FIN, 300 s (live flows)",
+         scenario(tmp_path, "live", vms=5, rate=2000, nat_ips=16, destinations=50,
+                  close="fin", **modern_nat), 300.0, 60.0),
+        ("200 VMs, NAT 2 IPs, 50 dests, 50/s RST, 600 s",
+         scenario(tmp_path, "nat200", vms=200, rate=50, nat_ips=2, destinations=50,
+                  close="rst", **modern_nat), 600.0, 60.0),
+        ("500 idle VMs, 8,640 samples (series)",
+         scenario(tmp_path, "series", vms=500, rate=0), 86_400.0, 10.0),
     ]
     print(f"\nload: {os.getloadavg()}")
-    print(f"{'workload':66} {'estimate':>10} {'peak':>10} {'ratio':>6} {'cpu est':>8} "
+    print(f"{'workload':64} {'estimate':>10} {'peak':>10} {'ratio':>6} {'cpu est':>8} "
           f"{'cpu':>6}")
     for label, path, duration, sample in cases:
         r = measure(path, duration, sample)
-        print(f"{label:66} {r['estimate'] / 1e6:9.0f}M {r['peak'] / 1e6:9.0f}M "
+        print(f"{label:64} {r['estimate'] / 1e6:9.0f}M {r['peak'] / 1e6:9.0f}M "
               f"{r['estimate'] / r['peak']:6.2f} {r['cpu_estimate']:7.1f}s {r['cpu']:5.1f}s")
 
 

@@ -43,25 +43,22 @@ def test_live_flows_follow_the_release_timers_and_stop_at_the_ports():
     assert rst.live_flows == pytest.approx(20)
     # 1,000 flows/s would hold 245,000 mappings; one VM has 1,024 ports to one destination
     assert budget.estimate(flood(rate=1000), 3600.0).live_flows == 1024
+    # ... however many generators share those ports
+    assert budget.estimate(flood(rate=1000, generators=5), 3600.0).live_flows == 1024
 
 
-KEEPS_EVERY_FLOW = budget.MemoryModel()        # the fast-forward of 2026-12-02
-
-
-def test_the_fast_forward_term_grows_with_the_flows_and_names_itself():
-    small = budget.estimate(flood(rate=1000), 10.0, memory=KEEPS_EVERY_FLOW)
-    big = budget.estimate(flood(rate=1000), 1000.0, memory=KEEPS_EVERY_FLOW)
-    assert big.memory_bytes > small.memory_bytes
-    assert "1,000,000 flows" in big.largest()
-    assert not budget.estimate(flood(rate=1000), 1000.0, fast_forward=False,
-                               memory=KEEPS_EVERY_FLOW).largest().startswith("1,000,000 flows")
-
-
-def test_a_bounded_engine_does_not_grow_with_the_flows():
-    short = budget.estimate(flood(rate=1000), 10.0, memory=budget.BOUNDED_ENGINE)
-    long = budget.estimate(flood(rate=1000), 100_000.0, memory=budget.BOUNDED_ENGINE)
+def test_memory_does_not_grow_with_the_flows_time_does():
+    short = budget.estimate(flood(rate=1000), 10.0)
+    long = budget.estimate(flood(rate=1000), 100_000.0)
     assert long.memory_bytes == pytest.approx(short.memory_bytes, rel=0.5)
     assert long.cpu_seconds > 100 * short.cpu_seconds         # it is long, not big
+
+
+def test_the_largest_part_is_one_the_user_can_change():
+    # 2,000 mappings live at once outweigh nothing but the program itself: they are named
+    cost = budget.estimate(flood(rate=10, close="fin"), 600.0)
+    assert cost.parts[0][0] == budget.PROGRAM
+    assert "live flows" in cost.largest()
 
 
 def test_default_snat_addresses_are_counted_per_vm():
@@ -104,7 +101,7 @@ def test_bad_sizes(text):
 
 
 def test_over_limit_suggests_a_limit_that_fits():
-    cost = budget.estimate(flood(rate=1000), 1000.0, memory=KEEPS_EVERY_FLOW)
+    cost = budget.estimate(flood(rate=1000), 1000.0)
     assert cost.over_limit(None) is None
     assert cost.over_limit(cost.memory_bytes * 2) is None
     why = cost.over_limit(1e6)
