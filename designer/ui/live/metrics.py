@@ -286,7 +286,8 @@ class MetricsPanel(QWidget):
         key = lambda col, text: f"<span style='color:{COLORS[col]}'>{text}</span>"  # noqa: E731
         titles = {
             self.ports: f"{key(USED, 'Used SNAT ports')} / {key(ALLOCATED, 'Allocated (dashed)')}",
-            self.conns: (f"Flows per s: {key(SUCCEEDED, 'succeeded')} / "
+            # short words: the dock's default width shows the whole legend
+            self.conns: (f"Flows/s: {key(SUCCEEDED, 'ok')} / "
                          f"{key(FAILED_SNAT, 'SNAT failed')} / {key(DENIED_NSG, 'NSG denied')}"
                          f" / {key(NO_ROUTE, 'no route')}"),
             self.probe: "Health probe status (% up)",
