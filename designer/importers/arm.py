@@ -30,6 +30,9 @@ EVALUATED_NAMESPACES = ("microsoft.network/", "microsoft.compute/")
 MAX_COPY = 10_000
 #: placeholder for a secure parameter given no value (it never matters to the network)
 SECURE_PLACEHOLDER = "(secure value not given)"
+#: placeholder for a string parameter given no value: fine where the outbound model does not
+#: look (an admin user name), refused where it does (a resource's name, a network property)
+UNSET_PLACEHOLDER = "\u2039no value for parameter {name}\u203a"
 
 _MISSING = object()
 
@@ -201,6 +204,8 @@ class TemplateEvaluator(Context):
                 self.variable_specs[loop["name"].lower()] = (loop["name"], {"$copy": loop,
                                                                             "$index": index})
         self.parameter_values: dict[str, Any] = {}
+        #: string parameters without a value that were used, lower case -> declaration
+        self.unset: dict[str, TemplateParameter] = {}
         self.variable_values: dict[str, Any] = {}
         self.evaluating: set[str] = set()
         #: inline nested deployments by name (and, in languageVersion 2.0, symbolic name),
@@ -213,7 +218,11 @@ class TemplateEvaluator(Context):
 
     # ---------------------------------------------------------------- parameters, variables
     def missing_parameters(self) -> list[TemplateParameter]:
-        return [p for key, p in self.declared.items() if key not in self.given and p.required]
+        """Parameters without a value that the import cannot go on without: every required
+        one but strings, which get :data:`UNSET_PLACEHOLDER` and are checked where they end
+        up (:meth:`check_unset`; most are admin user names and DNS labels)."""
+        return [p for key, p in self.declared.items() if key not in self.given and p.required
+                and p.type.lower() != "string"]
 
     def check_parameters(self) -> None:
         missing = self.missing_parameters()
@@ -268,6 +277,9 @@ class TemplateEvaluator(Context):
             return SECURE_PLACEHOLDER
         if spec.nullable:
             return None
+        if spec.type.lower() == "string":
+            self.unset[key] = spec
+            return UNSET_PLACEHOLDER.format(name=spec.name)
         raise ImportFailure(f"{path}: parameter {spec.name!r} has no value; give it with "
                             f"--param {spec.name}=VALUE")
 
@@ -369,7 +381,49 @@ class TemplateEvaluator(Context):
         out: list[AzureResource] = []
         for item_path, resource, _symbol in self._items():
             self.expand(resource, self, item_path, None, out)
+        self.check_unset(out)
         return out
+
+    def check_unset(self, resources: list[AzureResource]) -> None:
+        """String parameters left without a value: refused (one line naming them and where)
+        when one reaches what the outbound model reads — a resource's name, a network
+        resource's properties, a VM's or scale set's network profile and SKU — else noted."""
+        if not self.unset:
+            return
+        used: dict[str, str] = {}
+        for resource in resources:
+            rtype = resource.type.lower()
+            read: list[Any] = []
+            if rtype.startswith("microsoft.network/"):
+                # a DNS label is for inbound names: most templates leave it to the deployer
+                read = [{k: v for k, v in resource.properties.items() if k != "dnsSettings"},
+                        resource.sku]
+            elif rtype.startswith("microsoft.compute/"):
+                profile = lookup(resource.properties, "virtualMachineProfile")
+                read = [lookup(resource.properties, "networkProfile"), resource.sku,
+                        lookup(profile, "networkProfile") if isinstance(profile, dict) else None]
+            text = json.dumps(read)
+            for key, spec in self.unset.items():
+                mark = UNSET_PLACEHOLDER.format(name=spec.name)
+                if key in used:
+                    continue
+                if mark in resource.name:
+                    used[key] = f"names a {resource.type} ({resource.origin})"
+                elif json.dumps(mark)[1:-1] in text:
+                    used[key] = f"used by {resource.type} {resource.name} ({resource.origin})"
+        if used:
+            described = "; ".join(
+                self.unset[key].name
+                + (f" ({self.unset[key].description})" if self.unset[key].description else "")
+                + f", which {where}" for key, where in used.items())
+            raise ImportFailure(f"{self.source}: no value for parameter(s) {described}; give "
+                                f"them with --param NAME=VALUE or --params FILE")
+        for spec in self.unset.values():
+            self.notes.append(Note("info", "import-parameter-unset",
+                                   f"parameter {spec.name} has no value (no default, not "
+                                   f"given): it feeds nothing the outbound model reads, so "
+                                   f"the import went on without it"))
+        self.unset = {}
 
     # ---------------------------------------------------------------- nested deployments
     def register_deployments(self, items: list[tuple[str, Any, str | None]]) -> None:

@@ -223,9 +223,15 @@ class _Mapper(LoadBalancerMapping, ComputeMapping):
         # (public_ip_nodes); a prefix used only to carve public IPs stays a note
         pending: list[tuple[AzureResource, str, str]] = []
         for pip in self.inv.of_type(NET + "publicipaddresses"):
-            sku = "standard" if self.sku_name(pip) == "standard" else "basic"
-            if not self.sku_name(pip):
-                sku = "standard"  # Azure's default SKU since Basic's retirement
+            # Standard is Azure's default SKU since Basic's retirement; StandardV2 (the NAT
+            # gateway V2's addresses) behaves as Standard for outbound SNAT
+            sku_name = self.sku_name(pip)
+            sku = "basic" if sku_name == "basic" else "standard"
+            if sku_name not in ("", "basic", "standard"):
+                self.note("info", "import-not-modelled",
+                          f"public IP {pip.short_name} has SKU {sku_name}: its "
+                          f"specifics are not modelled; it is simulated as a Standard public IP",
+                          pip)
             version = self.text(pip.prop("publicIPAddressVersion"), "IP version", pip)
             if version and version.lower() == "ipv6":
                 self.skip(pip, "an IPv6 public IP; the model is IPv4 only")

@@ -102,5 +102,10 @@ def test_wrong_format_and_bad_options_exit_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["import", str(fixture("tf_plan.json")), "--load", "-1"])
     assert exit_info.value.code == 2
-    code, _, err = run(capsys, fixture("arm_web_tier.json"))
-    assert code == 2 and "--param NAME=VALUE" in err
+    # a number without a value cannot be guessed (it may count VMs): one line, exit 2
+    doc = json.loads(fixture("arm_web_tier.json").read_text(encoding="utf-8"))
+    doc["parameters"]["vmCount"].pop("defaultValue")
+    (tmp_path / "counted.json").write_text(json.dumps(doc))
+    code, _, err = run(capsys, tmp_path / "counted.json")
+    assert code == 2 and "no value for parameter(s) vmCount" in err
+    assert "--param NAME=VALUE" in err

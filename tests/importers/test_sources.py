@@ -55,9 +55,13 @@ def test_arm_parameters_file_param_and_missing_parameter():
     scenario, _ = import_sources([web], parameters={"adminUsername": "me", "vmCount": "2",
                                                     "PREFIX": "shop"})
     assert sorted(scenario.topology.node_ids("vm")) == ["shop-1", "shop-2"]
-    with pytest.raises(ImportFailure, match=r"no value for parameter\(s\) adminUsername "
-                                            r"\(Admin user name of the VMs\)"):
-        import_sources([web])
+    # a string parameter without a value that only the OS profile reads: a note, not a stop
+    # (most templates leave their admin user name to the deployer)
+    scenario, summary = import_sources([web])
+    assert sorted(scenario.topology.node_ids("vm")) == ["web-1", "web-2", "web-3"]
+    assert [n.message for n in summary.notes if n.code == "import-parameter-unset"] == [
+        "parameter adminUsername has no value (no default, not given): it feeds nothing the "
+        "outbound model reads, so the import went on without it"]
     with pytest.raises(ImportFailure, match="vmCont"):
         import_sources([web], parameters={"adminUsername": "me", "vmCont": "2"})
     with pytest.raises(ImportFailure, match="expected an integer"):
@@ -255,3 +259,45 @@ def test_az_resource_list_names_resources_without_wiring_one_warning_says_what_t
     assert warning.code == "import-missing"
     assert "6 VMs vm0, vm1, vm2, vm3 and 2 more are not imported" in warning.message
     assert "az resource list only names resources" in warning.message
+
+
+def test_a_string_parameter_without_value_is_refused_where_the_model_reads_it(tmp_path):
+    from .helpers import template
+    doc = template(
+        {"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2023-06-01",
+         "name": "[parameters('ipName')]", "location": "westeurope", "sku": {"name": "Standard"},
+         "properties": {"publicIPAllocationMethod": "Static",
+                        "dnsSettings": {"domainNameLabel": "[parameters('dnsLabel')]"}}},
+        parameters={"ipName": {"type": "string",
+                               "metadata": {"description": "Name of the public IP"}},
+                    "dnsLabel": {"type": "string"}})
+    path = tmp_path / "azuredeploy.json"
+    path.write_text(__import__("json").dumps(doc))
+    with pytest.raises(ImportFailure) as info:
+        import_sources([str(path)])
+    message = str(info.value)
+    assert message.startswith("azuredeploy.json: no value for parameter(s) ipName (Name of the "
+                              "public IP), which names a Microsoft.Network/publicIPAddresses")
+    assert "--param NAME=VALUE" in message and "dnsLabel" not in message.split(";")[0]
+    scenario, summary = import_sources([str(path)], parameters={"ipName": "edge"})
+    assert scenario.topology.node_ids("public_ip") == ["edge"]
+    assert "parameter dnsLabel has no value" in " ".join(n.message for n in summary.notes)
+
+
+def test_a_standard_v2_public_ip_is_simulated_as_standard(tmp_path):
+    from .helpers import rid, template
+    doc = template(
+        {"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2024-05-01",
+         "name": "nat-ip", "location": "westeurope", "sku": {"name": "StandardV2"},
+         "properties": {"publicIPAllocationMethod": "Static"}},
+        {"type": "Microsoft.Network/natGateways", "apiVersion": "2024-05-01", "name": "nat",
+         "location": "westeurope", "sku": {"name": "StandardV2"},
+         "properties": {"publicIpAddresses": [
+             {"id": rid("Microsoft.Network/publicIPAddresses", "nat-ip")}]}})
+    path = tmp_path / "nat.json"
+    path.write_text(__import__("json").dumps(doc))
+    scenario, summary = import_sources([str(path)])
+    assert scenario.topology.node("nat-ip").sku == "standard"
+    assert any(n.code == "import-not-modelled" and "nat-ip has SKU standardv2" in n.message
+               for n in summary.notes)
+    check_scenario(scenario)        # a NAT gateway with Standard IPs: no error (M-B2.2)
