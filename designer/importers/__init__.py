@@ -172,7 +172,8 @@ def import_sources(sources: list[str], *, fmt: str | None = None,
     notes: list[Note] = []
     labels = []
     for source, kind, doc in read:
-        name = source if kind == "azure" else Path(source).name
+        # (a folder given as "." has no name of its own: its absolute path has)
+        name = source if kind == "azure" else (Path(source).name or Path(source).resolve().name)
         labels.append((name, kind))
         if kind == "arm":
             found, more = evaluate_template(doc, per_template.get(name, {}), source=name)
