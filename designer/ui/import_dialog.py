@@ -153,12 +153,17 @@ class ParametersDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("These template parameters have no default value:"))
+        layout.addWidget(QLabel("These template parameters have no default value. A text left "
+                                "empty is imported without one where the network\ndoes not "
+                                "need it (an admin user name, a DNS label):"))
         layout.addLayout(form)
         layout.addWidget(buttons)
 
     def values(self) -> dict[str, str]:
-        return {name: edit.text() for name, edit in self.edits.items()}
+        """The values typed; a field left empty is not given (a string parameter then
+        imports without a value where the network does not need it, as on the command
+        line; any other is refused with its name)."""
+        return {name: edit.text() for name, edit in self.edits.items() if edit.text().strip()}
 
 
 def parameters_without_value(sources: list[str], fmt: str | None,

@@ -27,6 +27,7 @@ def test_parameters_without_defaults_are_asked_with_their_descriptions(qtbot):
     qtbot.addWidget(dialog)
     labels = " ".join(w.text() for w in dialog.findChildren(import_dialog.QLabel))
     assert "Admin user name of the VMs" in labels
+    assert dialog.values() == {}          # left empty: imported without a value (a note)
     dialog.edits["adminUsername"].setText("me")
     assert dialog.values() == {"adminUsername": "me"}
     assert parameters_without_value([WEB], None, [str(FIXTURES / "arm_web_tier.parameters.json")]) == []
