@@ -398,7 +398,9 @@ class _Resolver:
         t = self.t
         if subnet is not None and subnet.private:
             return f"subnet {subnet_id} is private (no default outbound access, M-B14)"
-        for member in self.aset_members(vm_id):
+        # the VM itself first: its own pool membership is the reason to give when it has one
+        members = self.aset_members(vm_id)
+        for member in [vm_id] + [m for m in members if m != vm_id]:
             for lb_id in t.load_balancers_of(member):
                 lb = t.node(lb_id)
                 if lb.sku == "standard":

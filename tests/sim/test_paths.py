@@ -158,6 +158,18 @@ def test_MB2_6_default_outbound_rules():
     assert "member of its availability set" in paths["buddy"].reason
 
 
+def test_MB2_7_a_pool_member_is_told_its_own_membership_before_a_set_mates():
+    b = Builder("modern")
+    b.add("vm", "vm-0", availability_set="set")
+    b.add("vm", "vm-1", availability_set="set")
+    b.lb("lb", ["vm-0", "vm-1"], [], sku="standard", type="internal", rules=[])
+    paths = resolve_paths(b.snapshot())
+    for vm in ("vm-0", "vm-1"):
+        assert paths[vm].outbound == "none"
+        assert paths[vm].reason.startswith(f"{vm} has no outbound TCP path: it is in the "
+                                           f"backend pool of Standard load balancer lb")
+
+
 def test_MB3_eight_port_blocks_of_rule_frontend_ports():
     assert P.frontend_capacity([]) == 64000
     assert P.frontend_capacity([80, 81]) == 64000 - 8        # same 8-port block
