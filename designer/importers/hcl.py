@@ -40,7 +40,9 @@ NOT_OUTBOUND = {"admin_ssh_key", "admin_password", "admin_username", "custom_dat
                 "computer_name", "boot_diagnostics", "identity", "location", "zones", "zone",
                 "storage_os_disk", "storage_image_reference", "os_profile",
                 "os_profile_linux_config", "plan", "additional_capabilities", "secure_boot_enabled",
-                "vtpm_enabled", "encryption_at_host_enabled", "patch_mode", "timeouts"}
+                "vtpm_enabled", "encryption_at_host_enabled", "patch_mode", "timeouts",
+                # resources link by Terraform references, not by ids spelled with the group
+                "resource_group_name"}
 _MISSING = object()
 
 
