@@ -6,7 +6,9 @@
   scheduler; the cluster is the user's and is left running;
 - else, with ``dask.distributed`` installed and ``workers`` != 0: a ``LocalCluster`` of
   processes (one per core, one thread each), started here and closed when the work ends,
-  on success, error, Ctrl+C or Cancel alike;
+  on success, error, Ctrl+C or Cancel alike — unless ``workers`` is not given and the work
+  is expected to take less than :data:`LOCAL_CLUSTER_MIN_CPU_S` of computing (see
+  :func:`expected_cpu_s`), which a cluster would take longer to start than to share;
 - else: runs in this process one after another, and says so once (``notice``).
 
 The :class:`Driver` feeds runs to the executor.  Work comes from *searches*: generators that
@@ -218,9 +220,27 @@ def _quiet_dask_logs() -> None:
             logging.getLogger(name).setLevel(logging.ERROR)
 
 
+#: below this much expected computing a local cluster costs more than it saves: starting and
+#: closing one took 1.4-1.8 s on 2 cores, and a sweep of 32 points of 0.05 s ran 0.65x as
+#: fast on it as one after another (tests/benchmarks/test_capacity_speed.py)
+LOCAL_CLUSTER_MIN_CPU_S = 5.0
+
+
+def expected_cpu_s(scenario, duration: float | None, sample_s: float, runs: int) -> float:
+    """CPU seconds ``runs`` runs of about ``scenario``'s size are expected to take (the run
+    budget's estimate; a guide for where to run them, not a promise)."""
+    from ..sim.budget import estimate
+    from ..sim.report import default_duration
+    snapshot = scenario.snapshot()
+    cost = estimate(snapshot, duration if duration else default_duration(snapshot), sample_s)
+    return cost.cpu_seconds * runs
+
+
 def open_executor(scheduler: str | None = None, workers: int | None = None,
-                  notice: Callable[[str], None] | None = None):
-    """The executor for these settings (see the module docstring)."""
+                  notice: Callable[[str], None] | None = None,
+                  expected_cpu: float | None = None):
+    """The executor for these settings (see the module docstring); ``expected_cpu`` is
+    :func:`expected_cpu_s` of the work, when known."""
     address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     if address:
         if not dask_available():
@@ -233,6 +253,12 @@ def open_executor(scheduler: str | None = None, workers: int | None = None,
         if notice is not None:
             notice(SERIAL_NOTICE)
         return SerialExecutor()
+    if workers is None and expected_cpu is not None and expected_cpu < LOCAL_CLUSTER_MIN_CPU_S:
+        executor = SerialExecutor()
+        executor.description = (f"this process, one run after another: the runs should take "
+                                f"about {expected_cpu:.2g} s of computing, less than a local "
+                                f"cluster takes to start (--workers N to use one anyway)")
+        return executor
     return DaskExecutor(workers=workers)
 
 

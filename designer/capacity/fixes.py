@@ -30,6 +30,9 @@ from .execute import Driver, Hint, Search
 from .runs import failing_vms, names
 from .search import HEADROOM_MAX_FACTOR, Outcome, Settings, headroom, probe, smallest
 
+#: runs a comparison takes per seed, about (the demo's: 121, bisections and headroom
+#: included): what ``execute.expected_cpu_s`` is given to choose where to run them
+TYPICAL_RUNS_PER_SEED = 120
 FIXES_FORMAT = "outbound-designer-fixes"
 FIXES_VERSION = 1
 KINDS = ("original", "nat_gateway", "outbound_rule_ports", "frontend_ips", "instance_ip",

@@ -105,9 +105,10 @@ class TerminalProgress:
 
 
 def run_with_driver(args: argparse.Namespace, work: Callable[["Driver"], object],
-                    what: str = "runs"):
-    """Open the executor the options ask for, run ``work(driver)``, close it on every way
-    out; errors become one line (CliError)."""
+                    what: str = "runs", expected_cpu: float | None = None):
+    """Open the executor the options ask for (``expected_cpu``: the CPU seconds the work
+    should take, from ``capacity.execute.expected_cpu_s``), run ``work(driver)``, close it on
+    every way out; errors become one line (CliError)."""
     from ..capacity.execute import Cancelled, CapacityError, Driver, open_executor
 
     def notice(text: str) -> None:
@@ -117,7 +118,7 @@ def run_with_driver(args: argparse.Namespace, work: Callable[["Driver"], object]
     previous = _catch_ctrl_c(cancel)
     try:
         try:
-            executor = open_executor(args.scheduler, args.workers, notice)
+            executor = open_executor(args.scheduler, args.workers, notice, expected_cpu)
         except CapacityError as exc:
             raise CliError(str(exc)) from None
         try:

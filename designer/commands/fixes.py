@@ -52,8 +52,13 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.file)
     settings = Settings(tuple(scenario.seed + i for i in range(args.seeds)), args.duration,
                         args.sample, Path(args.file).name)
+    from ..capacity.execute import expected_cpu_s
+    from ..capacity.fixes import TYPICAL_RUNS_PER_SEED
+    expected = expected_cpu_s(scenario, args.duration, args.sample,
+                              TYPICAL_RUNS_PER_SEED * args.seeds)
     doc = run_with_driver(args, lambda driver: compare(scenario, settings, driver, kinds,
-                                                           not args.no_headroom))
+                                                       not args.no_headroom),
+                          expected_cpu=expected)
     if args.html:
         from ..capacity.html import fixes_html
         atomic_write_text(args.html, fixes_html(doc))

@@ -7,6 +7,7 @@ import argparse
 import csv
 import io
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -57,11 +58,14 @@ def run(args: argparse.Namespace) -> int:
     if len(set(paths)) != len(paths):
         raise CliError("--vary: the same path is varied twice")
     seeds = [scenario.seed + i for i in range(args.seeds)]
+    from ..capacity.execute import expected_cpu_s
+    runs = len(seeds) * math.prod(len(v.values) for v in varies)
     try:
         doc, _reports = run_with_driver(args, lambda driver: run_sweep(
             scenario, varies, seeds, driver, duration=args.duration, sample_s=args.sample,
             source=Path(args.file).name, metric=args.metric, prune=args.prune),
-            what="points")
+            what="points",
+            expected_cpu=expected_cpu_s(scenario, args.duration, args.sample, runs))
     except ValueError as exc:   # an edit that does not apply (e.g. removing every frontend)
         raise CliError(f"{args.file}: {exc}") from None
     text = json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

@@ -124,3 +124,25 @@ def test_sweep_heatmap_is_wide_enough_for_its_titles_and_the_table_says_each_fig
         assert float(x) + TEXT_PX_PER_CHAR * len(text) <= width, text
     header = re.search(r"<h2>Points</h2><table><tr>(.*?)</tr>", page).group(1)
     assert header.count("failed") == 1
+
+
+def test_small_work_runs_in_process_unless_workers_are_asked_for():
+    """A comparison or sweep expected to take less computing than a local cluster takes to
+    start runs here, one after another; --workers N (or a scheduler) still gets the cluster."""
+    from designer.capacity import execute
+    from designer.model import load_scenario
+    demo = load_scenario(demo_path())
+    small = execute.expected_cpu_s(demo, 60.0, 60.0, runs=4)
+    assert 0 < small < execute.LOCAL_CLUSTER_MIN_CPU_S
+    big = execute.expected_cpu_s(demo, 86_400.0, 60.0, runs=32)
+    assert big > execute.LOCAL_CLUSTER_MIN_CPU_S
+    executor = execute.open_executor(None, None, None, small)
+    assert isinstance(executor, execute.SerialExecutor)
+    assert "less than a local cluster takes to start" in executor.description
+    assert execute.SerialExecutor.description == "this process, one run after another"
+    if execute.dask_available():
+        asked = execute.open_executor(None, 1, None, small)
+        try:
+            assert isinstance(asked, execute.DaskExecutor)
+        finally:
+            asked.close()

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel, QMenu, QMessageBox, QProgressBar, QToolButton
 
-from ...capacity.execute import Driver
+from ...capacity.execute import Driver, expected_cpu_s
 from ...capacity.fieldpath import VaryError, parse_vary
-from ...capacity.fixes import compare
+from ...capacity.fixes import TYPICAL_RUNS_PER_SEED, compare
 from ...capacity.search import Settings
 from ...capacity.sweep import run_sweep
 from ...model import dumps
@@ -167,7 +168,9 @@ class CapacityPlanner(QObject):
                             if self.window.document.path is not None else scenario.name)
         snapshot = scenario.snapshot()
         self._show_dock(self.dock_fixes)
-        self.runner.start("fixes", lambda driver: compare(snapshot, settings, driver))
+        runs = TYPICAL_RUNS_PER_SEED * len(settings.seeds)
+        self.runner.start("fixes", lambda driver: compare(snapshot, settings, driver),
+                          lambda: expected_cpu_s(snapshot, self.duration, 60.0, runs))
         self._started("fixes")
 
     def show_sweep(self) -> None:
@@ -188,8 +191,10 @@ class CapacityPlanner(QObject):
         def work(driver: Driver):
             return run_sweep(scenario, varies, seed_list, driver,
                              duration=duration or None, source=scenario.name, metric=metric)[0]
+        runs = len(seed_list) * math.prod(len(v.values) for v in varies)
         self.show_sweep()
-        self.runner.start("sweep", work)
+        self.runner.start("sweep", work,
+                          lambda: expected_cpu_s(scenario, duration or None, 60.0, runs))
         self._started("sweep")
 
     def _progress(self, p) -> None:

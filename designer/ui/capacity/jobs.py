@@ -23,15 +23,18 @@ class _Job(QObject):
     cancelled = Signal()
 
     def __init__(self, work: Callable[[Driver], Any], workers: int | None,
-                 cancel: threading.Event):
+                 cancel: threading.Event, expected_cpu: Callable[[], float] | None = None):
         super().__init__()
         self.work, self.workers, self.cancel = work, workers, cancel
+        self.expected_cpu = expected_cpu
 
     @Slot()
     def run(self) -> None:
         executor = None
         try:
-            executor = open_executor(None, self.workers, self.notice.emit)
+            # (estimated here, off the GUI thread: it resolves every VM's path)
+            expected = self.expected_cpu() if self.expected_cpu is not None else None
+            executor = open_executor(None, self.workers, self.notice.emit, expected)
             self.notice.emit(f"running on {executor.description}")
             result = self.work(Driver(executor, self.progressed.emit, self.cancel))
         except Cancelled:
@@ -69,14 +72,17 @@ class JobRunner(QObject):
     def busy(self) -> bool:
         return self.thread is not None
 
-    def start(self, what: str, work: Callable[[Driver], Any]) -> None:
+    def start(self, what: str, work: Callable[[Driver], Any],
+              expected_cpu: Callable[[], float] | None = None) -> None:
+        """Run ``work`` on a thread of its own; ``expected_cpu`` (called there) gives the CPU
+        seconds the work should take, so that small work does not start a cluster."""
         if self.busy:
             raise RuntimeError("a capacity job is already running")
         self.what = what
         self.cancel_event = threading.Event()
         self.thread = QThread()
         self.thread.setObjectName(f"capacity-{what}")
-        self.job = _Job(work, self.workers, self.cancel_event)
+        self.job = _Job(work, self.workers, self.cancel_event, expected_cpu)
         self.job.moveToThread(self.thread)
         self.thread.started.connect(self.job.run)
         self.job.progressed.connect(self.progressed)
