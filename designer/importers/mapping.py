@@ -228,8 +228,9 @@ class _Mapper(LoadBalancerMapping, ComputeMapping):
             sku_name = self.sku_name(pip)
             sku = "basic" if sku_name == "basic" else "standard"
             if sku_name not in ("", "basic", "standard"):
+                spelled = lookup(pip.sku, "name") if isinstance(pip.sku, dict) else pip.sku
                 self.note("info", "import-not-modelled",
-                          f"public IP {pip.short_name} has SKU {sku_name}: its "
+                          f"public IP {pip.short_name} has SKU {spelled}: its "
                           f"specifics are not modelled; it is simulated as a Standard public IP",
                           pip)
             version = self.text(pip.prop("publicIPAddressVersion"), "IP version", pip)

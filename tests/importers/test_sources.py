@@ -298,6 +298,6 @@ def test_a_standard_v2_public_ip_is_simulated_as_standard(tmp_path):
     path.write_text(__import__("json").dumps(doc))
     scenario, summary = import_sources([str(path)])
     assert scenario.topology.node("nat-ip").sku == "standard"
-    assert any(n.code == "import-not-modelled" and "nat-ip has SKU standardv2" in n.message
+    assert any(n.code == "import-not-modelled" and "nat-ip has SKU StandardV2" in n.message
                for n in summary.notes)
     check_scenario(scenario)        # a NAT gateway with Standard IPs: no error (M-B2.2)
