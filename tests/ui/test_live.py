@@ -260,3 +260,22 @@ def test_worker_commands_pause_step_speed_and_snapshot():
     worker.set_speed(1.0)
     worker.run_slice()
     assert worker.pacer.speed == 1.0
+
+
+def test_the_banner_is_as_tall_as_its_wrapped_text_after_the_view_was_grabbed(demo, qtbot):
+    """A grab of the view (an export, a screenshot) before the banner first shows left its
+    label a one-line height: the fixes of a failing VM were cut off under the first line."""
+    demo.resize(1500, 1000)
+    demo.show()
+    qtbot.waitExposed(demo)
+    demo.view.grab()
+    banner = demo.live.banner
+    text = ("<b>web-1</b> is failing new TCP flows since <b>01:46</b>: its 1,024 SNAT ports "
+            "are all in use (SNAT exhaustion). Documented fixes: add frontend public IPs (an "
+            "outbound rule with more ports per instance), attach a NAT gateway to its subnet, "
+            "give the VM an instance public IP, or reuse connections (a connection pool).")
+    banner.show_message(text, subject="web-1", severity="failing")
+    label = banner.label
+    assert label.heightForWidth(label.width()) > 2 * label.fontMetrics().height()  # wraps
+    assert label.height() >= label.heightForWidth(label.width())
+    assert banner.height() >= label.geometry().bottom()

@@ -267,8 +267,10 @@ class AlertBanner(QFrame):
         self.subject = subject
         self.set_style(severity)       # shows the buttons that apply
         self.label.setText(html_text)
-        self.place()
+        # placed once shown: while hidden the label may answer its height from a layout made
+        # before it had text (after a grab of the view, a 3-line text got one line's height)
         self.show()
+        self.place()
         self.raise_()
 
     def dismiss(self) -> None:
