@@ -134,3 +134,21 @@ def test_metrics_stays_hidden_when_the_program_starts_on_a_document(qtbot, answe
     assert not win.live.dock_metrics.isVisible()
     assert win.dock_inspector.height() > 600
     win.close()
+
+
+def test_fit_keeps_the_names_far_out_inside_the_view(window, qtbot):
+    """Far out a name keeps its size on screen, so it reaches further into the scene than
+    at 100 %: Fit counts it as drawn (resolver1.opendns.com was cut at the right edge)."""
+    window.resize(1360, 860)
+    assert window.open_example(demo_path())
+    settle(qtbot, window)
+    window.action("action-view-fit").trigger()
+    view = window.view
+    assert view.zoom_factor() < 0.8        # far enough out for fixed-size names
+    viewport = view.viewport().rect()
+    for item in window.scene.all_node_items():
+        if item.caption is None or not item.caption.isVisible():
+            continue
+        shown = item.caption.deviceTransform(view.viewportTransform()).mapRect(
+            item.caption.boundingRect() | item.caption.childrenBoundingRect())
+        assert viewport.contains(shown.toAlignedRect()), (item.node_id, shown, viewport)

@@ -315,6 +315,20 @@ class CanvasItem(QGraphicsPathItem):
         self._text_zoom = zoom
         self._update_caption()
 
+    def scene_rect_at(self, zoom: float) -> QRectF:
+        """The scene rectangle the item and its caption cover when the view's zoom is
+        ``zoom``: far out the caption keeps its size on screen, so it covers 1/zoom times its
+        own rectangle of the scene (a fit that ignores it cuts long names at the edge)."""
+        rect = self.sceneBoundingRect() | self.mapRectToScene(self.childrenBoundingRect())
+        caption = self.caption
+        if caption is None or not self._pixel_text or not caption.isVisible() or zoom <= 0:
+            return rect
+        local = caption.boundingRect() | caption.childrenBoundingRect()
+        scale = caption.scale() / zoom
+        anchor = caption.scenePos()
+        return rect | QRectF(anchor.x() + local.x() * scale, anchor.y() + local.y() * scale,
+                             local.width() * scale, local.height() * scale)
+
     def caption_shown(self) -> bool:
         """Names are shown when they fit, and always on hover."""
         return self.detail_level >= DETAIL_REDUCED and (

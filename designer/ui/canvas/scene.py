@@ -359,12 +359,16 @@ class DiagramScene(SceneEditing, QGraphicsScene):
             self.blockSignals(False)
         self.selectionChanged.emit()
 
-    def items_bounding_rect(self) -> QRectF:
-        """The bounding rectangle of the diagram (nodes, boxes, links, labels)."""
+    def items_bounding_rect(self, zoom: float | None = None) -> QRectF:
+        """The bounding rectangle of the diagram (nodes, boxes, links, labels); with
+        ``zoom``, names as a view at that zoom draws them (far out, at a fixed size on
+        screen)."""
         self._end_burst()
         rect = QRectF()
         for item in self._nodes.values():
-            rect = rect.united(item.sceneBoundingRect() | item.mapRectToScene(item.childrenBoundingRect()))
+            rect = rect.united(item.scene_rect_at(zoom) if zoom else
+                               item.sceneBoundingRect() |
+                               item.mapRectToScene(item.childrenBoundingRect()))
         for item in self._links.values():
             if item.isVisible():
                 rect = rect.united(item.sceneBoundingRect())

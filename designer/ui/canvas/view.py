@@ -162,7 +162,11 @@ class DiagramView(QGraphicsView):
         self.setSceneRect(self.sceneRect().united(rect))
 
     def fit_all(self) -> None:
-        self.fit_rect(self.diagram_scene().items_bounding_rect())
+        scene = self.diagram_scene()
+        self.fit_rect(scene.items_bounding_rect())
+        # again with the names as drawn at the zoom just chosen (far out they keep their
+        # size on screen, so they reach further into the scene than at 100 %)
+        self.fit_rect(scene.items_bounding_rect(self.zoom_factor()))
 
     def zoom_to_selection(self) -> None:
         scene = self.diagram_scene()

@@ -250,16 +250,22 @@ class PresentationMode(QObject):
         self.fits += 1
 
     def _fit(self, view) -> None:
-        # twice: the names' size depends on the zoom, and the fit on the names' size
+        # the names' size depends on the zoom, and the fit on the names' size: fit, scale the
+        # names, fit again - and always end on a fit, or the last scaling's longer names
+        # (resolver1.opendns.com at the right edge) stick out of the view
+        def fit_diagram() -> float:
+            # names as drawn at the current zoom, and room for the (scaled) gauges over the
+            # top row of nodes
+            rect = view.diagram_scene().items_bounding_rect(view.zoom_factor())
+            return fit_into(view, rect.adjusted(-20, -40, 20, 20), self.free_rect())
+        low, high = DIAGRAM_TEXT_SCALE
         for _ in range(2):
-            # room for the (scaled) gauges over the top row of nodes
-            rect = view.diagram_scene().items_bounding_rect().adjusted(-20, -40, 20, 20)
-            zoom = fit_into(view, rect, self.free_rect())
-            low, high = DIAGRAM_TEXT_SCALE
+            zoom = fit_diagram()
             factor = round(min(max(TEXT_ON_SCREEN_PX / (NAME_PX * zoom), low), high), 2)
             if factor == self.text_scale:
-                break
+                return
             self._scale_diagram(factor)
+        fit_diagram()
 
     def _fit_whole_view(self) -> None:
         view = self.window.view
