@@ -402,7 +402,7 @@ class TemplateEvaluator(Context):
                 profile = lookup(resource.properties, "virtualMachineProfile")
                 read = [lookup(resource.properties, "networkProfile"), resource.sku,
                         lookup(profile, "networkProfile") if isinstance(profile, dict) else None]
-            text = json.dumps(read)
+            text = json.dumps(read, default=str)   # (values known only at deployment)
             for key, spec in self.unset.items():
                 mark = UNSET_PLACEHOLDER.format(name=spec.name)
                 if key in used:

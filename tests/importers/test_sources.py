@@ -301,3 +301,21 @@ def test_a_standard_v2_public_ip_is_simulated_as_standard(tmp_path):
     assert any(n.code == "import-not-modelled" and "nat-ip has SKU StandardV2" in n.message
                for n in summary.notes)
     check_scenario(scenario)        # a NAT gateway with Standard IPs: no error (M-B2.2)
+
+
+def test_an_unset_parameter_beside_a_value_known_only_at_deployment(tmp_path):
+    """The check of where unset parameters end up reads network properties that may hold
+    reference() results (known only at deployment): they are no reason to fail."""
+    from .helpers import template
+    doc = template(
+        {"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2023-06-01",
+         "name": "ip", "location": "westeurope", "sku": {"name": "Standard"},
+         "properties": {"publicIPAllocationMethod": "Static", "ddosSettings": {
+             "ddosProtectionPlan": {"id": "[reference(resourceId("
+                                          "'Microsoft.Network/ddosProtectionPlans', 'plan')).id]"}}}},
+        parameters={"adminUsername": {"type": "string"}})
+    path = tmp_path / "t.json"
+    path.write_text(__import__("json").dumps(doc))
+    scenario, summary = import_sources([str(path)])
+    assert scenario.topology.node_ids("public_ip") == ["ip"]
+    assert "import-parameter-unset" in codes(summary)
