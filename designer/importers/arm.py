@@ -391,6 +391,10 @@ class TemplateEvaluator(Context):
         if not self.unset:
             return
         used: dict[str, str] = {}
+        # each placeholder as it reads in a name, and as it reads in JSON text
+        marks = {key: (mark, json.dumps(mark)[1:-1]) for key, mark in
+                 ((key, UNSET_PLACEHOLDER.format(name=spec.name))
+                  for key, spec in self.unset.items())}
         for resource in resources:
             rtype = resource.type.lower()
             read: list[Any] = []
@@ -403,13 +407,12 @@ class TemplateEvaluator(Context):
                 read = [lookup(resource.properties, "networkProfile"), resource.sku,
                         lookup(profile, "networkProfile") if isinstance(profile, dict) else None]
             text = json.dumps(read, default=str)   # (values known only at deployment)
-            for key, spec in self.unset.items():
-                mark = UNSET_PLACEHOLDER.format(name=spec.name)
+            for key, (mark, in_json) in marks.items():
                 if key in used:
                     continue
                 if mark in resource.name:
                     used[key] = f"names a {resource.type} ({resource.origin})"
-                elif json.dumps(mark)[1:-1] in text:
+                elif in_json in text:
                     used[key] = f"used by {resource.type} {resource.name} ({resource.origin})"
         if used:
             described = "; ".join(

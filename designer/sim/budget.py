@@ -186,7 +186,8 @@ def estimate(snapshot: Scenario, duration: float | None, sample_s: float = 60.0,
     generators = 0
     destinations: set[str] = set()
     vm_held: dict[str, float] = {}                    # mappings each VM would hold
-    vm_cap: dict[str, list] = {}                      # its ports, and its destinations
+    vm_ports: dict[str, int] = {}                     # its ports
+    vm_dests: dict[str, set[str]] = {}                # and the destinations it calls
     for gen in topo.nodes("traffic_generator"):
         if gen.muted or gen.rate_per_s <= 0:
             continue
@@ -215,10 +216,11 @@ def estimate(snapshot: Scenario, duration: float | None, sample_s: float = 60.0,
                 held = min(held, gen.pool_size * len(dests))
             ports = path.ports if path is not None and path.ports else P.NAT_PORTS_PER_IP
             vm_held[vm_id] = vm_held.get(vm_id, 0.0) + held
-            vm_cap.setdefault(vm_id, [ports, set()])[1].update(dests)
+            vm_ports.setdefault(vm_id, ports)
+            vm_dests.setdefault(vm_id, set()).update(dests)
     # a VM cannot hold more mappings than its ports x destination keys (C7), whatever
     # number of generators share it
-    live += sum(min(held, vm_cap[vm_id][0] * len(vm_cap[vm_id][1]))
+    live += sum(min(held, vm_ports[vm_id] * len(vm_dests[vm_id]))
                 for vm_id, held in vm_held.items())
     samples = int(duration / sample_s) + 1 if duration is not None else 0
     parts = {
