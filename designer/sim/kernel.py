@@ -29,8 +29,9 @@ from .kernel_layout import *  # noqa: F401,F403 - the codes, regions and columns
 
 try:                        # compile.py loads this file a second time, to run it interpreted
     jit = _DECORATOR  # type: ignore[name-defined]  # noqa: F821
+    prefetch = _PREFETCH  # type: ignore[name-defined]  # noqa: F821
 except NameError:
-    from .jit import jit
+    from .jit import jit, prefetch
 
 _ONE = np.int64(1)
 
@@ -546,6 +547,10 @@ def _timer(m, f, t):
     h = m[B_HEAP]
     seq, item = m[h + H_KEY] & SEQ_MASK, m[h + H_ITEM]
     _heap_pop(m, f)
+    if m[I_HEAP_N] > 0:                         # the next timer's flow row (two lines)
+        ahead = m[B_FLOWS] + (m[h + H_ITEM] >> 2) * NFL
+        prefetch(m, ahead)
+        prefetch(m, ahead + NFL - 1)
     row, code = item >> 2, item & 3
     r = m[B_FLOWS] + row * NFL
     if m[r + FL_FID] < 0 or m[r + FL_TIMER] != seq:
@@ -742,12 +747,46 @@ def _stream_of(m, f, r):
 
 
 @jit
+def _destination_row(m, f, ai):
+    """Where the destination row of arrival ``ai`` starts in ``m``."""
+    s = m[m[B_SEG_STREAM] + _stream_of(m, f, f[m[G_ARR_R] + ai])]
+    st = m[B_STREAMS] + s * NS
+    return m[B_FLAT] + (m[st + S_FLAT] + int(f[m[G_ARR_U] + ai] * m[st + S_NDEST])) * NT
+
+
+@jit
+def _prefetch_arrivals(m, f, ai, ahead):
+    """What later arrivals read first, fetched into the cache while this one is processed:
+    the destination row of the arrival ``ARRIVALS_AHEAD`` ahead (a random row of a table of a
+    megabyte or more), and the (owner, key) pair record of the one half as far ahead, read
+    from its row fetched that many arrivals ago.  ``ahead`` remembers (arrival, row) pairs
+    for that second step; a prefetch of a wrong line only wastes it."""
+    n = m[I_NARR]
+    later = ai + ARRIVALS_AHEAD
+    if later < n:
+        row = _destination_row(m, f, later)
+        prefetch(m, row)
+        slot = 2 * (later % ARRIVALS_AHEAD)
+        ahead[slot] = later
+        ahead[slot + 1] = row
+    sooner = ai + ARRIVALS_AHEAD // 2
+    slot = 2 * (sooner % ARRIVALS_AHEAD)
+    if sooner < n and ahead[slot] == sooner:
+        p = m[ahead[slot + 1] + T_PAIR]
+        if p >= 0:
+            record = _pair_at(m, p)
+            prefetch(m, record)
+            prefetch(m, record + P_WORDS + 1)      # the record may straddle two lines
+
+
+@jit
 def advance(m, f, until, max_events, py_t, py_prio, py_seq):
     """Process events up to ``until`` (inclusive) until Python must act.  ``py_*`` is the
     earliest of Python's own timers (probes, samples, generator stops).  Returns (code, number
     of events processed)."""
     py_key = (py_prio << SEQ_BITS) | py_seq
     count = 0
+    ahead = np.full(2 * ARRIVALS_AHEAD, -1, np.int64)     # see _prefetch_arrivals
     while True:
         if count >= max_events:
             return MAX_EVENTS, count
@@ -781,6 +820,7 @@ def advance(m, f, until, max_events, py_t, py_prio, py_seq):
                 return PY_EVENT, count
             _timer(m, f, t)
         else:
+            _prefetch_arrivals(m, f, ai, ahead)
             k = _stream_of(m, f, f[m[G_ARR_R] + ai])
             s = m[m[B_SEG_STREAM] + k]
             hold = f[m[G_SEG_MEAN] + k]

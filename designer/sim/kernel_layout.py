@@ -107,6 +107,8 @@ NAT_MAX_IPS = 16
 NAT_PORTS_PER_IP = 64_512
 NAT_MAX_PER_DESTINATION = 50_000
 NAT_REUSE_TRIES = 64
+#: how many arrivals ahead the kernel fetches a destination row into the cache
+ARRIVALS_AHEAD = 8
 # load balancers (inbound): eligible backends, running backends, members
 L_ELIG, L_NELIG, L_RUN, L_NRUN, L_ALLUP, L_MEM, NL = range(7)
 # connection pools of pooled generators (per generator, VM and destination)
