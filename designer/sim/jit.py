@@ -115,11 +115,14 @@ def prefetch(typingctx, array, index):
     def codegen(context, builder, signature, args):
         data = context.make_array(signature.args[0])(context, builder, args[0]).data
         address = builder.gep(data, [args[1]])
+        # i8*: the intrinsic's name is llvm.prefetch.p0i8 with typed pointers (older numba),
+        # llvm.prefetch.p0 with opaque ones (llvmlite names the type either way)
+        address = builder.bitcast(address, ir.IntType(8).as_pointer())
         i32 = ir.IntType(32)
         function = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(ir.VoidType(), [address.type, i32, i32, i32]),
-            "llvm.prefetch.p0")
-        builder.call(function, [address, i32(0), i32(3), i32(1)])
+            "llvm.prefetch." + address.type.intrinsic_name)
+        builder.call(function, [address, i32(0), i32(3), i32(1)])   # read, all levels, data
         return context.get_dummy_value()
 
     return types.void(array, index), codegen
