@@ -755,24 +755,25 @@ def _destination_row(m, f, ai):
 
 
 @jit
-def _prefetch_arrivals(m, f, ai, ahead):
+def _prefetch_arrivals(m, f, ai):
     """What later arrivals read first, fetched into the cache while this one is processed:
     the destination row of the arrival ``ARRIVALS_AHEAD`` ahead (a random row of a table of a
     megabyte or more), and the (owner, key) pair record of the one half as far ahead, read
-    from its row fetched that many arrivals ago.  ``ahead`` remembers (arrival, row) pairs
-    for that second step; a prefetch of a wrong line only wastes it."""
+    from its row fetched that many arrivals ago.  The region ``ahead`` remembers (arrival,
+    row) pairs for that second step; a prefetch of a wrong line only wastes it."""
+    ahead = m[B_AHEAD]
     n = m[I_NARR]
     later = ai + ARRIVALS_AHEAD
     if later < n:
         row = _destination_row(m, f, later)
         prefetch(m, row)
         slot = 2 * (later % ARRIVALS_AHEAD)
-        ahead[slot] = later
-        ahead[slot + 1] = row
+        m[ahead + slot] = later
+        m[ahead + slot + 1] = row
     sooner = ai + ARRIVALS_AHEAD // 2
     slot = 2 * (sooner % ARRIVALS_AHEAD)
-    if sooner < n and ahead[slot] == sooner:
-        p = m[ahead[slot + 1] + T_PAIR]
+    if sooner < n and m[ahead + slot] == sooner:
+        p = m[m[ahead + slot + 1] + T_PAIR]
         if p >= 0:
             record = _pair_at(m, p)
             prefetch(m, record)
@@ -786,7 +787,6 @@ def advance(m, f, until, max_events, py_t, py_prio, py_seq):
     of events processed)."""
     py_key = (py_prio << SEQ_BITS) | py_seq
     count = 0
-    ahead = np.full(2 * ARRIVALS_AHEAD, -1, np.int64)     # see _prefetch_arrivals
     while True:
         if count >= max_events:
             return MAX_EVENTS, count
@@ -820,7 +820,7 @@ def advance(m, f, until, max_events, py_t, py_prio, py_seq):
                 return PY_EVENT, count
             _timer(m, f, t)
         else:
-            _prefetch_arrivals(m, f, ai, ahead)
+            _prefetch_arrivals(m, f, ai)
             k = _stream_of(m, f, f[m[G_ARR_R] + ai])
             s = m[m[B_SEG_STREAM] + k]
             hold = f[m[G_SEG_MEAN] + k]

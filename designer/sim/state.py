@@ -81,6 +81,7 @@ class KernelState:
         for name in ("arr_t", "arr_r", "arr_u", "arr_e"):
             setattr(self, name, _empty(name, CHUNK, F64))
         self.ubuf = _empty("ubuf", 2 * UNIFORMS, F64)
+        self.ahead = np.full(2 * K.ARRIVALS_AHEAD, -1, I64)   # (arrival, row) fetched ahead
         self._scalars = np.zeros(K.NI, I64)
         self._fscalars = np.zeros(K.NF, F64)
         self._scalars[K.I_SEQ] = 1
