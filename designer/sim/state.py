@@ -133,6 +133,9 @@ class KernelState:
         object.__setattr__(self, "iv", m[:K.NI])
         object.__setattr__(self, "fv", f[:K.NF])
         object.__setattr__(self, "_dirty", False)
+        # the rows fetched ahead are offsets into the old layout: forget them (the kernel
+        # reads a remembered row, and the new m may be shorter)
+        self.ahead[:] = -1
 
     def nbytes(self) -> int:
         return self.m.nbytes + self.f.nbytes

@@ -34,3 +34,19 @@ def test_the_interpreted_kernel_fetches_nothing():
 def test_editing_the_prefetch_recompiles_the_kernel():
     # the intrinsic is compiled into the kernel's functions, so jit.py keys their cache
     assert "jit.py" in KERNEL_FILES
+
+
+def test_a_new_layout_forgets_the_rows_fetched_ahead():
+    """The kernel reads the pair of a destination row it remembered from a few arrivals
+    before; after Python lays the state out again (a table grew, a snapshot) those offsets
+    point into the old layout - possibly past the end of the new one."""
+    from designer.sim import kernel as K
+    from designer.sim.state import KernelState, grown
+    st = KernelState(16)
+    st.ahead[:] = [3, len(st.m) + 10_000] * K.ARRIVALS_AHEAD
+    st.sync()
+    assert (st.ahead == [3, len(st.m) + 10_000] * K.ARRIVALS_AHEAD).all()   # same layout
+    st.flat = grown(st.flat, 4)                     # a snapshot's new destination table
+    st.sync()
+    assert (st.ahead == -1).all()
+    assert (st.m[st.m[K.B_AHEAD]:st.m[K.B_AHEAD] + 2 * K.ARRIVALS_AHEAD] == -1).all()
