@@ -28,8 +28,12 @@ import time
 from types import ModuleType
 from typing import Callable
 
-import numba
 import numpy as np
+
+from .gcpause import gc_paused
+
+with gc_paused(freeze=True):    # numba's import makes a few hundred thousand objects
+    import numba
 
 from . import kernel as K
 from .jit import kernel_cache_dir
@@ -62,6 +66,7 @@ def interpreted() -> ModuleType:
                                                       K.__file__)
         module = importlib.util.module_from_spec(spec)
         module._DECORATOR = lambda f: f
+        module._PREFETCH = lambda array, index: None
         spec.loader.exec_module(module)
         _interpreted = module
     return _interpreted
@@ -90,15 +95,17 @@ def _load_cached() -> bool:
     """Install every entry point from the on-disk cache (numba's own cache-hit steps, so that
     nothing is loaded twice); False when one is not there."""
     from numba.core.compiler_lock import global_compiler_lock
-    for func, sig in _entry_points():
-        if sig in func.overloads:
-            continue
-        cres = func._cache.load_overload(sig, func.targetctx)
-        if cres is None:
-            return False
-        with global_compiler_lock:
-            func.targetctx.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
-            func.add_overload(cres)
+    with gc_paused(freeze=True):  # the first load imports numba's typing registries
+        for func, sig in _entry_points():
+            if sig in func.overloads:
+                continue
+            cres = func._cache.load_overload(sig, func.targetctx)
+            if cres is None:
+                return False
+            with global_compiler_lock:
+                func.targetctx.insert_user_function(cres.entry_point, cres.fndesc,
+                                                    [cres.library])
+                func.add_overload(cres)
     return True
 
 

@@ -13,7 +13,6 @@ sliced.  The kernel releases the GIL while it runs.
 """
 from __future__ import annotations
 
-import gc
 import math
 import time as _time
 from typing import Any, Callable
@@ -28,6 +27,7 @@ from .arrivals import Arrivals
 from .episodes import ExhaustionEpisodes
 from .frames import COUNTER_NAMES, Counters, FlowSample, Frame, PortUse, build_frame, \
     vm_port_use
+from .gcpause import gc_paused
 from .natpools import NatPools
 from .owners import SnatOwners
 from .paths import PROTOCOLS, Resolution
@@ -63,7 +63,8 @@ class Engine:
         self.seed = scenario.seed if seed is None else int(seed)
         self.rng = np.random.default_rng(self.seed % (2 ** 63))
         self.sample_s = float(sample_s)
-        #: switch the cyclic GC off inside run() (process-wide: a GUI may prefer False)
+        #: switch the cyclic GC off while the snapshot is compiled and inside run()
+        #: (process-wide: a GUI may prefer False)
         self.pause_gc = pause_gc
         self.sample_limit = sample_limit if record_samples else 0
         self.st = KernelState(self.sample_limit)
@@ -106,7 +107,8 @@ class Engine:
         #: the last run() stopped because ``max_events`` were processed (not at ``until``)
         self.last_run_cut = False
         self.timeline.push(0.0, K.PRIO_SAMPLE, SAMPLE, 0)
-        apply_snapshot(self, scenario)
+        with gc_paused(self.pause_gc):
+            apply_snapshot(self, scenario)
 
     # ------------------------------------------------------------------ public API
     @property
@@ -140,15 +142,8 @@ class Engine:
         within milliseconds, the kernel hands back control after that many events)."""
         if until < self.now:
             raise ValueError(f"cannot run back in time (now {self.now}, until {until})")
-        # the engine's objects are acyclic: the cyclic GC would only rescan them
-        gc_was_enabled = gc.isenabled() and self.pause_gc
-        if gc_was_enabled:
-            gc.disable()
-        try:
+        with gc_paused(self.pause_gc):
             done = self._advance(until, max_events if max_events is not None else -1)
-        finally:
-            if gc_was_enabled:
-                gc.enable()
         self.last_run_cut = not done
         if done and until != INF:
             self.now = until

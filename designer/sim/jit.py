@@ -18,7 +18,10 @@ import sys
 from pathlib import Path
 
 import numba
-from numba.core import caching
+from llvmlite import ir
+from numba import types
+from numba.core import caching, cgutils
+from numba.extending import intrinsic
 
 APP_DIR_NAME = "outbound-designer"
 
@@ -50,8 +53,9 @@ if not numba.config.CACHE_DIR:          # the user's NUMBA_CACHE_DIR wins
         pass
 
 #: the files whose content keys the kernel's cache (a function's own file is not enough: the
-#: constants of kernel_layout.py are frozen into every function's machine code)
-KERNEL_FILES = ("kernel.py", "kernel_layout.py")
+#: constants of kernel_layout.py are frozen into every function's machine code, and so is the
+#: prefetch below)
+KERNEL_FILES = ("kernel.py", "kernel_layout.py", "jit.py")
 _HERE = Path(__file__).resolve().parent
 _stamp: str | None = None
 
@@ -94,3 +98,31 @@ if KernelCacheLocator not in _CacheImpl._locator_classes:
 #: used: it types a helper again at every call site, which made compiling slower; LLVM still
 #: inlines small helpers into their callers.)
 jit = numba.njit(cache=True, nogil=True)
+
+
+@intrinsic
+def prefetch(typingctx, array, index):
+    """``prefetch(array, index)``: ask the CPU to bring the cache line of ``array[index]`` in
+    (LLVM's prefetch: read, keep in every cache level); no effect on any value.
+
+    The kernel's time goes to cache misses - a random destination row at each arrival, the
+    flow row of each timer - which it knows some events in advance: fetched ahead, they are
+    there when needed.  ``index`` must be within the array.  (The interpreted kernel gets a
+    do-nothing function instead.)"""
+    if not isinstance(array, types.Array) or not isinstance(index, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        address = builder.gep(data, [args[1]])
+        # i8*: the intrinsic's name is llvm.prefetch.p0i8 with typed pointers (older numba),
+        # llvm.prefetch.p0 with opaque ones (llvmlite names the type either way)
+        address = builder.bitcast(address, ir.IntType(8).as_pointer())
+        i32 = ir.IntType(32)
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [address.type, i32, i32, i32]),
+            "llvm.prefetch." + address.type.intrinsic_name)
+        builder.call(function, [address, i32(0), i32(3), i32(1)])   # read, all levels, data
+        return context.get_dummy_value()
+
+    return types.void(array, index), codegen

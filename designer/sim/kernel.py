@@ -29,8 +29,9 @@ from .kernel_layout import *  # noqa: F401,F403 - the codes, regions and columns
 
 try:                        # compile.py loads this file a second time, to run it interpreted
     jit = _DECORATOR  # type: ignore[name-defined]  # noqa: F821
+    prefetch = _PREFETCH  # type: ignore[name-defined]  # noqa: F821
 except NameError:
-    from .jit import jit
+    from .jit import jit, prefetch
 
 _ONE = np.int64(1)
 
@@ -334,6 +335,29 @@ def _nat_choose(m, f, pool, key):
 
 
 @jit
+def _prefetch_nat_choice(m, f, pool):
+    """The free-list entry the pool's next choice will most likely draw (with the next
+    uniform number and today's free counts; the per-destination cap is ignored - a wrong
+    guess only wastes the fetch): a random entry of a list of 64,512 per address."""
+    upos = m[I_UPOS]
+    if upos >= m[I_ULEN]:
+        return
+    n = m[B_NAT] + pool * NN
+    q0 = m[B_NAT_IP] + pool * NAT_MAX_IPS * NQ
+    nips = m[n + N_NIPS]
+    total = 0
+    for ip in range(nips):
+        total += m[q0 + ip * NQ + Q_FREE_N]
+    i = int(f[m[G_UBUF] + upos] * total)
+    for ip in range(nips):
+        free_n = m[q0 + ip * NQ + Q_FREE_N]
+        if i < free_n:
+            prefetch(m, m[B_NAT_FREE] + m[n + N_BASE] + ip * NAT_PORTS_PER_IP + i)
+            return
+        i -= free_n
+
+
+@jit
 def _nat_take(m, pool, port, index, key, row):
     """Commit a choice of _nat_choose for flow ``row`` (``index``: the port's place in its
     address's free list, or -1 when it already carries mappings); returns the address."""
@@ -546,6 +570,10 @@ def _timer(m, f, t):
     h = m[B_HEAP]
     seq, item = m[h + H_KEY] & SEQ_MASK, m[h + H_ITEM]
     _heap_pop(m, f)
+    if m[I_HEAP_N] > 0:                         # the next timer's flow row (two lines)
+        ahead = m[B_FLOWS] + (m[h + H_ITEM] >> 2) * NFL
+        prefetch(m, ahead)
+        prefetch(m, ahead + NFL - 1)
     row, code = item >> 2, item & 3
     r = m[B_FLOWS] + row * NFL
     if m[r + FL_FID] < 0 or m[r + FL_TIMER] != seq:
@@ -647,6 +675,7 @@ def _arrival(m, f, t, s, u, hold):
         _seen(m, flat, _excl_take(m, o, m[ft + T_PAIR], port))
     else:
         _seen(m, flat, _nat_take(m, o, port, index, key, row))
+        _prefetch_nat_choice(m, f, o)
         v = m[B_VMP] + (vm * 2 + proto) * NV
         m[v + V_NAT_USED] += 1
         if m[v + V_NAT_USED] > m[v + V_NAT_PEAK]:
@@ -742,6 +771,40 @@ def _stream_of(m, f, r):
 
 
 @jit
+def _destination_row(m, f, ai):
+    """Where the destination row of arrival ``ai`` starts in ``m``."""
+    s = m[m[B_SEG_STREAM] + _stream_of(m, f, f[m[G_ARR_R] + ai])]
+    st = m[B_STREAMS] + s * NS
+    return m[B_FLAT] + (m[st + S_FLAT] + int(f[m[G_ARR_U] + ai] * m[st + S_NDEST])) * NT
+
+
+@jit
+def _prefetch_arrivals(m, f, ai):
+    """What later arrivals read first, fetched into the cache while this one is processed:
+    the destination row of the arrival ``ARRIVALS_AHEAD`` ahead (a random row of a table of a
+    megabyte or more), and the (owner, key) pair record of the one half as far ahead, read
+    from its row fetched that many arrivals ago.  The region ``ahead`` remembers (arrival,
+    row) pairs for that second step; a prefetch of a wrong line only wastes it."""
+    ahead = m[B_AHEAD]
+    n = m[I_NARR]
+    later = ai + ARRIVALS_AHEAD
+    if later < n:
+        row = _destination_row(m, f, later)
+        prefetch(m, row)
+        slot = 2 * (later % ARRIVALS_AHEAD)
+        m[ahead + slot] = later
+        m[ahead + slot + 1] = row
+    sooner = ai + ARRIVALS_AHEAD // 2
+    slot = 2 * (sooner % ARRIVALS_AHEAD)
+    if sooner < n and m[ahead + slot] == sooner:
+        p = m[m[ahead + slot + 1] + T_PAIR]
+        if p >= 0:
+            record = _pair_at(m, p)
+            prefetch(m, record)
+            prefetch(m, record + P_WORDS + 1)      # the record may straddle two lines
+
+
+@jit
 def advance(m, f, until, max_events, py_t, py_prio, py_seq):
     """Process events up to ``until`` (inclusive) until Python must act.  ``py_*`` is the
     earliest of Python's own timers (probes, samples, generator stops).  Returns (code, number
@@ -781,6 +844,7 @@ def advance(m, f, until, max_events, py_t, py_prio, py_seq):
                 return PY_EVENT, count
             _timer(m, f, t)
         else:
+            _prefetch_arrivals(m, f, ai)
             k = _stream_of(m, f, f[m[G_ARR_R] + ai])
             s = m[m[B_SEG_STREAM] + k]
             hold = f[m[G_SEG_MEAN] + k]

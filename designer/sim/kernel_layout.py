@@ -45,7 +45,7 @@ INT_REGIONS = ("flows", "heap", "streams", "flat", "vm_cnt", "vm_in",
                "slot_refc", "slot_pos", "pip_used", "pip_peak", "pair", "nat", "nat_ip",
                "nat_free", "nat_port", "per_dest", "nat_ex", "lb", "lb_elig",
                "lb_run", "lb_member_vm", "in_verdict", "pair_at", "conn_pool", "conns", "seg_stream",
-               "seg_exp", "ev", "sm", "seen")
+               "seg_exp", "ev", "sm", "seen", "ahead")
 #: (per arrival: its time, the uniform that picks its stream, the uniform that picks its
 #: destination, a standard exponential for its hold; per stream of the segment: cumulative
 #: share of the rate, mean hold, exponential or fixed)
@@ -57,7 +57,7 @@ NRI, NRF = len(INT_REGIONS), len(FLOAT_REGIONS)
  B_VMP, B_GEN_CNT, B_DEST_FLOWS, B_OWNER, B_OWNER_PIPS, B_SLOT_REFC, B_SLOT_POS, B_PIP_USED,
  B_PIP_PEAK, B_PAIR, B_NAT, B_NAT_IP, B_NAT_FREE, B_NAT_PORT, B_PER_DEST, B_NAT_EX,
  B_LB, B_LB_ELIG, B_LB_RUN, B_LB_MEMBER_VM, B_IN_VERDICT, B_PAIR_AT, B_CONN_POOL, B_CONNS, B_SEG_STREAM,
- B_SEG_EXP, B_EV, B_SM, B_SEEN) = range(NI, NI + NRI)
+ B_SEG_EXP, B_EV, B_SM, B_SEEN, B_AHEAD) = range(NI, NI + NRI)
 # the number of rows of the regions whose capacity the kernel checks
 N_HEAP = NI + NRI + INT_REGIONS.index("heap")
 N_NAT_EX = NI + NRI + INT_REGIONS.index("nat_ex")
@@ -107,6 +107,8 @@ NAT_MAX_IPS = 16
 NAT_PORTS_PER_IP = 64_512
 NAT_MAX_PER_DESTINATION = 50_000
 NAT_REUSE_TRIES = 64
+#: how many arrivals ahead the kernel fetches a destination row into the cache
+ARRIVALS_AHEAD = 8
 # load balancers (inbound): eligible backends, running backends, members
 L_ELIG, L_NELIG, L_RUN, L_NRUN, L_ALLUP, L_MEM, NL = range(7)
 # connection pools of pooled generators (per generator, VM and destination)

@@ -81,6 +81,7 @@ class KernelState:
         for name in ("arr_t", "arr_r", "arr_u", "arr_e"):
             setattr(self, name, _empty(name, CHUNK, F64))
         self.ubuf = _empty("ubuf", 2 * UNIFORMS, F64)
+        self.ahead = np.full(2 * K.ARRIVALS_AHEAD, -1, I64)   # (arrival, row) fetched ahead
         self._scalars = np.zeros(K.NI, I64)
         self._fscalars = np.zeros(K.NF, F64)
         self._scalars[K.I_SEQ] = 1
@@ -132,6 +133,9 @@ class KernelState:
         object.__setattr__(self, "iv", m[:K.NI])
         object.__setattr__(self, "fv", f[:K.NF])
         object.__setattr__(self, "_dirty", False)
+        # the rows fetched ahead are offsets into the old layout: forget them (the kernel
+        # reads a remembered row, and the new m may be shorter)
+        self.ahead[:] = -1
 
     def nbytes(self) -> int:
         return self.m.nbytes + self.f.nbytes
