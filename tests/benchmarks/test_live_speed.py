@@ -13,6 +13,12 @@ offscreen, window 1920x1080:
 4. Issue 13: the 5 ms timer's lateness at full speed on the bundled demo and on the 60-VM pool
    example (targets p99 < 20 ms, max < 50 ms), against the same timer in the same window with
    no simulation running (the alternative, in the same run), with the machine's load.
+5. Issue 9, the three workloads side by side (demo, 60-VM pool, 200 VMs): the flows-per-second
+   ratio animating / headless in interleaved rounds (headless 2 s, then animating 3 s, so the
+   machine's load drifts alike on both), the 5 ms timer's p99, the GUI thread's share and the
+   pace the animation settled at (pacing.py); and the same rounds with the animation held at
+   30 Hz and 1,000 flow samples a frame (as before the pace), the alternative in the same run.
+   ``-k three_workloads``.
 """
 from __future__ import annotations
 
@@ -44,11 +50,11 @@ def attempted(frame) -> int:
     return sum(c.attempted for c in frame.generators.values())
 
 
-def headless_rate(scenario) -> float:
+def headless_rate(scenario, seconds: float = SECONDS / 2) -> float:
     engine = Engine(scenario.snapshot())
     pacer = Pacer(engine, None, slice_s=SLICE_S)      # the worker's slices, never resting
     t0 = time.perf_counter()
-    while time.perf_counter() - t0 < SECONDS / 2:
+    while time.perf_counter() - t0 < seconds:
         pacer.tick()
     wall = time.perf_counter() - t0
     return attempted(engine.frame()) / wall, engine.now / wall
@@ -245,3 +251,75 @@ def test_timer_lateness_at_full_speed_on_the_examples(window, qapp, example):
           f"wall s (headless {headless_sim:,.0f}: ratio {sim / SECONDS / headless_sim:.2f}); "
           f"{flows / SECONDS:,.0f} flows per wall s (headless {headless:,.0f}: ratio "
           f"{flows / SECONDS / headless:.2f})")
+
+
+ROUNDS = 3
+WORKLOADS = ("demo.outbound.json", "08-pool-of-60.outbound.json", "200 VMs")
+
+
+def spin(seconds: float) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def workload_path(name: str, tmp_path):
+    from designer.resources import examples_dir
+    if name != "200 VMs":
+        return examples_dir() / name
+    path = tmp_path / "200.outbound.json"
+    save_scenario(scenario_200_vms()[0], path)
+    return path
+
+
+def animated_round(window, qapp, seconds: float) -> tuple[float, np.ndarray, float, int]:
+    """Flows per wall second animating at full speed, the 5 ms timer's lateness, the GUI
+    thread's own CPU share, and the interval the animation ended at."""
+    live = window.live
+    live.play()
+    while live.frame is None:
+        qapp.processEvents()
+    spin(0.3)
+    first, cpu0, t0 = live.frame, time.thread_time(), time.perf_counter()
+    late = timer_lateness(qapp, seconds)
+    wall = time.perf_counter() - t0
+    flows = (attempted(live.frame) - attempted(first)) / wall
+    share, interval = (time.thread_time() - cpu0) / wall, live.timer.interval()
+    live.reset()
+    spin(0.3)
+    return flows, late, share, interval
+
+
+def test_flow_rate_and_latency_on_the_three_workloads(window, qapp, tmp_path, monkeypatch):
+    from designer.model import load_scenario
+    from designer.ui.live import controller, runner
+    print(f"\nanimating / headless flows per wall second, as fast as possible, window 1920x1080, "
+          f"{ROUNDS} interleaved rounds (headless {SECONDS / 3:g} s, animating {SECONDS / 2:g} s)")
+    for name in WORKLOADS:
+        path = workload_path(name, tmp_path)
+        scenario = load_scenario(path)
+        assert window.open_path(path)
+        window.view.fit_all()
+        live = window.live
+        results = {config: ([], [], [], []) for config in ("paced", "30 Hz, 1,000 samples")}
+        for _ in range(ROUNDS):
+            for config, rows in results.items():
+                held = config != "paced"
+                monkeypatch.setattr(runner, "SAMPLES_PER_FRAME", 1000 if held else 300)
+                live.pace.slowest_ms = controller.FRAME_MS_FLAT_OUT if held else \
+                    controller.FRAME_MS_FLAT_OUT_SLOWEST
+                live.set_speed(None)
+                headless, _sim = headless_rate(scenario, SECONDS / 3)
+                flows, late, share, interval = animated_round(window, qapp, SECONDS / 2)
+                for row, value in zip(rows, (flows / headless, late, share, interval)):
+                    row.append(value)
+        load = os.getloadavg()
+        print(f"{name} (load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} "
+              f"cores):")
+        for config, (ratios, lates, shares, intervals) in results.items():
+            late = np.sort(np.concatenate(lates))
+            print(f"  {config:22s} ratio median {statistics.median(ratios):.2f} (rounds "
+                  f"{', '.join(f'{r:.2f}' for r in ratios)}; target >= 0.8), 5 ms timer p99 "
+                  f"{np.percentile(late, 99):.1f} ms max {late[-1]:.1f} ms (target p99 < 20), "
+                  f"GUI thread {statistics.mean(shares):.0%} of the wall time, animation "
+                  f"every {max(intervals)} ms")

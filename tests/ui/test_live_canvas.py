@@ -368,3 +368,41 @@ def test_event_log_names_a_vm_without_a_route(window):
     assert log.table.item(0, 1).text() == "No outbound path (first)"
     assert log.table.item(0, 2).text() == "db-1"
     assert log.table.item(0, 1).foreground().color().name() == "#d32f2f"
+
+
+def test_a_dot_stands_for_the_new_flows_the_generators_counted_not_the_dropped_ends():
+    # the engine's dropped samples count flow ends too: at full speed about as many as new
+    # flows, so counting them doubled "1 dot = N flows"; the generators' counters say it
+    from designer.sim.frames import Counters
+    dots = FlowDots(visible_cap=1000)
+    starts = tuple(sample(10.0 - i * 1e-5) for i in range(100))
+    for k in range(60):
+        generators = {"gen": Counters(10_000 * k, 10_000 * k, 0, 0, 0)}
+        dots.spawn(empty_frame(t=10.0 + k, samples=starts, samples_dropped=19_900,
+                               generators=generators), POSITIONS, now=k / 60)
+    assert dots.flows_per_dot == pytest.approx(dots.stride * 100, rel=0.1)
+
+
+def test_capped_samples_set_off_spread_over_the_frame_uncapped_ones_at_their_time():
+    # the engine keeps a frame's first samples: when it dropped some, they say nothing of
+    # when in the frame the flows came, and setting them all off at once drew waves
+    capped, uncapped = FlowDots(), FlowDots()
+    bunch = tuple(sample(10.0 + i * 1e-4) for i in range(10))      # all at the frame's start
+    for dots, dropped in ((capped, 5_000), (uncapped, 0)):
+        dots.spawn(empty_frame(t=10.0, samples=()), POSITIONS, now=0.0)
+        dots.spawn(empty_frame(t=20.0, samples=bunch, samples_dropped=dropped), POSITIONS,
+                   now=0.1)
+    born = np.sort(capped.born[:10])
+    assert born[-1] - born[0] == pytest.approx(0.09, abs=0.005)      # spread over the 0.1 s
+    assert np.diff(born).min() > 0.005
+    born = np.sort(uncapped.born[:10])
+    assert born[-1] - born[0] < 0.001 and born[0] == pytest.approx(0.0, abs=0.001)
+
+
+def test_dots_follow_a_moved_node_paths_are_made_again_for_new_positions():
+    dots = FlowDots()
+    dots.spawn(empty_frame(samples=(sample(9.5),)), POSITIONS, now=0.0)
+    moved = dict(POSITIONS, lb=(100.0, 50.0))
+    dots.spawn(empty_frame(t=11.0, samples=(sample(10.5),)), moved, now=0.1)
+    assert tuple(dots.pts[0, 2]) == (100.0, 0.0) and tuple(dots.pts[1, 2]) == (100.0, 50.0)
+    assert dots.nseg[1] == 4 and tuple(dots.pts[1, 7]) == (300.0, 0.0)

@@ -37,6 +37,7 @@ from .generators import (GeneratorDrops, GeneratorMoves, add_generator, add_pale
 from .journal import EditJournal
 from .metrics import MetricsPanel
 from .overlay import FlowOverlay, scene_positions
+from .pacing import AnimationPace
 from .presentation import PresentationMode
 from .. import run_limits
 from .runner import SimRunner, speed_label, wait_for_retired
@@ -45,8 +46,10 @@ from .why import PathHighlight, WhyPanel
 log = logging.getLogger(__name__)
 
 FRAME_MS = 16
-#: "as fast as possible" gives the engine the interpreter: the canvas animates at ~30 Hz
+#: "as fast as possible" gives the engine the interpreter: the canvas animates at ~30 Hz, and
+#: slower (down to ~15 Hz) while the GUI thread's own work exceeds its share (pacing.py)
 FRAME_MS_FLAT_OUT = 33
+FRAME_MS_FLAT_OUT_SLOWEST = 66
 #: gauges and metrics refresh at most this often (wall seconds)
 SLOW_S = 0.1
 #: metrics are recorded at most once per this many simulated seconds
@@ -102,6 +105,8 @@ class LiveSimulation(QObject):
         self.timer.setInterval(FRAME_MS)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self._tick)
+        #: as fast as possible: the timer's interval follows the GUI thread's cost
+        self.pace = AnimationPace(FRAME_MS_FLAT_OUT, FRAME_MS_FLAT_OUT_SLOWEST)
         self.why_timer = QTimer(self)
         self.why_timer.setObjectName("live-why-refresh")
         self.why_timer.setSingleShot(True)
@@ -291,6 +296,8 @@ class LiveSimulation(QObject):
         self.controls.raise_()
         self.state = "paused" if paused else "running"
         self.metrics.set_paused(paused)
+        self.pace.reset()
+        self._set_frame_interval(FRAME_MS if self.speed is not None else self.pace.interval_ms)
         self.timer.start()
         self._update_actions()
         return True
@@ -351,12 +358,19 @@ class LiveSimulation(QObject):
 
     def set_speed(self, speed: float | None) -> None:
         self.speed = speed
-        self.timer.setInterval(FRAME_MS if speed is not None else FRAME_MS_FLAT_OUT)
+        self.pace.reset()
+        self._set_frame_interval(FRAME_MS if speed is not None else self.pace.interval_ms)
         self.speed_box.set_speed(speed)
         if self.controls is not None:
             self.controls.speed.set_speed(speed)
         if self.runner.worker is not None:
             self.runner.worker.set_speed(speed)
+
+    def _set_frame_interval(self, ms: int) -> None:
+        """The animation's interval; as fast as possible the worker's frames follow it."""
+        self.timer.setInterval(ms)
+        if self.speed is None and self.runner.worker is not None:
+            self.runner.worker.set_flat_out_frame_interval(ms / 1000)
 
     def _update_actions(self) -> None:
         w = self.window
@@ -453,7 +467,9 @@ class LiveSimulation(QObject):
             self._frame_new = False
             self._set_clock(frame.t)
             now = time.monotonic()
-            if now - self._last_slow >= SLOW_S or self._gauges_dirty:
+            # the slower the pace (a costly GUI thread, pacing.py), the rarer the refreshes
+            slowdown = self.pace.slowdown if self.speed is None else 1.0
+            if now - self._last_slow >= SLOW_S * slowdown or self._gauges_dirty:
                 self._last_slow = now
                 self._gauges_dirty = False
                 # drawn by the overlay: the scene's items stay untouched while live
@@ -462,7 +478,10 @@ class LiveSimulation(QObject):
                 if frame.t - self._last_metric_t >= METRIC_STEP_S:
                     self._last_metric_t = frame.t
                     self.metrics.record(frame)
-                if self.dock_metrics.isVisible() and now - self._last_plot >= PLOT_S:
+                # the plots are the costliest refresh (~2 ms of the GUI thread each): they
+                # slow down twice as fast as the pace (every second at half the frame rate)
+                if self.dock_metrics.isVisible() and \
+                        now - self._last_plot >= PLOT_S * slowdown ** 2:
                     self._last_plot = now
                     self._plot_turn = 0
             if now - self._last_log >= BANNER_S:
@@ -475,6 +494,10 @@ class LiveSimulation(QObject):
                 self._plot_turn = self._plot_turn + 1 if self._plot_turn < 2 else None
         if self.overlay is not None:
             self.overlay.tick()
+        if self.speed is None and self.state == "running":
+            interval = self.pace.sample()
+            if interval is not None:
+                self._set_frame_interval(interval)
 
     def _on_failure(self, message: str, details: str) -> None:
         log.error("simulation stopped by an engine error: %s\n%s", message, details)

@@ -45,6 +45,8 @@ FLASH_S = 0.7
 #: the GUI thread 6-12 ms a paint and 2,000 still 5-8 ms (test_live_speed.py -k examples)
 VISIBLE_CAP = 1000
 CAPACITY = 16384
+#: dot paths kept for reuse (one per path, generator and outcome the samples showed)
+PATHS_KEPT = 20_000
 
 # colours, 0xAARRGGBB, by protocol (success) and outcome (failure)
 COLORS = {
@@ -105,6 +107,11 @@ class FlowDots:
         self._last_t = None
         #: (from node, endpoint) -> wall time of the last flow over that implied hop
         self.implied: dict[tuple[str, str], float] = {}
+        #: the generators' attempted flows at the previous frame
+        self._last_attempted: int | None = None
+        #: a sample's path key -> (points, count), for the positions dict they were made from
+        self._paths: dict[tuple, tuple[np.ndarray, int] | None] = {}
+        self._paths_for: dict | None = None
 
     @property
     def count(self) -> int:
@@ -118,6 +125,9 @@ class FlowDots:
         self._rate = 0.0
         self._flows_per_sample = 1.0
         self._last_spawn = self._last_t = None
+        self._last_attempted = None
+        self._paths.clear()
+        self._paths_for = None
 
     def spawn(self, frame: Frame, positions: dict[str, tuple[float, float]],
               now: float | None = None, kinds: dict[str, str] | None = None) -> int:
@@ -125,7 +135,7 @@ class FlowDots:
         point).  Returns the number of dots added."""
         now = time.monotonic() if now is None else now
         samples = [s for s in frame.samples if s.event != "end"]
-        flows = len(samples) + frame.samples_dropped
+        flows = self._new_flows(frame, len(samples))
         if kinds:
             self._note_implied(samples, positions, kinds, now)
         wall_dt = (now - self._last_spawn) if self._last_spawn is not None else 1 / 60
@@ -148,28 +158,31 @@ class FlowDots:
         kinds = kinds or {}
         added = 0
         span = max(frame.t - sim_t0, 1e-9)
+        # the engine keeps the first samples of a frame: when it dropped some, the kept ones
+        # all lie at the start of the frame's simulated span, though flows came all along it;
+        # they are then spread evenly over the wall time the frame stood for (else every
+        # frame's dots would set off at once, in waves)
+        capped = frame.samples_dropped > 0
+        spread = min(wall_dt, 0.25)
         if self.stride > 1:   # density mode: every stride-th flow gets a dot
             first = (self.stride - 1 - self._stride_pos) % self.stride
             self._stride_pos = (self._stride_pos + len(samples)) % self.stride
             samples = samples[first::self.stride]
-        for s in samples:
-            nodes = list(s.nodes)
-            if s.outcome != "succeeded" and s.failed_at in nodes:
-                nodes = nodes[:nodes.index(s.failed_at) + 1]
-            # NSGs sit beside the path, not on it: a dot visits one only when it is denied there
-            nodes = [n for n in nodes if kinds.get(n) != "nsg" or n == s.failed_at]
-            if s.vm is not None and nodes and nodes[0] == s.vm and s.generator in positions:
-                nodes.insert(0, s.generator)
-            pts = [positions[n] for n in nodes if n in positions][:MAX_POINTS]
-            if not pts:
+        if self._paths_for is not positions or len(self._paths) > PATHS_KEPT:
+            # the diagram changed (a new positions dict): paths anew
+            self._paths.clear()
+            self._paths_for = positions
+        for k, s in enumerate(samples):
+            key = (s.nodes, s.failed_at, s.generator, s.vm, s.outcome == "succeeded")
+            path = self._paths.get(key)
+            if path is None:
+                path = self._paths[key] = self._path(s, positions, kinds)
+            if path is None:
                 continue
-            if len(pts) == 1:
-                pts.append(pts[0])
+            pts, n = path
             i = self._next
             self._next = (i + 1) % self.capacity
-            n = len(pts)
-            self.pts[i, :n] = pts
-            self.pts[i, n:] = pts[-1]
+            self.pts[i] = pts
             self.nseg[i] = n - 1
             failed = s.outcome not in ("succeeded", "ended")
             self.fail[i] = failed
@@ -177,11 +190,44 @@ class FlowDots:
                 COLORS.get((s.protocol, "ok"), COLORS[("tcp", "ok")])
             self.dur[i] = min(max(SEGMENT_S * (n - 1), MIN_JOURNEY_S), MAX_JOURNEY_S)
             # spread the frame's flows over the wall time it stood for
-            lag = (frame.t - s.t) / span * min(wall_dt, 0.25)
+            if capped:
+                lag = (1.0 - (k + 0.5) / len(samples)) * spread
+            else:
+                lag = (frame.t - s.t) / span * spread
             self.born[i] = now - max(lag, 0.0)
             self.alive[i] = True
             added += 1
         return added
+
+    def _new_flows(self, frame: Frame, kept: int) -> int:
+        """The flows that started or failed since the previous frame: from the generators'
+        counters (the engine's dropped samples count flow ends too, which are no new flows),
+        else the kept samples and the dropped ones."""
+        attempted = sum(c.attempted for c in frame.generators.values())
+        last, self._last_attempted = self._last_attempted, attempted
+        if last is not None and attempted - last >= kept:
+            return attempted - last
+        return kept + frame.samples_dropped
+
+    @staticmethod
+    def _path(s, positions, kinds) -> tuple[np.ndarray, int] | None:
+        """The scene points a dot of sample ``s`` visits (padded to MAX_POINTS), and their
+        number; None when none of its nodes is on the canvas."""
+        nodes = list(s.nodes)
+        if s.outcome != "succeeded" and s.failed_at in nodes:
+            nodes = nodes[:nodes.index(s.failed_at) + 1]
+        # NSGs sit beside the path, not on it: a dot visits one only when it is denied there
+        nodes = [n for n in nodes if kinds.get(n) != "nsg" or n == s.failed_at]
+        if s.vm is not None and nodes and nodes[0] == s.vm and s.generator in positions:
+            nodes.insert(0, s.generator)
+        pts = [positions[n] for n in nodes if n in positions][:MAX_POINTS]
+        if not pts:
+            return None
+        if len(pts) == 1:
+            pts.append(pts[0])
+        n = len(pts)
+        pts += [pts[-1]] * (MAX_POINTS - n)
+        return np.array(pts, np.float32), n
 
     def _note_implied(self, samples, positions, kinds, now: float) -> None:
         """Remember the last hop to an endpoint of the flows that got there (a spread of at

@@ -52,9 +52,12 @@ FRAME_INTERVAL_S = 1 / 60
 FLAT_OUT_FRAME_INTERVAL_S = 1 / 30
 #: how long the worker waits when it has caught up with the wall clock
 IDLE_WAIT_S = 0.004
-#: flow samples the engine keeps per frame for the animation (the overlay shows at most a few
-#: thousand dots; beyond that it is in density mode and counts the dropped ones)
-SAMPLES_PER_FRAME = 1000
+#: flow samples the engine keeps per frame for the animation, half for starts and ends, half
+#: for failures (the overlay shows at most overlay.VISIBLE_CAP dots; beyond that it is in
+#: density mode and counts the dropped ones).  Each kept sample costs the worker a Python
+#: object: at 1,000 a frame, full speed on the demo lost ~8 % of its flows to them while the
+#: overlay drew one sample in 25; 300 still bring ~4,000 starts a wall second at 30 frames
+SAMPLES_PER_FRAME = 300
 #: building a frame costs ~45 us per VM; frames are spaced so that this stays below this
 #: share of the worker's time (a 200-VM scenario at full speed: ~15 frames a second; the
 #: overlay still animates at 60 Hz, the dots move on the wall clock)
@@ -123,6 +126,9 @@ class SimWorker(QObject):
         self._resume = False
         self._last_emit = 0.0
         self._frame_cost = 0.0
+        #: as fast as possible, frames are spaced at least this much (the GUI sets it to the
+        #: interval it animates at: a frame it does not paint is lost work)
+        self.flat_out_frame_interval = FLAT_OUT_FRAME_INTERVAL_S
 
     # ------------------------------------------------------------ commands (any thread)
     def set_paused(self, paused: bool) -> None:
@@ -135,6 +141,10 @@ class SimWorker(QObject):
         with self._lock:
             self._speed = speed
             self._speed_dirty = True
+
+    def set_flat_out_frame_interval(self, seconds: float) -> None:
+        """As fast as possible, publish frames at most every ``seconds`` (the canvas's pace)."""
+        self.flat_out_frame_interval = max(float(seconds), FLAT_OUT_FRAME_INTERVAL_S)
 
     def set_snapshot(self, scenario: Scenario, note: dict | None = None) -> None:
         """Hand the engine an edited snapshot; ``note`` (what changed: ``what``, ``nodes``)
@@ -291,7 +301,7 @@ class SimWorker(QObject):
             self.finished.emit()
 
     def frame_interval(self) -> float:
-        least = FRAME_INTERVAL_S if self._speed is not None else FLAT_OUT_FRAME_INTERVAL_S
+        least = FRAME_INTERVAL_S if self._speed is not None else self.flat_out_frame_interval
         return min(max(least, self._frame_cost / FRAME_SHARE), MAX_FRAME_INTERVAL_S)
 
     def _publish(self, now: float | None = None) -> None:
