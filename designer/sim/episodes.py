@@ -13,6 +13,10 @@ the granularity of Azure Monitor's SnatConnectionCount) by another failure of th
 protocol is not a recovery - the episode goes on and neither event is logged.  A recovery is
 logged, with its exact time, once ``gap_s`` has passed without a failure, or when the run ends
 (``settled``); ``gap_s = 0`` logs every raw pair.
+
+The kernel applies the same rule to the records it still holds (``kernel._continues_episode``):
+a pair within one hand-over never reaches Python; what comes here is the first failure of an
+episode, recoveries, and pairs split across two hand-overs.
 """
 from __future__ import annotations
 

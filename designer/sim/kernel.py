@@ -451,7 +451,7 @@ def _exhausted(m, f, t, vm, proto, kind, ref, key, flat):
     v = m[B_VMP] + vp * NV
     if m[v + V_EX_OPEN]:
         _forget_exhaustion(m, vp)
-    else:
+    elif not _continues_episode(m, f, v, t):
         _record_event(m, f, t, EV_EXHAUSTED, vm, proto, flat, 0)
     m[v + V_EX_OPEN] = 1
     m[v + V_EX_KIND] = kind
@@ -469,7 +469,31 @@ def _exhausted(m, f, t, vm, proto, kind, ref, key, flat):
 def _recovered(m, f, t, vp):
     """snat_recovered: a new flow of this VM and protocol to the failing key gets a port."""
     _forget_exhaustion(m, vp)
+    v = m[B_VMP] + vp * NV
+    m[v + V_REC_AT] = m[I_EV_N]
+    m[v + V_REC_BATCH] = m[I_EV_BATCH]
     _record_event(m, f, t, EV_RECOVERED, vp // 2, vp % 2, 0, 0)
+
+
+@jit
+def _continues_episode(m, f, v, t):
+    """A failure within the episode gap of the VM's last raw recovery continues the episode:
+    neither is logged (episodes.py).  Under sustained overload these pairs come by the
+    hundred thousand a second - a port frees, the next flow takes it, the one after fails -
+    so while the recovery's record is still in the buffer it is taken back here (or struck
+    out, when records followed it) and the failure records nothing.  A recovery already
+    handed to Python is settled there, the same way."""
+    if m[v + V_REC_BATCH] != m[I_EV_BATCH]:
+        return False
+    at = m[v + V_REC_AT]
+    if t - f[m[G_EV_T] + at] > f[F_EPISODE_GAP]:
+        return False
+    m[v + V_REC_BATCH] = 0
+    if at == m[I_EV_N] - 1:
+        m[I_EV_N] = at
+    else:
+        m[m[B_EV] + at * NR + R_KIND] = EV_STRUCK
+    return True
 
 
 # ============================================================================ releases

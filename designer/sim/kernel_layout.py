@@ -24,6 +24,8 @@ ATT, OK, FSNAT, FNSG, FROUTE = range(5)
 X_ENDED, X_IDLE_TIMEOUTS, X_IDLE_RESETS = range(3)
 #: event records for Python (records.py turns them into the report's dicts)
 EV_EXHAUSTED, EV_RECOVERED, EV_NSG_OUT, EV_NSG_IN, EV_NOROUTE = range(5)
+#: a raw recovery struck out by the failure that continued its episode (not for Python)
+EV_STRUCK = -1
 #: per VM, the first-of-a-run events already raised: an NSG denial outbound and inbound, a
 #: flow without a route per protocol (D_NOROUTE + protocol)
 D_NSG_OUT, D_NSG_IN, D_NOROUTE, ND = 0, 1, 2, 4
@@ -35,8 +37,10 @@ FIRST_FAIL_SAMPLE = SM_DENIED
 # ---------------------------------------------------------------------------- scalars
 (I_SEQ, I_AI, I_NARR, I_ARR_DONE, I_UPOS, I_ULEN, I_ALLOCATED, I_RELEASED, I_FREE, I_LIVE,
  I_HEAP_N, I_EV_N, I_SM_N, I_SM_STARTS, I_SM_FAILS, I_SM_DROPPED, I_SM_CAP, I_SAMPLING,
- I_SEEN_N, I_NATEX_N, I_NSEG, NI) = range(22)
-F_NOW, NF = range(2)
+ I_SEEN_N, I_NATEX_N, I_NSEG, I_EV_BATCH, NI) = range(23)
+# (I_EV_BATCH: which batch of event records the buffer holds - Python counts them up as it
+# takes them; F_EPISODE_GAP: the scenario's snat_episode_gap_s, see _continues_episode)
+F_NOW, F_EPISODE_GAP, NF = range(3)
 
 # ---------------------------------------------------------------------------- regions
 #: tables in ``m`` and in ``f``, in header order (``state.py`` uses the names)
@@ -87,8 +91,10 @@ SF_REL, SF_IDLE, NSF = range(3)               # release delay after the hold, po
 # (T_SEEN: the addresses of the path this destination has seen, one bit each, C11)
 T_CODE, T_KEY, T_DEST, T_PAIR, T_CONN, T_LB, T_VBASE, T_SEEN, NT = range(9)   # a cache line
 # per VM and protocol (row = vm * 2 + protocol)
+# (V_REC_AT / V_REC_BATCH: where the last raw recovery's record is in the event buffer, and
+# in which batch of it)
 (V_NAT_USED, V_NAT_PEAK, V_TCP_RESET, V_EX_OPEN, V_EX_KIND, V_EX_REF, V_EX_KEY, V_EX_FLAT,
- NV) = range(9)
+ V_REC_AT, V_REC_BATCH, NV) = range(11)
 # exclusive SNAT owners (a VM's budget on a path, per protocol) and their (owner, key) pairs
 O_BUDGET, O_USED, O_PEAK, O_PIP, O_BASE, O_PIPS, _O_PAD, NO = range(8)
 # a pair's record in ``pair`` (at the offset ``pair_at`` gives): its header, then one bit per

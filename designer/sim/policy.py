@@ -67,6 +67,7 @@ def apply_snapshot(e: "Engine", scenario: "Scenario") -> None:
     e._scenario = scenario
     e.opts = scenario.effective_options
     e.episodes.gap_s = float(e.opts["snat_episode_gap_s"])
+    e.st.fv[K.F_EPISODE_GAP] = e.episodes.gap_s        # the kernel applies it too
     e.classic = scenario.semantics == "classic"
     res = resolve(scenario, e._default_addresses)
     e._default_addresses = res.default_addresses

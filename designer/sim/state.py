@@ -85,6 +85,8 @@ class KernelState:
         self._scalars = np.zeros(K.NI, I64)
         self._fscalars = np.zeros(K.NF, F64)
         self._scalars[K.I_SEQ] = 1
+        self._scalars[K.I_EV_BATCH] = 1          # rows' V_REC_BATCH 0: no recovery held
+        self._fscalars[K.F_EPISODE_GAP] = 60.0
         self._scalars[K.I_SM_CAP] = sample_limit // 2
         self._scalars[K.I_SAMPLING] = 1 if sample_limit > 0 else 0
         self._scalars[K.I_ARR_DONE] = 1
@@ -186,13 +188,26 @@ class KernelState:
         return rows[np.argsort(self.flows[rows, K.FL_FID], kind="stable")]
 
     def take_records(self):
-        """The kernel's new events, flow samples and seen addresses (and reset the buffers)."""
+        """The kernel's new events (without the struck-out ones), flow samples and seen
+        addresses (and reset the buffers)."""
         iv = self.iv
-        ne, ns, nseen = iv[K.I_EV_N], iv[K.I_SM_N], iv[K.I_SEEN_N]
-        out = (self.ev_t[:ne].tolist(), self.ev[:ne].tolist(),
-               self.sm_t[:ns].tolist(), self.sm[:ns].tolist(), self.seen[:nseen].tolist())
-        iv[K.I_EV_N] = iv[K.I_SM_N] = iv[K.I_SEEN_N] = 0
-        return out
+        ne, ns, nseen = int(iv[K.I_EV_N]), int(iv[K.I_SM_N]), int(iv[K.I_SEEN_N])
+        ev_t = ev = sm_t = sm = seen = ()
+        if ne:
+            ev_t, ev = self.ev_t[:ne], self.ev[:ne]
+            kept = ev[:, K.R_KIND] != K.EV_STRUCK
+            if not kept.all():
+                ev_t, ev = ev_t[kept], ev[kept]
+            ev_t, ev = ev_t.tolist(), ev.tolist()
+            iv[K.I_EV_N] = 0
+            iv[K.I_EV_BATCH] += 1
+        if ns:
+            sm_t, sm = self.sm_t[:ns].tolist(), self.sm[:ns].tolist()
+            iv[K.I_SM_N] = 0
+        if nseen:
+            seen = self.seen[:nseen].tolist()
+            iv[K.I_SEEN_N] = 0
+        return ev_t, ev, sm_t, sm, seen
 
 
 _REGION_NAMES = frozenset(K.INT_REGIONS + K.FLOAT_REGIONS)

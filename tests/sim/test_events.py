@@ -292,3 +292,27 @@ def test_no_route_is_raised_once_per_vm_and_protocol_at_the_first_such_flow():
     if e.kernel is K:
         assert [len(fn.signatures) for fn in (K.advance, K.end_flows, K.push_timers)] == \
             [1, 1, 1]
+
+
+def test_raw_flips_of_an_episode_stay_in_the_kernel(monkeypatch):
+    """The kernel takes a raw recovery back when the next failure of the same VM and protocol
+    continues its episode (kernel._continues_episode): the pair never reaches Python, so the
+    live worker does not spend its time on them.  With gap 0 every pair is an event."""
+    from designer.sim import records
+    handed = []
+    original = records._event
+
+    def counting(e, t, kind, *args):
+        handed.append(kind)
+        return original(e, t, kind, *args)
+    monkeypatch.setattr(records, "_event", counting)
+    literal = overload(0)
+    literal.run(400)
+    raw = len(handed)
+    handed.clear()
+    episodic = overload(60)
+    episodic.run(400)
+    assert raw > 40
+    assert len(handed) <= 3          # exhausted, and the recovery after the last failure
+    assert [ev["kind"] for ev in episodic.events if ev["kind"].startswith("snat")] == \
+        ["snat_exhausted", "snat_recovered"]
