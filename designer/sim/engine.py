@@ -154,7 +154,7 @@ class Engine:
         """The time of the next event."""
         st = self.st
         kernel = float(st.heap_t[0]) if st.iv[K.I_HEAP_N] else INF   # may be a stale timer
-        return min(self.arrivals.peek(), self.timeline.top()[0], kernel)
+        return min(self.arrivals.peek(), self.timeline.first_time(), kernel)
 
     def frame(self) -> Frame:
         """An immutable frame; events and samples are those since the previous frame."""
@@ -183,6 +183,7 @@ class Engine:
         count = 0
         while True:
             if count >= budget:
+                self._run_quiet_before_now()
                 return False
             py_t, py_prio, py_seq = self.timeline.top()
             st.sync()
@@ -193,8 +194,11 @@ class Engine:
             if st.iv[K.I_EV_N] or st.iv[K.I_SM_N] or st.iv[K.I_SEEN_N]:
                 flush(self)
             if code == K.DONE:
+                # the quiet probe rounds up to ``until`` (timeline.py)
+                self.timeline.run_quiet_before((until, K.PRIO_SAMPLE + 1, 0))
                 return True
             if code == K.MAX_EVENTS:
+                self._run_quiet_before_now()
                 return False
             if code == K.PY_EVENT:
                 self.timeline.run_next()
@@ -205,6 +209,13 @@ class Engine:
                 self.arrivals.refill_uniforms()
             elif code == K.GROW:
                 st.grow_for_kernel()
+
+    def _run_quiet_before_now(self) -> None:
+        """A run cut after ``max_events``: the quiet probe rounds before the last event
+        processed (timeline.py), so that a snapshot applied next finds them done, as it
+        would have.  (Those at exactly ``now`` before a Python event ran with it; a kernel
+        event's time, continuous, is never a probe round's.)"""
+        self.timeline.run_quiet_before((self.now, -1, 0))
 
     # ------------------------------------------------------------------ for the modules
     def next_seq(self) -> int:
