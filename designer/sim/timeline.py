@@ -83,8 +83,24 @@ class Timeline:
     def run_quiet_before(self, key: tuple) -> None:
         """Every quiet probe round whose (time, priority, sequence) comes before ``key``."""
         quiet = self.quiet
+        if not quiet or not quiet[0][:3] < key:
+            return
+        rounds, cfg, next_seq = self._quiet_rounds, self.probe_cfg, self.e.next_seq
         while quiet and quiet[0][:3] < key:
-            self._run(heapq.heappop(quiet))
+            t, _, _, _, lb_id = quiet[0]
+            members = rounds.get(lb_id)
+            if members is None:                  # (not quiet any more: the full round)
+                self._run(heapq.heappop(quiet))
+                continue
+            for state, answers in members:       # what probe() does for a quiet round
+                if answers:
+                    state[1] = 0
+                    state[2] += 1
+                else:
+                    state[2] = 0
+                    state[1] += 1
+            heapq.heapreplace(quiet, (t + cfg[lb_id][0], K.PRIO_PROBE, next_seq(), PROBE,
+                                      lb_id))
 
     def wake_quiet(self) -> None:
         """A snapshot: the quiet rounds go back among the others (the next decides again)."""
@@ -277,18 +293,6 @@ class Timeline:
 
     def probe(self, lb_id: str, t: float) -> None:
         e = self.e
-        quiet = self._quiet_rounds.get(lb_id)
-        if quiet is not None:             # a round that only counts (as the full one would)
-            for state, answers in quiet:
-                if answers:
-                    state[1] = 0
-                    state[2] += 1
-                else:
-                    state[2] = 0
-                    state[1] += 1
-            heapq.heappush(self.quiet, (t + self.probe_cfg[lb_id][0], K.PRIO_PROBE,
-                                        e.next_seq(), PROBE, lb_id))
-            return
         cfg = self.probe_cfg.get(lb_id)
         if cfg is None:
             self.probe_sched.discard(lb_id)
