@@ -111,9 +111,7 @@ class Timeline:
 
     def _run(self, entry: tuple) -> None:
         t, _, _, code, arg = entry
-        now = self.e.now
-        if t > now:
-            self.e.now = t
+        self.e.now = t
         if code == SAMPLE:
             self.take_sample(t)
         elif code == PROBE:
