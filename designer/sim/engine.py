@@ -154,7 +154,9 @@ class Engine:
         """The time of the next event."""
         st = self.st
         kernel = float(st.heap_t[0]) if st.iv[K.I_HEAP_N] else INF   # may be a stale timer
-        return min(self.arrivals.peek(), self.timeline.first_time(), kernel)
+        # quiet probe rounds run with the event after them: they are next only when alone
+        first = min(self.arrivals.peek(), self.timeline.top()[0], kernel)
+        return first if first != INF else self.timeline.first_time()
 
     def frame(self) -> Frame:
         """An immutable frame; events and samples are those since the previous frame."""
@@ -194,14 +196,12 @@ class Engine:
             if st.iv[K.I_EV_N] or st.iv[K.I_SM_N] or st.iv[K.I_SEEN_N]:
                 flush(self)
             if code == K.DONE:
-                # the quiet probe rounds up to ``until`` (timeline.py)
-                self.timeline.run_quiet_before((until, K.PRIO_SAMPLE + 1, 0))
-                return True
+                return self._run_quiet_to(until, budget - count)
             if code == K.MAX_EVENTS:
                 self._run_quiet_before_now()
                 return False
             if code == K.PY_EVENT:
-                self.timeline.run_next()
+                self.timeline.run_next()         # (after the quiet probe rounds before it)
                 count += 1
             elif code == K.NEED_ARRIVALS:
                 self.arrivals.next_arrival()
@@ -210,11 +210,24 @@ class Engine:
             elif code == K.GROW:
                 st.grow_for_kernel()
 
+    def _run_quiet_to(self, until: float, budget: int) -> bool:
+        """Nothing else is left up to ``until``: the quiet probe rounds up to it
+        (timeline.py).  Without a horizon they are all there is, so they count as events
+        (``step()`` takes one); False when ``budget`` stopped them first."""
+        timeline = self.timeline
+        if until != INF:
+            timeline.run_quiet_before((until, K.PRIO_SAMPLE + 1, 0))
+            return True
+        self._run_quiet_before_now()
+        timeline.run_quiet_before((INF, 0, 0), budget, move_now=True)
+        return not timeline.has_quiet_before((INF, 0, 0))
+
     def _run_quiet_before_now(self) -> None:
-        """A run cut after ``max_events``: the quiet probe rounds before the last event
-        processed (timeline.py), so that a snapshot applied next finds them done, as it
-        would have.  (Those at exactly ``now`` before a Python event ran with it; a kernel
-        event's time, continuous, is never a probe round's.)"""
+        """The quiet probe rounds the kernel went past (before the last event it processed;
+        timeline.py): they change nothing it reads, so they run now, uncounted, and a
+        snapshot applied next finds them done, as it would have.  (Those at exactly ``now``
+        before a Python event run with it; a kernel event's time, continuous, is never a
+        probe round's.)"""
         self.timeline.run_quiet_before((self.now, -1, 0))
 
     # ------------------------------------------------------------------ for the modules

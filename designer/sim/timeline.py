@@ -7,9 +7,10 @@ Quiet probe rounds: once every member of a load balancer answers as its state sa
 answering, or down and not), its rounds change nothing until a snapshot (the answers are
 fixed per snapshot) - they only count.  Those rounds wait in a second heap that does not stop
 the kernel: they run, in their order, when Python next has control and they come before what
-happens next (``run_quiet_before``), and at the end of a ``run(until)`` up to ``until``.  On
-the demo at full speed they were 40,000 kernel hand-overs in 3 s of wall time.  A snapshot
-puts them back among the others (the next round decides again).
+happens next (``run_quiet_before``), and at the end of a ``run(until)`` up to ``until``; they
+are not events a step stops at (``Engine.peek`` does not report them while anything else is
+left).  On the demo at full speed they were 40,000 kernel hand-overs in 3 s of wall time.  A
+snapshot puts them back among the others (the next round decides again).
 """
 from __future__ import annotations
 
@@ -80,19 +81,26 @@ class Timeline:
         self.run_quiet_before(self.heap[0][:3])
         self._run(heapq.heappop(self.heap))
 
-    def run_quiet_before(self, key: tuple) -> None:
-        """Every quiet probe round whose (time, priority, sequence) comes before ``key``."""
+    def has_quiet_before(self, key: tuple) -> bool:
+        return bool(self.quiet) and self.quiet[0][:3] < key
+
+    def run_quiet_before(self, key: tuple, limit: int | None = None, *,
+                         move_now: bool = False) -> int:
+        """The quiet probe rounds whose (time, priority, sequence) comes before ``key``, at
+        most ``limit`` of them (they count as events, as when they stopped the kernel);
+        ``move_now``: they are the engine's next events, its time follows them.  Returns how
+        many ran."""
         quiet = self.quiet
         if not quiet or not quiet[0][:3] < key:
-            return
+            return 0
         rounds, cfg, next_seq = self._quiet_rounds, self.probe_cfg, self.e.next_seq
-        while quiet and quiet[0][:3] < key:
+        done = 0
+        while quiet and quiet[0][:3] < key and (limit is None or done < limit):
+            done += 1
             t, _, _, _, lb_id = quiet[0]
-            members = rounds.get(lb_id)
-            if members is None:                  # (not quiet any more: the full round)
-                self._run(heapq.heappop(quiet))
-                continue
-            for state, answers in members:       # what probe() does for a quiet round
+            if move_now:
+                self.e.now = t
+            for state, answers in rounds[lb_id]:     # what probe() does for a quiet round
                 if answers:
                     state[1] = 0
                     state[2] += 1
@@ -101,6 +109,7 @@ class Timeline:
                     state[1] += 1
             heapq.heapreplace(quiet, (t + cfg[lb_id][0], K.PRIO_PROBE, next_seq(), PROBE,
                                       lb_id))
+        return done
 
     def wake_quiet(self) -> None:
         """A snapshot: the quiet rounds go back among the others (the next decides again)."""

@@ -104,3 +104,24 @@ def test_a_steady_pool_does_not_stop_the_kernel_at_every_round(monkeypatch):
     e.run(600)
     assert stops.count(PROBE) <= 3      # the rounds that bring the members up; then quiet
     assert e.frame().probes == {("lb", f"vm-{i}"): "up" for i in (1, 2, 3)}
+
+
+def test_a_step_lands_where_peek_said_the_quiet_rounds_run_with_it():
+    """Quiet rounds are not events a step stops at: they run with the event after them (here
+    the next metric sample), which is what peek() reports - the editor's Step to event walks
+    with the two and must never land past where peek() said.  Their counts still move."""
+    import math
+    b = Builder("modern", seed=5)
+    vms = b.vms(2)
+    b.pip("ip", "52.0.0.10", "standard")
+    b.lb("lb", vms, ["ip"], sku="standard",
+         rules=[LbRule(name="http", frontend="ip", frontend_port=80, backend_port=80)],
+         probe=Probe(protocol="tcp", port=80, interval_s=5, threshold=1))
+    e = b.engine(sample_s=3600)
+    e.run(12)                                  # the rounds at 5 and 10 s: quiet from then on
+    assert e.peek() == 3600.0
+    assert e.step() == 3600.0
+    e.run(math.inf, max_events=2)
+    assert e.now == 3 * 3600.0
+    assert e.timeline.probe_state[("lb", "vm-1")][2] == 3 * 3600 // 5   # every round counted
+    assert e.frame().probes == {("lb", "vm-1"): "up", ("lb", "vm-2"): "up"}
