@@ -86,7 +86,6 @@ class KernelState:
         self._fscalars = np.zeros(K.NF, F64)
         self._scalars[K.I_SEQ] = 1
         self._scalars[K.I_EV_BATCH] = 1          # rows' V_REC_BATCH 0: no recovery held
-        self._fscalars[K.F_EPISODE_GAP] = 60.0
         self._scalars[K.I_SM_CAP] = sample_limit // 2
         self._scalars[K.I_SAMPLING] = 1 if sample_limit > 0 else 0
         self._scalars[K.I_ARR_DONE] = 1

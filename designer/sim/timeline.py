@@ -30,6 +30,17 @@ INF = math.inf
 GENSTOP, PROBE, SAMPLE = range(3)
 
 
+def _count_round(state: list, answers: bool) -> None:
+    """A probe round's count for one member ([up, silent rounds in a row, answered rounds in
+    a row]): M-A10 / M-B12 take a member down or up after ``need`` of them."""
+    if answers:
+        state[1] = 0
+        state[2] += 1
+    else:
+        state[2] = 0
+        state[1] += 1
+
+
 class Timeline:
     def __init__(self, engine: "Engine"):
         self.e = engine
@@ -61,8 +72,10 @@ class Timeline:
         self._gen_failing = np.zeros(0, bool)
 
     # ------------------------------------------------------------------ the heap
-    def push(self, t: float, prio: int, code: int, arg) -> None:
-        heapq.heappush(self.heap, (t, prio, self.e.next_seq(), code, arg))
+    def push(self, t: float, prio: int, code: int, arg, into: list | None = None) -> None:
+        """An event on the heap (``into``: the quiet probe rounds' heap instead)."""
+        heapq.heappush(self.heap if into is None else into,
+                       (t, prio, self.e.next_seq(), code, arg))
 
     def top(self) -> tuple[float, int, int]:
         """The next event the kernel must stop for (quiet probe rounds are not)."""
@@ -101,12 +114,7 @@ class Timeline:
             if move_now:
                 self.e.now = t
             for state, answers in rounds[lb_id]:     # what probe() does for a quiet round
-                if answers:
-                    state[1] = 0
-                    state[2] += 1
-                else:
-                    state[2] = 0
-                    state[1] += 1
+                _count_round(state, answers)
             heapq.heapreplace(quiet, (t + cfg[lb_id][0], K.PRIO_PROBE, next_seq(), PROBE,
                                       lb_id))
         return done
@@ -316,25 +324,21 @@ class Timeline:
                     e.event(t, "probe_down", lb=lb_id, vm=vm_id, reason="VM stopped")
                 continue
             ok, why = self.probe_answer[(lb_id, vm_id)]
+            _count_round(state, ok)
             if ok:
-                state[1] = 0
-                state[2] += 1
                 if not state[0] and state[2] >= need:
                     state[0] = True
                     changed = True
                     e.event(t, "probe_up", lb=lb_id, vm=vm_id)
             else:
-                state[2] = 0
-                state[1] += 1
                 if state[0] and state[1] >= need:
                     state[0] = False
                     changed = True
                     e.event(t, "probe_down", lb=lb_id, vm=vm_id, reason=why)
         if changed:
             self.update_eligible(t)
-        entry = (t + interval, K.PRIO_PROBE, self.e.next_seq(), PROBE, lb_id)
-        heapq.heappush(self.heap if changed or not self._answers_as_it_stands(lb_id)
-                       else self.quiet, entry)
+        quiet = not changed and self._answers_as_it_stands(lb_id)
+        self.push(t + interval, K.PRIO_PROBE, PROBE, lb_id, self.quiet if quiet else None)
 
     def _answers_as_it_stands(self, lb_id: str) -> bool:
         """Whether every member's next round would leave it as it is: a running member
